@@ -1,0 +1,172 @@
+package cfnresource
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/cfn"
+)
+
+// Result is what a Handler did: the PhysicalResourceId to answer with (on
+// failure too), the Data attributes, and for the log the outcome and changes.
+type Result struct {
+	PhysicalResourceID string
+	Data               map[string]any
+	Outcome            string
+	Changes            []string
+}
+
+// Handler carries out one request. Its context ends a margin before the
+// function's deadline; a Handler that honours it returns in time to be answered
+// with its own Result.
+type Handler interface {
+	Handle(ctx context.Context, ev cfn.Event) (Result, error)
+}
+
+// HandlerFunc adapts a function to Handler.
+type HandlerFunc func(ctx context.Context, ev cfn.Event) (Result, error)
+
+// Handle calls f.
+func (f HandlerFunc) Handle(ctx context.Context, ev cfn.Event) (Result, error) { return f(ctx, ev) }
+
+// failedCreatePrefix marks the PhysicalResourceId of a Create that failed
+// before anything existed. It holds ':', so it never equals an IAM name.
+const failedCreatePrefix = "qbrole:create-failed:"
+
+// FailedCreateID is the PhysicalResourceId a failed Create answers with; the
+// rollback's Delete names it and IsFailedCreateID recognises it.
+func FailedCreateID(requestID string) string { return failedCreatePrefix + requestID }
+
+// IsFailedCreateID reports whether id was made by FailedCreateID.
+func IsFailedCreateID(id string) bool { return strings.HasPrefix(id, failedCreatePrefix) }
+
+// maxReason leaves room in MaxResponseBytes for the ids around the reason.
+const maxReason = 2048
+
+// noDeadline is the time a request may take when the context has none (the
+// command line); inside Lambda the function's deadline applies.
+const noDeadline = 15 * time.Minute
+
+// Runner answers each event exactly once.
+type Runner struct {
+	Handler Handler
+	Sender  Sender
+	// Logger gets one line per event; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// Margin is the time kept back from the function's deadline for answering:
+// a tenth of the time left, at least 500 ms, at most 10 s.
+func Margin(remaining time.Duration) time.Duration {
+	return min(max(remaining/10, 500*time.Millisecond), 10*time.Second)
+}
+
+// Run decodes raw, runs the Handler and sends one response. It returns the
+// response it sent (nil when the event could not be answered at all) and an
+// error when the response could not be delivered.
+func (r *Runner) Run(ctx context.Context, raw []byte) (*cfn.Response, error) {
+	start := time.Now()
+	log := r.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	ev, decodeErr := Decode(raw)
+	if decodeErr != nil && ev.ResponseURL == "" {
+		log.Error("event cannot be answered", "error", decodeErr.Error())
+		return nil, fmt.Errorf("%w; no ResponseURL to answer", decodeErr)
+	}
+
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		deadline = start.Add(noDeadline)
+	}
+	margin := Margin(time.Until(deadline))
+	var res Result
+	var err error
+	if decodeErr != nil {
+		err = decodeErr
+	} else {
+		res, err = r.handle(ctx, ev, deadline.Add(-margin), deadline.Add(-margin/2))
+	}
+
+	resp := &cfn.Response{
+		Status:             cfn.StatusSuccess,
+		RequestID:          ev.RequestID,
+		LogicalResourceID:  ev.LogicalResourceID,
+		StackID:            ev.StackID,
+		PhysicalResourceID: res.PhysicalResourceID,
+		Data:               res.Data,
+	}
+	if resp.PhysicalResourceID == "" {
+		resp.PhysicalResourceID = ev.PhysicalResourceID
+	}
+	if resp.PhysicalResourceID == "" {
+		resp.PhysicalResourceID = FailedCreateID(ev.RequestID)
+	}
+	if err != nil {
+		resp.Status = cfn.StatusFailed
+		resp.Reason = CleanReason(err.Error(), maxReason)
+		resp.Data = nil
+	}
+	fit(resp)
+
+	sendErr := r.Sender.Send(ctx, ev.ResponseURL, resp)
+	attrs := []any{
+		"RequestType", string(ev.RequestType), "StackId", ev.StackID, "LogicalResourceId", ev.LogicalResourceID,
+		"RequestId", ev.RequestID, "PhysicalResourceId", resp.PhysicalResourceID, "Status", string(resp.Status),
+		"Outcome", res.Outcome, "ResponseURL", RedactURL(ev.ResponseURL), "DurationMs", time.Since(start).Milliseconds(),
+	}
+	if len(res.Changes) > 0 {
+		attrs = append(attrs, "Changes", res.Changes)
+	}
+	if resp.Reason != "" {
+		attrs = append(attrs, "Reason", resp.Reason)
+	}
+	if sendErr != nil {
+		log.Error("response not delivered", append(attrs, "error", sendErr.Error())...)
+		return resp, sendErr
+	}
+	log.Info("request answered", attrs...)
+	return resp, nil
+}
+
+// handle runs the Handler with a context ending at soft, recovers a panic,
+// and gives up waiting at hard, so that a Handler stuck outside its context
+// still gets a FAILED answer in time.
+func (r *Runner) handle(ctx context.Context, ev cfn.Event, soft, hard time.Time) (Result, error) {
+	type outcome struct {
+		res Result
+		err error
+	}
+	work, cancel := context.WithDeadline(ctx, soft)
+	defer cancel()
+	done := make(chan outcome, 1)
+	go func() {
+		defer func() {
+			if p := recover(); p != nil {
+				slog.Error("handler panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+				done <- outcome{res: Result{Outcome: "failed"}, err: fmt.Errorf("internal error: %v", p)}
+			}
+		}()
+		res, err := r.Handler.Handle(work, ev)
+		if err != nil && errors.Is(err, context.DeadlineExceeded) && work.Err() != nil {
+			err = fmt.Errorf("the function's time ran out before IAM finished (%w); the stack can be retried", err)
+		}
+		done <- outcome{res, err}
+	}()
+	timer := time.NewTimer(time.Until(hard))
+	defer timer.Stop()
+	select {
+	case o := <-done:
+		return o.res, o.err
+	case <-timer.C:
+		return Result{Outcome: "failed"}, errors.New("timed out: the function's deadline came before the request finished")
+	case <-ctx.Done():
+		return Result{Outcome: "failed"}, fmt.Errorf("cancelled: %w", ctx.Err())
+	}
+}

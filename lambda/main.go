@@ -1,0 +1,73 @@
+// Command bootstrap is the Custom::QBusinessRole CloudFormation custom
+// resource. Inside AWS Lambda (provided.al2023) it serves CloudFormation's
+// requests; anywhere else it is a small command line: render, invoke, help.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+
+	"github.com/qbrole/qbrole/internal/cfnresource"
+	"github.com/qbrole/qbrole/internal/roles"
+)
+
+// allowLoopbackEnv, when true, lets responses go to a loopback http URL
+// (tests, the local demo). In AWS it is never set.
+const allowLoopbackEnv = "QBROLE_ALLOW_LOOPBACK_RESPONSE_URL"
+
+func main() {
+	if _, inLambda := os.LookupEnv("AWS_LAMBDA_RUNTIME_API"); inLambda {
+		runLambda()
+		return
+	}
+	os.Exit(runCLI(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func runLambda() {
+	logger := slog.New(slog.NewJSONHandler(os.Stdout, nil))
+	slog.SetDefault(logger)
+	allow, _ := strconv.ParseBool(os.Getenv(allowLoopbackEnv))
+	var runner *cfnresource.Runner
+	lambda.Start(func(ctx context.Context, raw json.RawMessage) error {
+		if runner == nil {
+			m, err := newManager(ctx)
+			if err != nil {
+				return err
+			}
+			runner = &cfnresource.Runner{Handler: m, Sender: &cfnresource.HTTPSender{AllowLoopback: allow}, Logger: logger}
+		}
+		// The answer went to CloudFormation, or could not be sent and is logged;
+		// an error here would only make Lambda invoke the function again.
+		_, _ = runner.Run(ctx, raw)
+		return nil
+	})
+}
+
+// newManager builds the IAM client from the standard SDK configuration
+// (credential chain, AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_IAM), with more
+// retries than the SDK's default, since IAM throttles early.
+func newManager(ctx context.Context) (*roles.Manager, error) {
+	cfg, err := config.LoadDefaultConfig(ctx,
+		config.WithDefaultRegion("us-east-1"),
+		config.WithRetryer(func() aws.Retryer {
+			return retry.NewStandard(func(o *retry.StandardOptions) {
+				o.MaxAttempts = 8
+				o.MaxBackoff = 20 * time.Second
+			})
+		}),
+	)
+	if err != nil {
+		return nil, err
+	}
+	return &roles.Manager{IAM: iam.NewFromConfig(cfg)}, nil
+}
