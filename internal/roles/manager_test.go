@@ -1,0 +1,300 @@
+package roles
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/cfn"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/qbrole/qbrole/internal/cfnresource"
+)
+
+func apiErr(code, msg string) error { return &smithy.GenericAPIError{Code: code, Message: msg} }
+
+func newEvent(rt cfn.RequestType, props map[string]any) cfn.Event {
+	return cfn.Event{RequestType: rt, RequestID: "req-1", StackID: testStack.ID, LogicalResourceID: "AppRole",
+		ResponseURL: "https://example.s3.amazonaws.com/x", ResourceProperties: props}
+}
+
+func fastManager(f *fakeIAM) *Manager {
+	return &Manager{IAM: f, PropagationTimeout: 2 * time.Second, RetryDelay: time.Millisecond, PollInterval: time.Millisecond}
+}
+
+func ownedRole(name string) *types.Role {
+	return &types.Role{RoleName: aws.String(name), Path: aws.String(DefaultPath), Arn: aws.String("arn:aws:iam::123456789012:role/service-role/" + name),
+		RoleId: aws.String("AROAEXAMPLE"), Tags: iamTags(Owner{StackID: testStack.ID, LogicalResourceID: "AppRole"}.Tags())}
+}
+
+// happyCreate fakes the three calls of a Create that goes through.
+func happyCreate(f *fakeIAM) {
+	f.putRolePolicy = func(*iam.PutRolePolicyInput) (*iam.PutRolePolicyOutput, error) { return &iam.PutRolePolicyOutput{}, nil }
+	f.getRole = func(in *iam.GetRoleInput) (*iam.GetRoleOutput, error) {
+		return &iam.GetRoleOutput{Role: ownedRole(*in.RoleName)}, nil
+	}
+}
+
+func TestCreateRetriesPropagationErrors(t *testing.T) {
+	f := &fakeIAM{}
+	happyCreate(f)
+	errs := []error{
+		apiErr("MalformedPolicyDocument", "Invalid principal in policy: \"SERVICE\":\"qbusiness.amazonaws.com\""),
+		apiErr("ConcurrentModification", "Rate exceeded for role"),
+	}
+	f.createRole = func(in *iam.CreateRoleInput) (*iam.CreateRoleOutput, error) {
+		if len(errs) > 0 {
+			err := errs[0]
+			errs = errs[1:]
+			return nil, err
+		}
+		return &iam.CreateRoleOutput{}, nil
+	}
+	res, err := fastManager(f).Handle(context.Background(), newEvent(cfn.RequestCreate, map[string]any{"RoleName": "r"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"CreateRole", "CreateRole", "CreateRole", "PutRolePolicy", "GetRole"}
+	if got := f.Calls(); !slices.Equal(got, want) {
+		t.Errorf("calls = %v, want %v", got, want)
+	}
+	if res.PhysicalResourceID != "r" || res.Outcome != Created {
+		t.Errorf("result = %+v", res)
+	}
+}
+
+func TestCreateDoesNotRetryOtherErrors(t *testing.T) {
+	cases := []struct {
+		name string
+		err  error
+	}{
+		{"access denied", apiErr("AccessDenied", "not authorized to perform iam:CreateRole")},
+		{"malformed policy for another reason", apiErr("MalformedPolicyDocument", "Syntax errors in policy")},
+		{"limit exceeded", apiErr("LimitExceeded", "Cannot exceed quota for RolesPerAccount")},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := &fakeIAM{createRole: func(*iam.CreateRoleInput) (*iam.CreateRoleOutput, error) { return nil, c.err }}
+			res, err := fastManager(f).Handle(context.Background(), newEvent(cfn.RequestCreate, map[string]any{"RoleName": "r"}))
+			if err == nil || !strings.Contains(err.Error(), "creating IAM role (r): ") {
+				t.Fatalf("error = %v", err)
+			}
+			if !errors.Is(err, c.err) {
+				t.Errorf("error %v does not wrap %v", err, c.err)
+			}
+			if !slices.Equal(f.Calls(), []string{"CreateRole"}) {
+				t.Errorf("calls = %v, want one CreateRole", f.Calls())
+			}
+			if !cfnresource.IsFailedCreateID(res.PhysicalResourceID) {
+				t.Errorf("physical id %q is not the failed-create marker", res.PhysicalResourceID)
+			}
+		})
+	}
+}
+
+func TestPropagationTimeoutBoundsRetries(t *testing.T) {
+	f := &fakeIAM{createRole: func(*iam.CreateRoleInput) (*iam.CreateRoleOutput, error) {
+		return nil, apiErr("MalformedPolicyDocument", "Invalid principal in policy")
+	}}
+	m := &Manager{IAM: f, PropagationTimeout: 50 * time.Millisecond, RetryDelay: 5 * time.Millisecond}
+	start := time.Now()
+	_, err := m.Handle(context.Background(), newEvent(cfn.RequestCreate, map[string]any{"RoleName": "r"}))
+	if err == nil || !strings.Contains(err.Error(), "Invalid principal") {
+		t.Fatalf("error = %v", err)
+	}
+	if n := len(f.Calls()); n < 2 {
+		t.Errorf("%d calls, want retries", n)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("took %v, want about the 50 ms timeout", d)
+	}
+}
+
+func TestCreateFailureAfterCreateRoleNamesTheRole(t *testing.T) {
+	f := &fakeIAM{
+		createRole:    func(*iam.CreateRoleInput) (*iam.CreateRoleOutput, error) { return &iam.CreateRoleOutput{}, nil },
+		putRolePolicy: func(*iam.PutRolePolicyInput) (*iam.PutRolePolicyOutput, error) { return nil, apiErr("ServiceFailure", "boom") },
+	}
+	res, err := fastManager(f).Handle(context.Background(), newEvent(cfn.RequestCreate, map[string]any{"RoleName": "r"}))
+	if err == nil {
+		t.Fatal("want an error")
+	}
+	// The rollback's Delete must name the role, or it would be orphaned.
+	if res.PhysicalResourceID != "r" {
+		t.Errorf("physical id = %q, want the created role's name", res.PhysicalResourceID)
+	}
+}
+
+func TestDeleteClearsAttachmentsOnDeleteConflict(t *testing.T) {
+	deletes := 0
+	f := &fakeIAM{
+		getRole: func(in *iam.GetRoleInput) (*iam.GetRoleOutput, error) { return &iam.GetRoleOutput{Role: ownedRole(*in.RoleName)}, nil },
+		listRolePolicies: func(*iam.ListRolePoliciesInput) (*iam.ListRolePoliciesOutput, error) {
+			return &iam.ListRolePoliciesOutput{}, nil
+		},
+		listAttachedRolePolicies: func(*iam.ListAttachedRolePoliciesInput) (*iam.ListAttachedRolePoliciesOutput, error) {
+			return &iam.ListAttachedRolePoliciesOutput{AttachedPolicies: []types.AttachedPolicy{{PolicyArn: aws.String("arn:aws:iam::aws:policy/ReadOnlyAccess")}}}, nil
+		},
+		detachRolePolicy: func(*iam.DetachRolePolicyInput) (*iam.DetachRolePolicyOutput, error) { return &iam.DetachRolePolicyOutput{}, nil },
+		listInstanceProfilesForRole: func(*iam.ListInstanceProfilesForRoleInput) (*iam.ListInstanceProfilesForRoleOutput, error) {
+			return &iam.ListInstanceProfilesForRoleOutput{InstanceProfiles: []types.InstanceProfile{{InstanceProfileName: aws.String("ip")}}}, nil
+		},
+		removeRoleFromInstanceProfile: func(*iam.RemoveRoleFromInstanceProfileInput) (*iam.RemoveRoleFromInstanceProfileOutput, error) {
+			return &iam.RemoveRoleFromInstanceProfileOutput{}, nil
+		},
+		deleteRole: func(*iam.DeleteRoleInput) (*iam.DeleteRoleOutput, error) {
+			deletes++
+			if deletes == 1 {
+				return nil, apiErr("DeleteConflict", "Cannot delete entity, must detach all policies first.")
+			}
+			return &iam.DeleteRoleOutput{}, nil
+		},
+	}
+	ev := newEvent(cfn.RequestDelete, map[string]any{"RoleName": "r"})
+	ev.PhysicalResourceID = "r"
+	res, err := fastManager(f).Handle(context.Background(), ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"GetRole", "ListRolePolicies", "DeleteRole", "ListRolePolicies", "ListAttachedRolePolicies", "DetachRolePolicy",
+		"ListInstanceProfilesForRole", "RemoveRoleFromInstanceProfile", "DeleteRole"}
+	if got := f.Calls(); !slices.Equal(got, want) {
+		t.Errorf("calls = %v\nwant    %v", got, want)
+	}
+	if res.Outcome != Deleted {
+		t.Errorf("outcome = %s", res.Outcome)
+	}
+}
+
+func TestServiceLinkedRoleAdoptedOnAWSHasBeenTaken(t *testing.T) {
+	f := &fakeIAM{
+		createServiceLinkedRole: func(*iam.CreateServiceLinkedRoleInput) (*iam.CreateServiceLinkedRoleOutput, error) {
+			return nil, apiErr("InvalidInput", "Service role name AWSServiceRoleForQBusiness has been taken in this account, please try a different suffix.")
+		},
+		listRoles: func(in *iam.ListRolesInput) (*iam.ListRolesOutput, error) {
+			if aws.ToString(in.PathPrefix) != SLRPath {
+				t.Errorf("PathPrefix = %q", aws.ToString(in.PathPrefix))
+			}
+			return &iam.ListRolesOutput{Roles: []types.Role{{RoleName: aws.String("AWSServiceRoleForQBusiness"), Path: aws.String(SLRPath)}}}, nil
+		},
+	}
+	res, err := fastManager(f).Handle(context.Background(), newEvent(cfn.RequestCreate, map[string]any{"RoleType": "ServiceLinkedRole"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.PhysicalResourceID != AdoptedID("AWSServiceRoleForQBusiness") || res.Outcome != Adopted {
+		t.Errorf("result = %+v", res)
+	}
+}
+
+func TestServiceLinkedRoleDeletion(t *testing.T) {
+	slr := &types.Role{RoleName: aws.String("AWSServiceRoleForQBusiness"), Path: aws.String(SLRPath)}
+	base := func(statuses ...*iam.GetServiceLinkedRoleDeletionStatusOutput) *fakeIAM {
+		return &fakeIAM{
+			getRole: func(*iam.GetRoleInput) (*iam.GetRoleOutput, error) { return &iam.GetRoleOutput{Role: slr}, nil },
+			deleteServiceLinkedRole: func(*iam.DeleteServiceLinkedRoleInput) (*iam.DeleteServiceLinkedRoleOutput, error) {
+				return &iam.DeleteServiceLinkedRoleOutput{DeletionTaskId: aws.String("task-1")}, nil
+			},
+			getSLRDeletionStatus: func(*iam.GetServiceLinkedRoleDeletionStatusInput) (*iam.GetServiceLinkedRoleDeletionStatusOutput, error) {
+				s := statuses[0]
+				if len(statuses) > 1 {
+					statuses = statuses[1:]
+				}
+				return s, nil
+			},
+		}
+	}
+	ev := newEvent(cfn.RequestDelete, map[string]any{"RoleType": "ServiceLinkedRole"})
+	ev.PhysicalResourceID = "AWSServiceRoleForQBusiness"
+
+	t.Run("polls until it succeeds", func(t *testing.T) {
+		f := base(&iam.GetServiceLinkedRoleDeletionStatusOutput{Status: types.DeletionTaskStatusTypeInProgress},
+			&iam.GetServiceLinkedRoleDeletionStatusOutput{Status: types.DeletionTaskStatusTypeSucceeded})
+		if _, err := fastManager(f).Handle(context.Background(), ev); err != nil {
+			t.Fatal(err)
+		}
+		if n := strings.Count(strings.Join(f.Calls(), " "), "GetServiceLinkedRoleDeletionStatus"); n != 2 {
+			t.Errorf("%d status polls, want 2", n)
+		}
+	})
+	t.Run("failure lists the regions and resources using it", func(t *testing.T) {
+		f := base(&iam.GetServiceLinkedRoleDeletionStatusOutput{Status: types.DeletionTaskStatusTypeFailed,
+			Reason: &types.DeletionTaskFailureReasonType{Reason: aws.String("in use"), RoleUsageList: []types.RoleUsageType{
+				{Region: aws.String("us-east-1"), Resources: []string{"arn:aws:qbusiness:us-east-1:123456789012:application/a1"}},
+				{Region: aws.String("eu-west-1"), Resources: []string{"arn:aws:qbusiness:eu-west-1:123456789012:application/b2"}},
+			}}})
+		_, err := fastManager(f).Handle(context.Background(), ev)
+		for _, s := range []string{"in use", "us-east-1: arn:aws:qbusiness:us-east-1:123456789012:application/a1", "eu-west-1:", "application/b2"} {
+			if err == nil || !strings.Contains(err.Error(), s) {
+				t.Errorf("error %v lacks %q", err, s)
+			}
+		}
+	})
+	t.Run("gives up when the deadline nears", func(t *testing.T) {
+		f := base(&iam.GetServiceLinkedRoleDeletionStatusOutput{Status: types.DeletionTaskStatusTypeInProgress})
+		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		defer cancel()
+		_, err := fastManager(f).Handle(ctx, ev)
+		if err == nil || !strings.Contains(err.Error(), "still IN_PROGRESS") {
+			t.Errorf("error = %v", err)
+		}
+	})
+}
+
+// Bad input is refused before any IAM call: the fake fails every call.
+func TestBadInputMakesNoIAMCall(t *testing.T) {
+	cases := []struct {
+		name string
+		ev   cfn.Event
+	}{
+		{"create with a bad name", newEvent(cfn.RequestCreate, map[string]any{"RoleName": "bad name"})},
+		{"create with an unknown property", newEvent(cfn.RequestCreate, map[string]any{"Role": "x"})},
+		{"update with bad tags", func() cfn.Event {
+			e := newEvent(cfn.RequestUpdate, map[string]any{"Tags": "x"})
+			e.PhysicalResourceID = "r"
+			return e
+		}()},
+		{"unknown request type", newEvent("Upsert", map[string]any{})},
+		{"bad stack id", func() cfn.Event { e := newEvent(cfn.RequestCreate, nil); e.StackID = "stack"; return e }()},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := &fakeIAM{}
+			res, err := fastManager(f).Handle(context.Background(), c.ev)
+			if err == nil {
+				t.Fatal("want an error")
+			}
+			if calls := f.Calls(); len(calls) > 0 {
+				t.Errorf("IAM calls %v, want none", calls)
+			}
+			if res.PhysicalResourceID == "" {
+				t.Error("no physical id to answer with")
+			}
+		})
+	}
+}
+
+// Deletes of ids that are not roles of this resource touch nothing.
+func TestDeleteOfIdsThatAreNotRolesMakesNoIAMCall(t *testing.T) {
+	for _, id := range []string{cfnresource.FailedCreateID("req-0"), AdoptedID("AWSServiceRoleForQBusiness"),
+		"2026/11/26/[$LATEST]0123456789abcdef0123456789abcdef"} {
+		t.Run(id, func(t *testing.T) {
+			f := &fakeIAM{}
+			ev := newEvent(cfn.RequestDelete, map[string]any{})
+			ev.PhysicalResourceID = id
+			res, err := fastManager(f).Handle(context.Background(), ev)
+			if err != nil || res.Outcome != Skipped {
+				t.Errorf("result %+v, error %v; want skipped", res, err)
+			}
+			if len(f.Calls()) > 0 {
+				t.Errorf("IAM calls %v, want none", f.Calls())
+			}
+		})
+	}
+}
