@@ -128,8 +128,9 @@ func (m *Manager) update(ctx context.Context, ev cfn.Event, stack Stack) (Result
 	switch {
 	case spec.Name != "":
 		name = spec.Name
-	case old.Name != "":
-		// The custom name was removed: a generated name, as CloudFormation does.
+	case old.Name != "" || spec.Path != old.Path:
+		// The custom name was removed, or a generated-name role needs replacing:
+		// a new generated name, as CloudFormation does.
 		name = GeneratedRoleName(stack, ev.LogicalResourceID, ev.RequestID)
 	}
 	if name != physical || spec.Path != old.Path {
