@@ -88,10 +88,11 @@ func (r *Runner) Run(ctx context.Context, raw []byte) (*cfn.Response, error) {
 	margin := Margin(time.Until(deadline))
 	var res Result
 	var err error
+	var panicStack string
 	if decodeErr != nil {
 		err = decodeErr
 	} else {
-		res, err = r.handle(ctx, ev, deadline.Add(-margin), deadline.Add(-margin/2))
+		res, panicStack, err = r.handle(ctx, ev, deadline.Add(-margin), deadline.Add(-margin/2))
 	}
 
 	resp := &cfn.Response{
@@ -127,6 +128,9 @@ func (r *Runner) Run(ctx context.Context, raw []byte) (*cfn.Response, error) {
 	if resp.Reason != "" {
 		attrs = append(attrs, "Reason", resp.Reason)
 	}
+	if panicStack != "" {
+		attrs = append(attrs, "PanicStack", panicStack)
+	}
 	if sendErr != nil {
 		log.Error("response not delivered", append(attrs, "error", sendErr.Error())...)
 		return resp, sendErr
@@ -135,13 +139,14 @@ func (r *Runner) Run(ctx context.Context, raw []byte) (*cfn.Response, error) {
 	return resp, nil
 }
 
-// handle runs the Handler with a context ending at soft, recovers a panic,
-// and gives up waiting at hard, so that a Handler stuck outside its context
-// still gets a FAILED answer in time.
-func (r *Runner) handle(ctx context.Context, ev cfn.Event, soft, hard time.Time) (Result, error) {
+// handle runs the Handler with a context ending at soft, recovers a panic
+// (returning its stack for the log), and gives up waiting at hard, so that a
+// Handler stuck outside its context still gets a FAILED answer in time.
+func (r *Runner) handle(ctx context.Context, ev cfn.Event, soft, hard time.Time) (Result, string, error) {
 	type outcome struct {
-		res Result
-		err error
+		res   Result
+		err   error
+		stack string
 	}
 	work, cancel := context.WithDeadline(ctx, soft)
 	defer cancel()
@@ -149,24 +154,23 @@ func (r *Runner) handle(ctx context.Context, ev cfn.Event, soft, hard time.Time)
 	go func() {
 		defer func() {
 			if p := recover(); p != nil {
-				slog.Error("handler panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-				done <- outcome{res: Result{Outcome: "failed"}, err: fmt.Errorf("internal error: %v", p)}
+				done <- outcome{Result{Outcome: "failed"}, fmt.Errorf("internal error: %v", p), string(debug.Stack())}
 			}
 		}()
 		res, err := r.Handler.Handle(work, ev)
 		if err != nil && errors.Is(err, context.DeadlineExceeded) && work.Err() != nil {
 			err = fmt.Errorf("the function's time ran out before IAM finished (%w); the stack can be retried", err)
 		}
-		done <- outcome{res, err}
+		done <- outcome{res, err, ""}
 	}()
 	timer := time.NewTimer(time.Until(hard))
 	defer timer.Stop()
 	select {
 	case o := <-done:
-		return o.res, o.err
+		return o.res, o.stack, o.err
 	case <-timer.C:
-		return Result{Outcome: "failed"}, errors.New("timed out: the function's deadline came before the request finished")
+		return Result{Outcome: "failed"}, "", errors.New("timed out: the function's deadline came before the request finished")
 	case <-ctx.Done():
-		return Result{Outcome: "failed"}, fmt.Errorf("cancelled: %w", ctx.Err())
+		return Result{Outcome: "failed"}, "", fmt.Errorf("cancelled: %w", ctx.Err())
 	}
 }

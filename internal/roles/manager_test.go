@@ -35,7 +35,9 @@ func ownedRole(name string) *types.Role {
 
 // happyCreate fakes the three calls of a Create that goes through.
 func happyCreate(f *fakeIAM) {
-	f.putRolePolicy = func(*iam.PutRolePolicyInput) (*iam.PutRolePolicyOutput, error) { return &iam.PutRolePolicyOutput{}, nil }
+	f.putRolePolicy = func(*iam.PutRolePolicyInput) (*iam.PutRolePolicyOutput, error) {
+		return &iam.PutRolePolicyOutput{}, nil
+	}
 	f.getRole = func(in *iam.GetRoleInput) (*iam.GetRoleOutput, error) {
 		return &iam.GetRoleOutput{Role: ownedRole(*in.RoleName)}, nil
 	}
@@ -118,8 +120,10 @@ func TestPropagationTimeoutBoundsRetries(t *testing.T) {
 
 func TestCreateFailureAfterCreateRoleNamesTheRole(t *testing.T) {
 	f := &fakeIAM{
-		createRole:    func(*iam.CreateRoleInput) (*iam.CreateRoleOutput, error) { return &iam.CreateRoleOutput{}, nil },
-		putRolePolicy: func(*iam.PutRolePolicyInput) (*iam.PutRolePolicyOutput, error) { return nil, apiErr("ServiceFailure", "boom") },
+		createRole: func(*iam.CreateRoleInput) (*iam.CreateRoleOutput, error) { return &iam.CreateRoleOutput{}, nil },
+		putRolePolicy: func(*iam.PutRolePolicyInput) (*iam.PutRolePolicyOutput, error) {
+			return nil, apiErr("ServiceFailure", "boom")
+		},
 	}
 	res, err := fastManager(f).Handle(context.Background(), newEvent(cfn.RequestCreate, map[string]any{"RoleName": "r"}))
 	if err == nil {
@@ -134,14 +138,18 @@ func TestCreateFailureAfterCreateRoleNamesTheRole(t *testing.T) {
 func TestDeleteClearsAttachmentsOnDeleteConflict(t *testing.T) {
 	deletes := 0
 	f := &fakeIAM{
-		getRole: func(in *iam.GetRoleInput) (*iam.GetRoleOutput, error) { return &iam.GetRoleOutput{Role: ownedRole(*in.RoleName)}, nil },
+		getRole: func(in *iam.GetRoleInput) (*iam.GetRoleOutput, error) {
+			return &iam.GetRoleOutput{Role: ownedRole(*in.RoleName)}, nil
+		},
 		listRolePolicies: func(*iam.ListRolePoliciesInput) (*iam.ListRolePoliciesOutput, error) {
 			return &iam.ListRolePoliciesOutput{}, nil
 		},
 		listAttachedRolePolicies: func(*iam.ListAttachedRolePoliciesInput) (*iam.ListAttachedRolePoliciesOutput, error) {
 			return &iam.ListAttachedRolePoliciesOutput{AttachedPolicies: []types.AttachedPolicy{{PolicyArn: aws.String("arn:aws:iam::aws:policy/ReadOnlyAccess")}}}, nil
 		},
-		detachRolePolicy: func(*iam.DetachRolePolicyInput) (*iam.DetachRolePolicyOutput, error) { return &iam.DetachRolePolicyOutput{}, nil },
+		detachRolePolicy: func(*iam.DetachRolePolicyInput) (*iam.DetachRolePolicyOutput, error) {
+			return &iam.DetachRolePolicyOutput{}, nil
+		},
 		listInstanceProfilesForRole: func(*iam.ListInstanceProfilesForRoleInput) (*iam.ListInstanceProfilesForRoleOutput, error) {
 			return &iam.ListInstanceProfilesForRoleOutput{InstanceProfiles: []types.InstanceProfile{{InstanceProfileName: aws.String("ip")}}}, nil
 		},

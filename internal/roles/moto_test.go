@@ -519,7 +519,7 @@ func foreign(t *testing.T, e *env, name string) {
 	t.Helper()
 	_, err := e.iam.CreateRole(context.Background(), &iam.CreateRoleInput{RoleName: aws.String(name), Path: aws.String("/service-role/"),
 		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}`),
-		Tags: []types.Tag{{Key: aws.String("owner"), Value: aws.String("someone-else")}}})
+		Tags:                     []types.Tag{{Key: aws.String("owner"), Value: aws.String("someone-else")}}})
 	if err != nil {
 		t.Fatal(err)
 	}

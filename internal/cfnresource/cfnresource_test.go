@@ -1,0 +1,325 @@
+package cfnresource
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/aws/aws-lambda-go/cfn"
+)
+
+// responseServer stands in for S3's pre-signed URL and keeps every PUT.
+type responseServer struct {
+	*httptest.Server
+	mu     sync.Mutex
+	bodies []cfn.Response
+	raw    [][]byte
+	header []http.Header
+	status []int // answers to give, in order; then 200
+}
+
+func newResponseServer(t *testing.T, status ...int) *responseServer {
+	s := &responseServer{status: status}
+	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if r.Method != http.MethodPut {
+			t.Errorf("method %s, want PUT", r.Method)
+		}
+		code := http.StatusOK
+		if len(s.status) > 0 {
+			code, s.status = s.status[0], s.status[1:]
+		}
+		s.raw = append(s.raw, body)
+		s.header = append(s.header, r.Header.Clone())
+		if code == http.StatusOK {
+			var resp cfn.Response
+			if err := json.Unmarshal(body, &resp); err != nil {
+				t.Errorf("response body is not JSON: %v", err)
+			}
+			s.bodies = append(s.bodies, resp)
+		}
+		w.WriteHeader(code)
+	}))
+	t.Cleanup(s.Close)
+	return s
+}
+
+func (s *responseServer) responses() []cfn.Response {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]cfn.Response(nil), s.bodies...)
+}
+
+func (s *responseServer) puts() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.raw)
+}
+
+func event(url string) map[string]any {
+	return map[string]any{
+		"RequestType": "Create", "RequestId": "req-1", "ResponseURL": url + "/resp?X-Amz-Signature=SECRET",
+		"StackId":           "arn:aws:cloudformation:us-east-1:123456789012:stack/s/guid",
+		"LogicalResourceId": "Role", "ResourceType": "Custom::QBusinessRole", "ResourceProperties": map[string]any{},
+	}
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func runner(h HandlerFunc, log io.Writer) *Runner {
+	return &Runner{Handler: h, Sender: &HTTPSender{AllowLoopback: true, Backoff: time.Millisecond},
+		Logger: slog.New(slog.NewJSONHandler(log, nil))}
+}
+
+func TestExactlyOneResponsePerEvent(t *testing.T) {
+	ok := HandlerFunc(func(context.Context, cfn.Event) (Result, error) {
+		return Result{PhysicalResourceID: "role", Data: map[string]any{"Arn": "arn"}, Outcome: "created"}, nil
+	})
+	cases := []struct {
+		name       string
+		handler    HandlerFunc
+		event      func(url string) []byte
+		timeout    time.Duration
+		wantStatus cfn.StatusType
+		wantReason string
+		wantID     string
+	}{
+		{"success", ok, nil, 0, cfn.StatusSuccess, "", "role"},
+		{"handler error", func(context.Context, cfn.Event) (Result, error) {
+			return Result{PhysicalResourceID: "kept"}, errors.New("IAM said no")
+		}, nil, 0, cfn.StatusFailed, "IAM said no", "kept"},
+		{"panic", func(context.Context, cfn.Event) (Result, error) { panic("nil map") }, nil, 0, cfn.StatusFailed, "internal error: nil map", "qbrole:create-failed:req-1"},
+		{"malformed JSON, ResponseURL salvaged", ok, func(url string) []byte {
+			return []byte(`{"RequestType": "Create", "ResponseURL": "` + url + `/resp", "RequestId": "req-1", "ResourceProperties": "oops"}`)
+		}, 0, cfn.StatusFailed, "malformed event", "qbrole:create-failed:req-1"},
+		{"missing fields", ok, func(url string) []byte {
+			return []byte(`{"RequestType": "Delete", "ResponseURL": "` + url + `/resp", "RequestId": "req-1"}`)
+		}, 0, cfn.StatusFailed, "missing LogicalResourceId, PhysicalResourceId, StackId", "qbrole:create-failed:req-1"},
+		{"handler ignores its deadline", func(context.Context, cfn.Event) (Result, error) {
+			time.Sleep(10 * time.Second)
+			return Result{}, nil
+		}, nil, 2 * time.Second, cfn.StatusFailed, "timed out", "qbrole:create-failed:req-1"},
+		{"handler honours its deadline", func(ctx context.Context, ev cfn.Event) (Result, error) {
+			<-ctx.Done()
+			return Result{PhysicalResourceID: "role-being-made"}, ctx.Err()
+		}, nil, 2 * time.Second, cfn.StatusFailed, "time ran out", "role-being-made"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			srv := newResponseServer(t)
+			raw := mustJSON(t, event(srv.URL))
+			if c.event != nil {
+				raw = c.event(srv.URL)
+			}
+			ctx := context.Background()
+			if c.timeout > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, c.timeout)
+				defer cancel()
+			}
+			start := time.Now()
+			var log bytes.Buffer
+			resp, err := runner(c.handler, &log).Run(ctx, raw)
+			if err != nil {
+				t.Fatalf("Run: %v", err)
+			}
+			if c.timeout > 0 && time.Since(start) >= c.timeout {
+				t.Errorf("answered after %v, past the %v deadline", time.Since(start), c.timeout)
+			}
+			got := srv.responses()
+			if len(got) != 1 {
+				t.Fatalf("%d responses, want 1", len(got))
+			}
+			if got[0].Status != c.wantStatus || !strings.Contains(got[0].Reason, c.wantReason) || got[0].PhysicalResourceID != c.wantID {
+				t.Errorf("response %+v, want %s %q %q", got[0], c.wantStatus, c.wantReason, c.wantID)
+			}
+			if resp.Status != got[0].Status {
+				t.Errorf("Run returned %s, sent %s", resp.Status, got[0].Status)
+			}
+			if n := strings.Count(strings.TrimSpace(log.String()), "\n") + 1; n != 1 {
+				t.Errorf("%d log lines, want 1:\n%s", n, log.String())
+			}
+		})
+	}
+}
+
+func TestEventWithoutResponseURLIsNotAnswered(t *testing.T) {
+	var log bytes.Buffer
+	resp, err := runner(nil, &log).Run(context.Background(), []byte(`{"RequestType":"Create"}`))
+	if resp != nil || err == nil || !strings.Contains(err.Error(), "no ResponseURL") {
+		t.Errorf("resp %v, err %v", resp, err)
+	}
+	if !strings.Contains(log.String(), "cannot be answered") {
+		t.Errorf("log = %s", log.String())
+	}
+}
+
+func TestLogLine(t *testing.T) {
+	srv := newResponseServer(t)
+	var log bytes.Buffer
+	_, err := runner(func(context.Context, cfn.Event) (Result, error) {
+		return Result{PhysicalResourceID: "role", Outcome: "updated", Changes: []string{"tags"}}, nil
+	}, &log).Run(context.Background(), mustJSON(t, event(srv.URL)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var line map[string]any
+	if err := json.Unmarshal(log.Bytes(), &line); err != nil {
+		t.Fatalf("log line is not one JSON object: %v\n%s", err, log.String())
+	}
+	for k, want := range map[string]any{"RequestType": "Create", "RequestId": "req-1", "LogicalResourceId": "Role",
+		"StackId": "arn:aws:cloudformation:us-east-1:123456789012:stack/s/guid", "Status": "SUCCESS", "Outcome": "updated"} {
+		if line[k] != want {
+			t.Errorf("log %s = %v, want %v", k, line[k], want)
+		}
+	}
+	if strings.Contains(log.String(), "SECRET") {
+		t.Errorf("log holds the URL's signature: %s", log.String())
+	}
+}
+
+func TestResponseFitsCloudFormationLimit(t *testing.T) {
+	srv := newResponseServer(t)
+	big := strings.Repeat("é", 5000) // two bytes each
+	cases := []struct {
+		name     string
+		res      Result
+		err      error
+		wantData bool
+	}{
+		{"large data is dropped", Result{PhysicalResourceID: "r", Data: map[string]any{"Blob": big}}, nil, false},
+		{"small data is kept", Result{PhysicalResourceID: "r", Data: map[string]any{"Arn": "arn"}}, nil, true},
+		{"long reason is cut", Result{PhysicalResourceID: "r"}, errors.New(big + "\n\x00 end"), false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := runner(func(context.Context, cfn.Event) (Result, error) { return c.res, c.err }, io.Discard).
+				Run(context.Background(), mustJSON(t, event(srv.URL)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw := srv.raw[len(srv.raw)-1]
+			if len(raw) > MaxResponseBytes {
+				t.Errorf("body is %d bytes, limit %d", len(raw), MaxResponseBytes)
+			}
+			last := srv.responses()[len(srv.responses())-1]
+			if (last.Data != nil) != c.wantData {
+				t.Errorf("data = %v", last.Data)
+			}
+			if !utf8.ValidString(last.Reason) || strings.ContainsAny(last.Reason, "\n\x00") {
+				t.Errorf("reason not clean: %q", last.Reason)
+			}
+		})
+	}
+}
+
+func TestCleanReason(t *testing.T) {
+	cases := []struct {
+		name, in string
+		max      int
+		want     string
+	}{
+		{"control characters become spaces", "a\nb\tc\x00d", 100, "a b c d"},
+		{"invalid UTF-8 replaced", "a\xffb", 100, "a\uFFFDb"},
+		{"cut on a rune boundary", "ééé", 3, "é…"},
+		{"short enough is kept", "abc", 3, "abc"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := CleanReason(c.in, c.max); got != c.want {
+				t.Errorf("CleanReason(%q) = %q, want %q", c.in, got, c.want)
+			}
+		})
+	}
+}
+
+func TestSendRetries(t *testing.T) {
+	r := &cfn.Response{Status: cfn.StatusSuccess, PhysicalResourceID: "r"}
+	t.Run("5xx is retried", func(t *testing.T) {
+		srv := newResponseServer(t, 500, 503)
+		s := &HTTPSender{AllowLoopback: true, Backoff: time.Millisecond}
+		if err := s.Send(context.Background(), srv.URL+"/x", r); err != nil {
+			t.Fatal(err)
+		}
+		if srv.puts() != 3 {
+			t.Errorf("%d PUTs, want 3", srv.puts())
+		}
+		if ct := srv.header[2].Get("Content-Type"); ct != "" {
+			t.Errorf("Content-Type %q, want none (pre-signed URLs are signed without one)", ct)
+		}
+	})
+	t.Run("403 is final", func(t *testing.T) {
+		srv := newResponseServer(t, 403)
+		s := &HTTPSender{AllowLoopback: true, Backoff: time.Millisecond}
+		err := s.Send(context.Background(), srv.URL+"/x?X-Amz-Signature=SECRET", r)
+		if err == nil || srv.puts() != 1 || strings.Contains(err.Error(), "SECRET") {
+			t.Errorf("err %v, %d PUTs", err, srv.puts())
+		}
+	})
+	t.Run("network errors are retried, then reported without the signature", func(t *testing.T) {
+		srv := newResponseServer(t)
+		url := srv.URL + "/x?X-Amz-Signature=SECRET"
+		srv.Close()
+		s := &HTTPSender{AllowLoopback: true, Backoff: time.Millisecond, Attempts: 3}
+		err := s.Send(context.Background(), url, r)
+		if err == nil || strings.Contains(err.Error(), "SECRET") || !strings.Contains(err.Error(), "REDACTED") {
+			t.Errorf("err = %v", err)
+		}
+	})
+}
+
+func TestCheckURL(t *testing.T) {
+	cases := []struct {
+		url      string
+		loopback bool
+		ok       bool
+	}{
+		{"https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/x?sig=1", false, true},
+		{"https://cloudformation-custom-resource-response-cnnorth1.s3.cn-north-1.amazonaws.com.cn/x", false, true},
+		{"http://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/x", false, false},
+		{"https://evil.example.com/x", false, false},
+		{"https://s3.amazonaws.com.evil.example/x", false, false},
+		{"http://127.0.0.1:8080/x", false, false},
+		{"http://127.0.0.1:8080/x", true, true},
+		{"http://localhost/x", true, true},
+		{"http://10.0.0.1/x", true, false},
+		{"file:///etc/passwd", true, false},
+	}
+	for _, c := range cases {
+		t.Run(c.url, func(t *testing.T) {
+			err := (&HTTPSender{AllowLoopback: c.loopback}).CheckURL(c.url)
+			if (err == nil) != c.ok {
+				t.Errorf("CheckURL = %v, want ok=%v", err, c.ok)
+			}
+		})
+	}
+}
+
+func TestMargin(t *testing.T) {
+	for _, c := range []struct{ remaining, want time.Duration }{
+		{time.Second, 500 * time.Millisecond}, {30 * time.Second, 3 * time.Second}, {15 * time.Minute, 10 * time.Second},
+	} {
+		if got := Margin(c.remaining); got != c.want {
+			t.Errorf("Margin(%v) = %v, want %v", c.remaining, got, c.want)
+		}
+	}
+}
