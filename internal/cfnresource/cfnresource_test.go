@@ -8,64 +8,28 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/cfn"
+
+	"github.com/qbrole/qbrole/internal/cfnresource/cfntest"
 )
 
-// responseServer stands in for S3's pre-signed URL and keeps every PUT.
-type responseServer struct {
-	*httptest.Server
-	mu     sync.Mutex
-	bodies []cfn.Response
-	raw    [][]byte
-	header []http.Header
-	status []int // answers to give, in order; then 200
-}
-
-func newResponseServer(t *testing.T, status ...int) *responseServer {
-	s := &responseServer{status: status}
-	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		if r.Method != http.MethodPut {
-			t.Errorf("method %s, want PUT", r.Method)
-		}
-		code := http.StatusOK
-		if len(s.status) > 0 {
-			code, s.status = s.status[0], s.status[1:]
-		}
-		s.raw = append(s.raw, body)
-		s.header = append(s.header, r.Header.Clone())
-		if code == http.StatusOK {
-			var resp cfn.Response
-			if err := json.Unmarshal(body, &resp); err != nil {
-				t.Errorf("response body is not JSON: %v", err)
-			}
-			s.bodies = append(s.bodies, resp)
-		}
-		w.WriteHeader(code)
-	}))
+func newResponseServer(t *testing.T, status ...int) *cfntest.ResponseServer {
+	s := cfntest.NewResponseServer(status...)
 	t.Cleanup(s.Close)
 	return s
 }
 
-func (s *responseServer) responses() []cfn.Response {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]cfn.Response(nil), s.bodies...)
-}
-
-func (s *responseServer) puts() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.raw)
+func responses(s *cfntest.ResponseServer) []cfn.Response {
+	var out []cfn.Response
+	for _, p := range s.Puts() {
+		out = append(out, p.Response)
+	}
+	return out
 }
 
 func event(url string) map[string]any {
@@ -145,7 +109,10 @@ func TestExactlyOneResponsePerEvent(t *testing.T) {
 			if c.timeout > 0 && time.Since(start) >= c.timeout {
 				t.Errorf("answered after %v, past the %v deadline", time.Since(start), c.timeout)
 			}
-			got := srv.responses()
+			if p := srv.Puts(); len(p) > 0 && p[0].Method != http.MethodPut {
+				t.Errorf("method %s, want PUT", p[0].Method)
+			}
+			got := responses(srv)
 			if len(got) != 1 {
 				t.Fatalf("%d responses, want 1", len(got))
 			}
@@ -217,11 +184,12 @@ func TestResponseFitsCloudFormationLimit(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			raw := srv.raw[len(srv.raw)-1]
+			puts := srv.Puts()
+			raw := puts[len(puts)-1].Body
 			if len(raw) > MaxResponseBytes {
 				t.Errorf("body is %d bytes, limit %d", len(raw), MaxResponseBytes)
 			}
-			last := srv.responses()[len(srv.responses())-1]
+			last := puts[len(puts)-1].Response
 			if (last.Data != nil) != c.wantData {
 				t.Errorf("data = %v", last.Data)
 			}
@@ -260,10 +228,10 @@ func TestSendRetries(t *testing.T) {
 		if err := s.Send(context.Background(), srv.URL+"/x", r); err != nil {
 			t.Fatal(err)
 		}
-		if srv.puts() != 3 {
-			t.Errorf("%d PUTs, want 3", srv.puts())
+		if len(srv.Puts()) != 3 {
+			t.Errorf("%d PUTs, want 3", len(srv.Puts()))
 		}
-		if ct := srv.header[2].Get("Content-Type"); ct != "" {
+		if ct := srv.Puts()[2].Header.Get("Content-Type"); ct != "" {
 			t.Errorf("Content-Type %q, want none (pre-signed URLs are signed without one)", ct)
 		}
 	})
@@ -271,8 +239,8 @@ func TestSendRetries(t *testing.T) {
 		srv := newResponseServer(t, 403)
 		s := &HTTPSender{AllowLoopback: true, Backoff: time.Millisecond}
 		err := s.Send(context.Background(), srv.URL+"/x?X-Amz-Signature=SECRET", r)
-		if err == nil || srv.puts() != 1 || strings.Contains(err.Error(), "SECRET") {
-			t.Errorf("err %v, %d PUTs", err, srv.puts())
+		if err == nil || len(srv.Puts()) != 1 || strings.Contains(err.Error(), "SECRET") {
+			t.Errorf("err %v, %d PUTs", err, len(srv.Puts()))
 		}
 	})
 	t.Run("network errors are retried, then reported without the signature", func(t *testing.T) {

@@ -1,0 +1,134 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/qbrole/qbrole/internal/motoserver"
+)
+
+var moto *motoserver.Server
+
+func TestMain(m *testing.M) {
+	s, err := motoserver.Start(context.Background())
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "integration tests need moto's server:", err)
+		os.Exit(1)
+	}
+	moto = s
+	code := m.Run()
+	s.Close()
+	os.Exit(code)
+}
+
+func eventFile(name string) string { return filepath.Join("..", "events", name) }
+
+func run(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := runCLI(context.Background(), args, &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+func TestCLIUsage(t *testing.T) {
+	cases := []struct {
+		name string
+		args []string
+		code int
+		out  string
+	}{
+		{"help", []string{"help"}, 0, "bootstrap render EVENT_FILE"},
+		{"-h", []string{"-h"}, 0, "bootstrap invoke EVENT_FILE"},
+		{"no arguments", nil, 2, "bootstrap render"},
+		{"unknown command", []string{"deploy"}, 2, `unknown command "deploy"`},
+		{"render without a file", []string{"render"}, 2, "usage: bootstrap render EVENT_FILE"},
+		{"missing file", []string{"render", "no-such-file.json"}, 1, "no such file"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, stdout, stderr := run(t, c.args...)
+			if code != c.code || !strings.Contains(stdout+stderr, c.out) {
+				t.Errorf("exit %d, output %q; want %d and %q", code, stdout+stderr, c.code, c.out)
+			}
+		})
+	}
+}
+
+func TestRenderEvents(t *testing.T) {
+	files, err := filepath.Glob(eventFile("*.json"))
+	if err != nil || len(files) < 9 {
+		t.Fatalf("events: %v %v", files, err)
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			code, stdout, stderr := run(t, "render", f)
+			if strings.HasPrefix(filepath.Base(f), "invalid") {
+				if code != 1 || !strings.Contains(stderr, "invalid properties: ") || !strings.Contains(stderr, "RoleName:") {
+					t.Errorf("exit %d, stderr %q", code, stderr)
+				}
+				return
+			}
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			var r map[string]any
+			if err := json.Unmarshal([]byte(stdout), &r); err != nil {
+				t.Fatalf("not one JSON object: %v\n%s", err, stdout)
+			}
+			switch r["roleType"] {
+			case "ServiceLinkedRole":
+				if r["awsServiceName"] != "qbusiness.amazonaws.com" || len(r) != 2 {
+					t.Errorf("rendered %v", r)
+				}
+			case "ApplicationRole":
+				trust := r["trustPolicy"].(map[string]any)["Statement"].([]any)
+				perms := r["permissionsPolicy"].(map[string]any)["Statement"].([]any)
+				if len(trust) != 1 || len(perms) != 5 || r["roleName"] == "" || r["path"] != "/service-role/" {
+					t.Errorf("rendered %v", r)
+				}
+				if !strings.Contains(stdout, `"aws:SourceAccount": "123456789012"`) || strings.Contains(stdout, "{{") {
+					t.Errorf("placeholders not filled:\n%s", stdout)
+				}
+			default:
+				t.Errorf("roleType %v", r["roleType"])
+			}
+		})
+	}
+}
+
+func TestInvokeAgainstMoto(t *testing.T) {
+	if err := moto.Reset(); err != nil {
+		t.Fatal(err)
+	}
+	for _, kv := range moto.Env() {
+		k, v, _ := strings.Cut(kv, "=")
+		t.Setenv(k, v)
+	}
+	code, stdout, stderr := run(t, "invoke", eventFile("create-application-role.json"))
+	if code != 0 {
+		t.Fatalf("exit %d: %s %s", code, stdout, stderr)
+	}
+	var resp map[string]any
+	if err := json.Unmarshal([]byte(stdout), &resp); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := resp["Data"].(map[string]any)
+	if resp["Status"] != "SUCCESS" || resp["PhysicalResourceId"] != "qbusiness-demo-app-role" ||
+		data["Arn"] != "arn:aws:iam::123456789012:role/service-role/qbusiness-demo-app-role" {
+		t.Errorf("response %s", stdout)
+	}
+	if !strings.Contains(stderr, `"Outcome":"created"`) || strings.Contains(stderr, "X-Amz-Signature=") {
+		t.Errorf("log %s", stderr)
+	}
+
+	code, stdout, _ = run(t, "invoke", eventFile("invalid-application-role.json"))
+	if code != 1 || !strings.Contains(stdout, `"Status": "FAILED"`) || !strings.Contains(stdout, "MaxSessionDuration: must be between") {
+		t.Errorf("invalid event: exit %d, %s", code, stdout)
+	}
+}

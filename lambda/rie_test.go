@@ -1,0 +1,151 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/cfn"
+
+	"github.com/qbrole/qbrole/internal/cfnresource/cfntest"
+	"github.com/qbrole/qbrole/internal/lambdaemu"
+)
+
+// emulated builds the real bootstrap and runs it under aws-lambda-rie.
+func emulated(t *testing.T, env ...string) *lambdaemu.Emulator {
+	t.Helper()
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bootstrap, err := lambdaemu.BuildBootstrap(root, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rie, err := lambdaemu.EmulatorPath(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := lambdaemu.Start(rie, bootstrap, append([]string{allowLoopbackEnv + "=true"}, env...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		e.Close()
+		if t.Failed() {
+			t.Logf("emulator output:\n%s", e.Output())
+		}
+	})
+	return e
+}
+
+// send invokes the function with an events/ file whose ResponseURL and
+// PhysicalResourceId point where the test says.
+func send(t *testing.T, e *lambdaemu.Emulator, srv *cfntest.ResponseServer, file, physical string) cfn.Response {
+	t.Helper()
+	raw, err := os.ReadFile(eventFile(file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev map[string]any
+	if err := json.Unmarshal(raw, &ev); err != nil {
+		t.Fatal(err)
+	}
+	id := ev["RequestId"].(string)
+	ev["ResponseURL"] = srv.ResponseURL(id)
+	if physical != "" {
+		ev["PhysicalResourceId"] = physical
+	}
+	body, _ := json.Marshal(ev)
+	if _, err := e.Invoke(context.Background(), body); err != nil {
+		t.Fatal(err)
+	}
+	got := srv.ForRequest(id)
+	if len(got) != 1 {
+		t.Fatalf("%s: %d responses, want exactly 1", file, len(got))
+	}
+	return got[0]
+}
+
+func TestLifecycleUnderRuntimeInterfaceEmulator(t *testing.T) {
+	if err := moto.Reset(); err != nil {
+		t.Fatal(err)
+	}
+	srv := cfntest.NewResponseServer()
+	defer srv.Close()
+	e := emulated(t, moto.Env()...)
+
+	steps := []struct {
+		file   string
+		status cfn.StatusType
+	}{
+		{"create-application-role.json", cfn.StatusSuccess},
+		{"update-application-role.json", cfn.StatusSuccess},
+		{"update-replace-application-role.json", cfn.StatusSuccess},
+		{"delete-replaced-application-role.json", cfn.StatusSuccess},
+		{"delete-application-role.json", cfn.StatusSuccess},
+		{"invalid-application-role.json", cfn.StatusFailed},
+	}
+	for _, s := range steps {
+		got := send(t, e, srv, s.file, "")
+		if got.Status != s.status {
+			t.Errorf("%s: %s %s", s.file, got.Status, got.Reason)
+		}
+	}
+	slr := send(t, e, srv, "create-service-linked-role.json", "")
+	if slr.Status != cfn.StatusSuccess || !strings.HasPrefix(slr.PhysicalResourceID, "AWSServiceRoleFor") {
+		t.Fatalf("SLR create: %+v", slr)
+	}
+	for _, f := range []string{"update-service-linked-role.json", "delete-service-linked-role.json"} {
+		if got := send(t, e, srv, f, slr.PhysicalResourceID); got.Status != cfn.StatusSuccess {
+			t.Errorf("%s: %s %s", f, got.Status, got.Reason)
+		}
+	}
+	for _, p := range srv.Puts() {
+		if p.Header.Get("Content-Type") != "" {
+			t.Errorf("response PUT with Content-Type %q", p.Header.Get("Content-Type"))
+		}
+	}
+	if out := e.Output(); strings.Contains(out, "SECRET-SIGNATURE") || !strings.Contains(out, `"msg":"request answered"`) {
+		t.Errorf("function log leaks the signature or lacks the request lines:\n%s", out)
+	}
+}
+
+// An IAM endpoint that accepts connections and never answers: the function
+// must still answer FAILED before Lambda's timeout kills it.
+func TestDeadlineUnderRuntimeInterfaceEmulator(t *testing.T) {
+	hang, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hang.Close()
+	go func() {
+		for {
+			c, err := hang.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close()
+		}
+	}()
+	env := append(moto.Env(), "AWS_ENDPOINT_URL_IAM=http://"+hang.Addr().String(), "AWS_LAMBDA_FUNCTION_TIMEOUT=4")
+	srv := cfntest.NewResponseServer()
+	defer srv.Close()
+	e := emulated(t, env...)
+	start := time.Now()
+	got := send(t, e, srv, "create-application-role.json", "")
+	if got.Status != cfn.StatusFailed || !strings.Contains(got.Reason, "time ran out") {
+		t.Errorf("response %+v", got)
+	}
+	if !strings.HasPrefix(got.PhysicalResourceID, "qbrole:create-failed:") {
+		t.Errorf("physical id %q", got.PhysicalResourceID)
+	}
+	if d := time.Since(start); d >= 4*time.Second {
+		t.Errorf("answered after %v, past the 4 s timeout", d)
+	}
+}
