@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/qbrole/qbrole/internal/execrole"
 )
 
 // RoleType says which kind of role the resource manages.
@@ -47,8 +49,8 @@ const (
 // tags with the reserved prefix.
 const (
 	TagPrefix       = "qbrole:"
-	TagStackID      = TagPrefix + "stack-id"
-	TagLogicalID    = TagPrefix + "logical-resource-id"
+	TagStackID      = execrole.TagStackID
+	TagLogicalID    = execrole.TagLogicalID
 	maxTagsPerRole  = 50
 	ownershipTagLen = 2
 )
