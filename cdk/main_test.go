@@ -1,0 +1,82 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/jsii-runtime-go"
+)
+
+func synthApp(t *testing.T, roleType string) (awscdk.Stack, string) {
+	t.Helper()
+	out := t.TempDir()
+	ctx := map[string]any{"aws:cdk:bundling-stacks": []string{}}
+	if roleType != "" {
+		ctx["roleType"] = roleType
+	}
+	app := newApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(out)})
+	app.Synth(nil)
+	return app.Node().FindChild(jsii.String("QBusinessRoleDemo")).(awscdk.Stack), filepath.Join(out, "QBusinessRoleDemo.template.json")
+}
+
+func TestApp(t *testing.T) {
+	for _, roleType := range []string{"", "ServiceLinkedRole"} {
+		name := roleType
+		if name == "" {
+			name = "ApplicationRole (default)"
+		}
+		t.Run(name, func(t *testing.T) {
+			stack, file := synthApp(t, roleType)
+			t.Run("cdk-nag AwsSolutions: no unsuppressed errors", func(t *testing.T) {
+				errs := assertions.Annotations_FromStack(stack).FindError(jsii.String("*"),
+					assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*")))
+				for _, e := range *errs {
+					t.Errorf("%s: %v", *e.Id, e.Entry.Data)
+				}
+			})
+			t.Run("the application gets the role's ARN", func(t *testing.T) {
+				tpl := assertions.Template_FromStack(stack, nil)
+				tpl.HasResourceProperties(jsii.String("AWS::QBusiness::Application"), map[string]any{
+					"RoleArn": map[string]any{"Fn::GetAtt": []any{assertions.Match_StringLikeRegexp(jsii.String("^Role")), "Arn"}},
+				})
+				want := map[string]any{}
+				if roleType != "" {
+					want["RoleType"] = roleType
+				}
+				tpl.HasResourceProperties(jsii.String("Custom::QBusinessRole"), assertions.Match_ObjectLike(&want))
+			})
+			t.Run("cfn-lint", func(t *testing.T) {
+				lint, err := exec.LookPath("cfn-lint")
+				if err != nil {
+					t.Fatal("cfn-lint not found; make test installs it with pip")
+				}
+				if _, err := os.Stat(file); err != nil {
+					t.Fatal(err)
+				}
+				// W3005: CDK writes DependsOn that cfn-lint finds redundant; CDK's own, nothing of ours.
+				out, err := exec.Command(lint, "--ignore-checks", "W3005", "--", file).CombinedOutput()
+				if err != nil {
+					t.Errorf("cfn-lint: %v\n%s", err, out)
+				}
+			})
+		})
+	}
+}
+
+func TestLambdaBinaryDoesNotImportCDK(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", "github.com/qbrole/qbrole/lambda").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, dep := range strings.Fields(string(out)) {
+		if strings.Contains(dep, "aws-cdk-go") || strings.Contains(dep, "jsii") || strings.Contains(dep, "cdk-nag") ||
+			strings.HasPrefix(dep, "github.com/qbrole/qbrole/cdk") {
+			t.Errorf("the Lambda binary imports %s", dep)
+		}
+	}
+}

@@ -1,0 +1,235 @@
+// Package roles is the CDK (Go) construct library of qbrole: QBusinessRole
+// creates the IAM role of an Amazon Q Business application (or its
+// service-linked role) through the Custom::QBusinessRole custom resource, and
+// Provider is the Lambda function behind it, one per stack, built from this
+// module's source by local Go bundling (no Docker).
+package roles
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3assets"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/qbrole/qbrole/internal/execrole"
+)
+
+// LambdaPackage is the Go package of the function's code.
+const LambdaPackage = "github.com/qbrole/qbrole/lambda"
+
+// providerID is the provider's construct id under its stack.
+const providerID = "QBusinessRoleProvider"
+
+// Function settings, the same as template.yaml's.
+const (
+	FunctionMemoryMB = 128
+	// FunctionTimeoutMinutes leaves room for the service-linked role's deletion.
+	FunctionTimeoutMinutes = 10
+)
+
+// Provider is the custom resource's Lambda function with its execution role
+// and log group. There is one per stack; ProviderFor finds or makes it.
+type Provider struct {
+	constructs.Construct
+	Function awslambda.Function
+	Role     awsiam.Role
+	LogGroup awslogs.LogGroup
+}
+
+// ProviderFor returns the stack's provider, creating it on first use.
+func ProviderFor(scope constructs.Construct) *Provider {
+	stack := awscdk.Stack_Of(scope)
+	if existing := stack.Node().TryFindChild(jsii.String(providerID)); existing != nil {
+		return providers[nodeKey(existing)]
+	}
+	p := newProvider(stack)
+	providers[nodeKey(p.Construct)] = p
+	return p
+}
+
+// providers maps a provider's construct path to its Go value: jsii returns
+// only the construct, not the Go struct around it.
+var providers = map[string]*Provider{}
+
+func nodeKey(c constructs.IConstruct) string {
+	return *c.Node().Path() + "@" + *c.Node().Addr()
+}
+
+func newProvider(stack awscdk.Stack) *Provider {
+	c := constructs.NewConstruct(stack, jsii.String(providerID))
+	logs := awslogs.NewLogGroup(c, jsii.String("Logs"), &awslogs.LogGroupProps{
+		Retention:     awslogs.RetentionDays_ONE_MONTH,
+		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+	})
+	role := awsiam.NewRole(c, jsii.String("ExecutionRole"), &awsiam.RoleProps{
+		Description: jsii.String("Execution role of the Custom::QBusinessRole provider (qbrole)"),
+		AssumedBy: awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), &awsiam.ServicePrincipalOpts{
+			Conditions: &map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": stack.Account()}},
+		}),
+		InlinePolicies: &map[string]awsiam.PolicyDocument{
+			"ManageQBusinessRoles": awsiam.NewPolicyDocument(&awsiam.PolicyDocumentProps{Statements: statements()}),
+			"WriteOwnLogs": awsiam.NewPolicyDocument(&awsiam.PolicyDocumentProps{Statements: &[]awsiam.PolicyStatement{
+				awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+					Actions:   jsii.Strings("logs:CreateLogStream", "logs:PutLogEvents"),
+					Resources: &[]*string{logs.LogGroupArn()},
+				}),
+			}}),
+		},
+	})
+	suppressWildcards(role)
+	fn := awslambda.NewFunction(c, jsii.String("Function"), &awslambda.FunctionProps{
+		Description:   jsii.String("Custom::QBusinessRole provider (qbrole)"),
+		Runtime:       awslambda.Runtime_PROVIDED_AL2023(),
+		Architecture:  awslambda.Architecture_ARM_64(),
+		Handler:       jsii.String("bootstrap"),
+		Code:          code(),
+		MemorySize:    jsii.Number(FunctionMemoryMB),
+		Timeout:       awscdk.Duration_Minutes(jsii.Number(FunctionTimeoutMinutes)),
+		Role:          role,
+		LogGroup:      logs,
+		LoggingFormat: awslambda.LoggingFormat_JSON,
+	})
+	return &Provider{Construct: c, Function: fn, Role: role, LogGroup: logs}
+}
+
+// nagWildcardReasons explains each wildcard of the execution role to cdk-nag's
+// AwsSolutions-IAM5, in the finding format it reports.
+var nagWildcardReasons = map[string]string{
+	"Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/*": "Application roles take names and paths their users choose. " +
+		"Reads are on roles only; every write is conditioned on the qbrole ownership tag, on the role (iam:ResourceTag) or in the creating request (aws:RequestTag).",
+	"Resource::*": "iam:ListRoles has no resource type; it is a read, used to find the Q Business service-linked role under its path.",
+	"Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:instance-profile/*": "iam:RemoveRoleFromInstanceProfile is authorized on the instance profile, " +
+		"which cannot carry the role's tags; the code calls it only while deleting a role it owns.",
+	"Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/aws-service-role/qbusiness.amazonaws.com/AWSServiceRoleForQBusiness*": "The wildcard is the end of " +
+		"the one Q Business service-linked role's name under its service path; IAM chooses the name.",
+}
+
+// suppressWildcards records the reasons as cdk-nag metadata on the role, so
+// apps that run cdk-nag see them without this library importing cdk-nag.
+func suppressWildcards(role awsiam.Role) {
+	keys := make([]string, 0, len(nagWildcardReasons))
+	for k := range nagWildcardReasons {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	rules := make([]map[string]any, 0, len(keys))
+	for _, k := range keys {
+		rules = append(rules, map[string]any{"id": "AwsSolutions-IAM5", "reason": nagWildcardReasons[k], "applies_to": []string{k}})
+	}
+	cfn := role.Node().DefaultChild().(awscdk.CfnResource)
+	cfn.AddMetadata(jsii.String("cdk_nag"), map[string]any{"rules_to_suppress": rules})
+}
+
+// statements turns execrole's statements (the one source shared with the
+// code and template.yaml) into CDK policy statements.
+func statements() *[]awsiam.PolicyStatement {
+	var out []awsiam.PolicyStatement
+	for _, s := range execrole.Statements() {
+		props := &awsiam.PolicyStatementProps{Sid: jsii.String(s.Sid), Actions: jsii.Strings(s.Actions...)}
+		var res []*string
+		for _, r := range s.Resources {
+			res = append(res, sub(r))
+		}
+		props.Resources = &res
+		if len(s.Conditions) > 0 {
+			cond := map[string]any{}
+			for op, kv := range s.Conditions {
+				m := map[string]any{}
+				for k, vs := range kv {
+					var vals []*string
+					for _, v := range vs {
+						vals = append(vals, sub(v))
+					}
+					m[k] = vals
+				}
+				cond[op] = m
+			}
+			props.Conditions = &cond
+		}
+		out = append(out, awsiam.NewPolicyStatement(props))
+	}
+	return &out
+}
+
+func sub(s string) *string {
+	if strings.Contains(s, "${") {
+		return awscdk.Fn_Sub(jsii.String(s), nil)
+	}
+	return jsii.String(s)
+}
+
+// code is the function's asset: bootstrap built by goBundler. The asset hash
+// is the bundled output's, so any change of the code makes a new version.
+func code() awslambda.Code {
+	return awslambda.Code_FromAsset(jsii.String(sourceDir()), &awss3assets.AssetOptions{
+		AssetHashType: awscdk.AssetHashType_OUTPUT,
+		Bundling: &awscdk.BundlingOptions{
+			// Required by the type; never used, since local bundling always succeeds or fails loudly.
+			Image: awscdk.DockerImage_FromRegistry(jsii.String("public.ecr.aws/docker/library/golang:1.26")),
+			Local: &goBundler{pkg: LambdaPackage},
+		},
+	})
+}
+
+// sourceDir is the directory of the Lambda's source: next to this file in
+// this module (or in the module cache, for other apps that import it).
+func sourceDir() string {
+	_, file, _, ok := runtime.Caller(0)
+	if ok {
+		dir := filepath.Join(filepath.Dir(file), "..", "..", "lambda")
+		if _, err := os.Stat(dir); err == nil {
+			return dir
+		}
+	}
+	out, err := exec.Command("go", "list", "-f", "{{.Dir}}", LambdaPackage).Output()
+	if err != nil {
+		panic(fmt.Sprintf("qbrole: cannot find the source of %s: %v", LambdaPackage, err))
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// goBundler cross-compiles the function for linux/arm64 with the local Go
+// toolchain. jsii needs it passed as a pointer.
+type goBundler struct {
+	pkg string
+	// goBin overrides the go command (tests).
+	goBin string
+}
+
+// TryBundle builds bootstrap into outputDir. Without Go it panics with a clear
+// message rather than falling back to Docker.
+func (b *goBundler) TryBundle(outputDir *string, _ *awscdk.BundlingOptions) *bool {
+	if err := b.build(*outputDir); err != nil {
+		panic(err.Error())
+	}
+	return jsii.Bool(true)
+}
+
+func (b *goBundler) build(outputDir string) error {
+	goBin := b.goBin
+	if goBin == "" {
+		goBin = "go"
+	}
+	path, err := exec.LookPath(goBin)
+	if err != nil {
+		return fmt.Errorf("qbrole: building the Custom::QBusinessRole function needs Go (1.26 or later) on PATH: %w; install it from https://go.dev/dl/", err)
+	}
+	cmd := exec.Command(path, "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags=-s -w -buildid=",
+		"-o", filepath.Join(outputDir, "bootstrap"), b.pkg)
+	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("qbrole: go build %s: %w\n%s", b.pkg, err, out)
+	}
+	return nil
+}

@@ -1,0 +1,263 @@
+package roles
+
+import (
+	"debug/elf"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/qbrole/qbrole/internal/execrole"
+)
+
+// newStack is a stack in an app that skips bundling (fast), unless bundle.
+func newStack(bundle bool, outdir string) (awscdk.App, awscdk.Stack) {
+	ctx := map[string]any{}
+	if !bundle {
+		ctx["aws:cdk:bundling-stacks"] = []string{}
+	}
+	props := &awscdk.AppProps{Context: &ctx}
+	if outdir != "" {
+		props.Outdir = jsii.String(outdir)
+	}
+	app := awscdk.NewApp(props)
+	return app, awscdk.NewStack(app, jsii.String("TestStack"), nil)
+}
+
+func template(stack awscdk.Stack) assertions.Template {
+	return assertions.Template_FromStack(stack, nil)
+}
+
+// jsonOf turns a template value into plain JSON values.
+func jsonOf(t *testing.T, v any) any {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out any
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func resourcesOfType(t *testing.T, tpl assertions.Template, typ string) map[string]map[string]any {
+	t.Helper()
+	raw := jsonOf(t, tpl.FindResources(jsii.String(typ), nil)).(map[string]any)
+	out := map[string]map[string]any{}
+	for k, v := range raw {
+		out[k] = v.(map[string]any)
+	}
+	return out
+}
+
+func only(t *testing.T, m map[string]map[string]any) map[string]any {
+	t.Helper()
+	if len(m) != 1 {
+		t.Fatalf("%d resources, want 1", len(m))
+	}
+	for _, v := range m {
+		return v
+	}
+	return nil
+}
+
+func TestGivenOneRoleThenOneProviderAndOneResource(t *testing.T) {
+	_, stack := newStack(false, "")
+	NewQBusinessRole(stack, "Role", nil)
+	tpl := template(stack)
+	counts := map[string]float64{
+		"AWS::Lambda::Function": 1, "AWS::IAM::Role": 1, "AWS::Logs::LogGroup": 1, ResourceType: 1,
+	}
+	for typ, n := range counts {
+		t.Run(typ, func(t *testing.T) { tpl.ResourceCountIs(jsii.String(typ), jsii.Number(n)) })
+	}
+	fn := only(t, resourcesOfType(t, tpl, "AWS::Lambda::Function"))["Properties"].(map[string]any)
+	want := map[string]any{"Runtime": "provided.al2023", "Architectures": []any{"arm64"}, "Handler": "bootstrap",
+		"MemorySize": float64(FunctionMemoryMB), "Timeout": float64(FunctionTimeoutMinutes * 60)}
+	for k, v := range want {
+		if !reflect.DeepEqual(fn[k], v) {
+			t.Errorf("function %s = %v, want %v", k, fn[k], v)
+		}
+	}
+	if lf := fn["LoggingConfig"].(map[string]any)["LogFormat"]; lf != "JSON" {
+		t.Errorf("LogFormat = %v", lf)
+	}
+	logs := only(t, resourcesOfType(t, tpl, "AWS::Logs::LogGroup"))
+	if r := logs["Properties"].(map[string]any)["RetentionInDays"]; r != float64(30) {
+		t.Errorf("log retention %v", r)
+	}
+}
+
+func TestGivenTwoRolesInOneStackThenOneFunction(t *testing.T) {
+	_, stack := newStack(false, "")
+	a := NewQBusinessRole(stack, "A", nil)
+	b := NewQBusinessRole(stack, "B", &QBusinessRoleProps{RoleType: ServiceLinkedRole})
+	tpl := template(stack)
+	tpl.ResourceCountIs(jsii.String("AWS::Lambda::Function"), jsii.Number(1))
+	tpl.ResourceCountIs(jsii.String(ResourceType), jsii.Number(2))
+	if a.Provider != b.Provider {
+		t.Error("two providers in one stack")
+	}
+}
+
+func TestCustomResourceProperties(t *testing.T) {
+	cases := []struct {
+		name  string
+		props *QBusinessRoleProps
+		want  map[string]any
+	}{
+		{"defaults", nil, map[string]any{}},
+		{"service-linked role", &QBusinessRoleProps{RoleType: ServiceLinkedRole, Description: jsii.String("d"), OnDelete: RetainRole},
+			map[string]any{"RoleType": "ServiceLinkedRole", "Description": "d", "OnDelete": "Retain"}},
+		{"every application role prop", &QBusinessRoleProps{
+			RoleType: ApplicationRole, RoleName: jsii.String("r"), Path: jsii.String("/q/"), Description: jsii.String("d"),
+			ApplicationId: jsii.String("a1b2c3d4-e5f6-7890-abcd-ef1234567890"), SubscriptionId: jsii.String("s"),
+			Region: jsii.String("eu-west-1"), SourceAccount: jsii.String("444455556666"), PolicyName: jsii.String("P"),
+			PermissionsBoundary: jsii.String("arn:aws:iam::aws:policy/PowerUserAccess"), MaxSessionDuration: awscdk.Duration_Hours(jsii.Number(2)),
+			Tags: map[string]string{"b": "2", "a": "1"}, OnDelete: DeleteRole,
+		}, map[string]any{
+			"RoleType": "ApplicationRole", "RoleName": "r", "Path": "/q/", "Description": "d",
+			"ApplicationId": "a1b2c3d4-e5f6-7890-abcd-ef1234567890", "SubscriptionId": "s", "Region": "eu-west-1",
+			"SourceAccount": "444455556666", "PolicyName": "P", "PermissionsBoundary": "arn:aws:iam::aws:policy/PowerUserAccess",
+			"MaxSessionDuration": float64(7200), "OnDelete": "Delete",
+			"Tags": []any{map[string]any{"Key": "a", "Value": "1"}, map[string]any{"Key": "b", "Value": "2"}},
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, stack := newStack(false, "")
+			NewQBusinessRole(stack, "Role", c.props)
+			res := only(t, resourcesOfType(t, template(stack), ResourceType))["Properties"].(map[string]any)
+			if _, ok := res["ServiceToken"].(map[string]any)["Fn::GetAtt"]; !ok {
+				t.Errorf("ServiceToken = %v", res["ServiceToken"])
+			}
+			if res["ServiceTimeout"] != "660" {
+				t.Errorf("ServiceTimeout = %v, want 660 (11 minutes)", res["ServiceTimeout"])
+			}
+			delete(res, "ServiceToken")
+			delete(res, "ServiceTimeout")
+			if !reflect.DeepEqual(res, c.want) {
+				t.Errorf("properties\n got %v\nwant %v", res, c.want)
+			}
+		})
+	}
+}
+
+// sortLists makes statements comparable whatever order CDK writes lists in.
+func sortLists(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		out := map[string]any{}
+		for k, e := range t {
+			out[k] = sortLists(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(t))
+		for i, e := range t {
+			out[i] = sortLists(e)
+		}
+		if len(out) == 1 {
+			return out[0]
+		}
+		sort.Slice(out, func(i, j int) bool {
+			a, _ := json.Marshal(out[i])
+			b, _ := json.Marshal(out[j])
+			return string(a) < string(b)
+		})
+		return out
+	}
+	return v
+}
+
+func TestExecutionRoleIsExecrolesStatements(t *testing.T) {
+	_, stack := newStack(false, "")
+	NewQBusinessRole(stack, "Role", nil)
+	role := only(t, resourcesOfType(t, template(stack), "AWS::IAM::Role"))["Properties"].(map[string]any)
+	var iamStatements, logStatements []any
+	for _, p := range role["Policies"].([]any) {
+		p := p.(map[string]any)
+		st := p["PolicyDocument"].(map[string]any)["Statement"].([]any)
+		switch p["PolicyName"] {
+		case "ManageQBusinessRoles":
+			iamStatements = st
+		case "WriteOwnLogs":
+			logStatements = st
+		default:
+			t.Errorf("unexpected policy %v", p["PolicyName"])
+		}
+	}
+	want := jsonOf(t, execrole.Document()).([]any)
+	if len(iamStatements) != len(want) {
+		t.Fatalf("%d IAM statements, want %d", len(iamStatements), len(want))
+	}
+	for i := range want {
+		if !reflect.DeepEqual(sortLists(iamStatements[i]), sortLists(want[i])) {
+			t.Errorf("statement %d\n got %v\nwant %v", i, iamStatements[i], want[i])
+		}
+	}
+	for _, s := range logStatements {
+		for _, a := range s.(map[string]any)["Action"].([]any) {
+			if !strings.HasPrefix(a.(string), "logs:") || strings.Contains(a.(string), "*") {
+				t.Errorf("log statement action %v", a)
+			}
+		}
+		if s.(map[string]any)["Resource"] == "*" {
+			t.Error("logs on *")
+		}
+	}
+	if role["ManagedPolicyArns"] != nil {
+		t.Errorf("managed policies %v: want only the inline statements", role["ManagedPolicyArns"])
+	}
+	trust := role["AssumeRolePolicyDocument"].(map[string]any)["Statement"].([]any)[0].(map[string]any)
+	if trust["Principal"].(map[string]any)["Service"] != "lambda.amazonaws.com" || trust["Condition"] == nil {
+		t.Errorf("trust %v", trust)
+	}
+}
+
+// The real thing, once: the asset is a linux/arm64 ELF named bootstrap.
+func TestGivenBundlingThenAssetIsArm64Bootstrap(t *testing.T) {
+	out := t.TempDir()
+	app, stack := newStack(true, out)
+	NewQBusinessRole(stack, "Role", nil)
+	app.Synth(nil)
+	matches, _ := filepath.Glob(filepath.Join(out, "asset.*", "bootstrap"))
+	if len(matches) != 1 {
+		entries, _ := os.ReadDir(out)
+		t.Fatalf("bootstrap assets %v in %v", matches, entries)
+	}
+	f, err := elf.Open(matches[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if f.Machine != elf.EM_AARCH64 || f.Class != elf.ELFCLASS64 || f.Type != elf.ET_EXEC {
+		t.Errorf("bootstrap is %v %v %v, want a 64-bit arm64 executable", f.Machine, f.Class, f.Type)
+	}
+	if st, _ := os.Stat(matches[0]); st.Mode()&0o111 == 0 {
+		t.Error("bootstrap is not executable")
+	}
+}
+
+func TestWithoutGoBundlingFailsClearly(t *testing.T) {
+	b := &goBundler{pkg: LambdaPackage, goBin: "no-such-go-toolchain"}
+	err := b.build(t.TempDir())
+	if err == nil || !strings.Contains(err.Error(), "needs Go") {
+		t.Fatalf("error = %v", err)
+	}
+	defer func() {
+		if p := recover(); p == nil || !strings.Contains(p.(string), "needs Go") {
+			t.Errorf("TryBundle panic = %v", p)
+		}
+	}()
+	b.TryBundle(jsii.String(t.TempDir()), nil)
+}
