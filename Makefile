@@ -27,7 +27,7 @@ CDK_TEMPLATE := cdk/cdk.out/QBusinessRoleDemo.template.json
 demo: deps-python
 	$(GO) run ./internal/demo
 
-test: deps-python fmt-check vet staticcheck unit synth
+test: deps-python fmt-check vet staticcheck synth unit
 
 # moto's server is the local IAM of the integration tests, cfn-lint checks the
 # templates; install them where missing.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -36,7 +37,8 @@ func TestApp(t *testing.T) {
 				errs := assertions.Annotations_FromStack(stack).FindError(jsii.String("*"),
 					assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*")))
 				for _, e := range *errs {
-					t.Errorf("%s: %v", *e.Id, e.Entry.Data)
+					b, _ := json.Marshal(e)
+					t.Errorf("cdk-nag: %s", b)
 				}
 			})
 			t.Run("the application gets the role's ARN", func(t *testing.T) {

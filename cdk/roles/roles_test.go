@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/qbrole/qbrole/internal/cfntemplate"
 	"github.com/qbrole/qbrole/internal/execrole"
 )
 
@@ -204,6 +205,9 @@ func TestExecutionRoleIsExecrolesStatements(t *testing.T) {
 		if !reflect.DeepEqual(sortLists(iamStatements[i]), sortLists(want[i])) {
 			t.Errorf("statement %d\n got %v\nwant %v", i, iamStatements[i], want[i])
 		}
+	}
+	for _, bad := range cfntemplate.UnguardedWrites(iamStatements) {
+		t.Errorf("synthesized template: %s", bad)
 	}
 	for _, s := range logStatements {
 		for _, a := range s.(map[string]any)["Action"].([]any) {

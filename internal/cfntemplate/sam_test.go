@@ -113,6 +113,9 @@ func TestSAMExecutionRoleMatchesTheCode(t *testing.T) {
 			t.Errorf("statement %d:\n template %s\n execrole %s", i, g, b)
 		}
 	}
+	for _, bad := range cfntemplate.UnguardedWrites(iamPolicy) {
+		t.Errorf("template.yaml: %s", bad)
+	}
 	for _, p := range tpl.Props("QBusinessRoleFunctionRole")["Policies"].([]any) {
 		for _, s := range cfntemplate.Lookup(p, "PolicyDocument", "Statement").([]any) {
 			for _, a := range toStrings(cfntemplate.Lookup(s, "Action")) {

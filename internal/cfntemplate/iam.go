@@ -1,0 +1,68 @@
+package cfntemplate
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+)
+
+// UnguardedWrites checks rendered IAM policy statements (as they stand in a
+// template) and describes every IAM write that is allowed on all roles
+// without a condition, on "*", or that lets the ownership tags be removed.
+// Writes pinned to the service-linked role or to instance profiles need no
+// tag condition. An empty result means every write is guarded.
+func UnguardedWrites(statements []any) []string {
+	var bad []string
+	for i, s := range statements {
+		st, _ := s.(map[string]any)
+		cond, hasCond := st["Condition"].(map[string]any)
+		resources := strings.Join(flatten(st["Resource"]), " ")
+		for _, a := range flatten(st["Action"]) {
+			name, ok := strings.CutPrefix(a, "iam:")
+			if !ok || strings.HasPrefix(name, "Get") || strings.HasPrefix(name, "List") {
+				continue
+			}
+			where := fmt.Sprintf("statement %d (%v) %s", i, st["Sid"], a)
+			switch {
+			case strings.Contains(a, "*"):
+				bad = append(bad, where+": wildcard action")
+			case resources == "*" || strings.Contains(resources, `"*"`):
+				bad = append(bad, where+": on *")
+			case strings.Contains(resources, ":role/*") && !hasCond:
+				bad = append(bad, where+": on every role without a condition")
+			case strings.Contains(resources, ":role/*") && !mentions(cond, "qbrole:stack-id"):
+				bad = append(bad, where+": condition does not name the ownership tag")
+			case name == "UntagRole" && !mentions(cond, "qbrole:*"):
+				bad = append(bad, where+": may remove the ownership tags")
+			case name == "CreateServiceLinkedRole" && !mentions(cond, "qbusiness.amazonaws.com"):
+				bad = append(bad, where+": not limited to Q Business")
+			}
+		}
+	}
+	return bad
+}
+
+func mentions(v any, s string) bool {
+	b, _ := json.Marshal(v)
+	return strings.Contains(string(b), s)
+}
+
+// flatten lists the strings of a value (a string, a list, or intrinsics such
+// as {"Fn::Sub": …}, rendered as their JSON).
+func flatten(v any) []string {
+	switch t := v.(type) {
+	case string:
+		return []string{t}
+	case []any:
+		var out []string
+		for _, e := range t {
+			out = append(out, flatten(e)...)
+		}
+		return out
+	case nil:
+		return nil
+	default:
+		b, _ := json.Marshal(t)
+		return []string{string(b)}
+	}
+}
