@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -28,9 +29,25 @@ const (
 	Failed    = "failed"
 )
 
-// adoptedPrefix marks the PhysicalResourceId of an adopted service-linked
-// role. It holds ':', which no role name may, so it never names a real role.
-const adoptedPrefix = "qbrole:adopted:"
+// Physical ids that are not role names. They hold ':', which no role name
+// may, so they never name a real role.
+const (
+	// adoptedPrefix marks a service-linked role that existed before the Create.
+	adoptedPrefix = "qbrole:adopted:"
+	// pendingSLRPrefix marks a CreateServiceLinkedRole whose answer was lost
+	// (timeout, broken connection), followed by the request's start in Unix
+	// milliseconds: the rollback's Delete removes a service-linked role IAM
+	// created after that moment, and nothing older.
+	pendingSLRPrefix = "qbrole:slr-pending:"
+)
+
+// clockSkew is how far IAM's clock (CreateDate) may be behind the function's
+// when deciding whether IAM created the service-linked role during a request.
+const clockSkew = 2 * time.Second
+
+// DefaultCleanupTimeout bounds the cleanup a failed replacement does after the
+// request's own time ran out (the runner keeps time for it before answering).
+const DefaultCleanupTimeout = 3 * time.Second
 
 // AdoptedID is the PhysicalResourceId of a service-linked role that existed
 // before the Create: a Delete of it never deletes the role.
@@ -57,6 +74,7 @@ type Manager struct {
 	PropagationTimeout time.Duration
 	RetryDelay         time.Duration
 	PollInterval       time.Duration
+	CleanupTimeout     time.Duration
 }
 
 // Result is what a request produced: the PhysicalResourceId to answer with
@@ -115,7 +133,18 @@ func (m *Manager) update(ctx context.Context, ev cfn.Event, stack Stack) (Result
 	if spec.Type != old.Type {
 		// A new role of the other type; CloudFormation deletes the old one.
 		if spec.Type == ServiceLinkedRole {
-			return m.createServiceLinkedRole(ctx, spec, failed)
+			res, err := m.createServiceLinkedRole(ctx, spec, failed)
+			if err != nil && strings.HasPrefix(res.PhysicalResourceID, pendingSLRPrefix) {
+				cctx, cancel := m.cleanupContext(ctx)
+				defer cancel()
+				if _, derr := m.deletePendingServiceLinkedRole(cctx, res.PhysicalResourceID); derr != nil {
+					err = errors.Join(err, fmt.Errorf("cleaning up the service-linked role: %w", derr))
+				}
+			}
+			if err != nil {
+				return failed, err
+			}
+			return res, nil
 		}
 		name := orDefault(spec.Name, GeneratedRoleName(stack, ev.LogicalResourceID, ev.RequestID))
 		return m.replaceApplicationRole(ctx, spec, name, failed)
@@ -162,23 +191,41 @@ func (m *Manager) update(ctx context.Context, ev cfn.Event, stack Stack) (Result
 }
 
 // replaceApplicationRole creates the replacement role. If that fails after the
-// new role exists, the new role is removed again: CloudFormation keeps the old
-// physical id after a failed Update and would never delete the new one.
+// new role exists (or may exist), the new role is removed again, even when the
+// request's own time has run out: CloudFormation keeps the old physical id
+// after a failed Update and would never delete the new one.
 func (m *Manager) replaceApplicationRole(ctx context.Context, spec Spec, name string, failed Result) (Result, error) {
 	res, created, err := m.createApplicationRole(ctx, spec, name, failed)
 	if err == nil {
 		return res, nil
 	}
 	if created {
-		if derr := m.deleteApplicationRole(ctx, name); derr != nil {
+		cctx, cancel := m.cleanupContext(ctx)
+		defer cancel()
+		if derr := m.deleteIfOwned(cctx, name, spec.Owner); derr != nil {
 			err = errors.Join(err, fmt.Errorf("cleaning up replacement role: %w", derr))
 		}
 	}
 	return failed, err
 }
 
+// deleteIfOwned deletes the role if it exists and carries owner's tags.
+func (m *Manager) deleteIfOwned(ctx context.Context, name string, owner Owner) error {
+	role, err := findRole(ctx, m.IAM, name)
+	if errors.Is(err, errNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if !owns(role, owner) {
+		return nil
+	}
+	return m.deleteApplicationRole(ctx, name)
+}
+
 // createApplicationRole creates the role and its inline policy and waits until
-// IAM shows it. created says whether this call made the role. If the name is
+// IAM shows it. created says whether this call made (or may have made) the role. If the name is
 // taken by a role of this same resource (a retried delivery of the same
 // Create), that role is reconciled instead; a role of anyone else is refused.
 func (m *Manager) createApplicationRole(ctx context.Context, spec Spec, name string, failed Result) (Result, bool, error) {
@@ -211,6 +258,11 @@ func (m *Manager) createApplicationRole(ctx context.Context, spec Spec, name str
 			res = Result{PhysicalResourceID: name, Outcome: Failed}
 		}
 		return res, false, err
+	}
+	if unknownOutcome(err) {
+		// IAM may have made the role: answer with its name. The rollback's
+		// Delete removes it only if it carries this resource's ownership tags.
+		return Result{PhysicalResourceID: name, Outcome: Failed}, true, fmt.Errorf("creating IAM role (%s): %w", name, err)
 	}
 	if err != nil {
 		return failed, false, fmt.Errorf("creating IAM role (%s): %w", name, err)
@@ -418,6 +470,15 @@ func (m *Manager) delete(ctx context.Context, ev cfn.Event, stack Stack) (Result
 	case strings.HasPrefix(physical, adoptedPrefix):
 		// An adopted service-linked role is never deleted, whatever OnDelete says.
 		return skipped, nil
+	case strings.HasPrefix(physical, pendingSLRPrefix):
+		deleted, err := m.deletePendingServiceLinkedRole(ctx, physical)
+		switch {
+		case err != nil:
+			return Result{PhysicalResourceID: physical, Outcome: Failed}, err
+		case deleted:
+			return Result{PhysicalResourceID: physical, Outcome: Deleted}, nil
+		}
+		return skipped, nil
 	case !roleNamePattern.MatchString(physical):
 		// An id CloudFormation made up after a lost response: no such role.
 		return skipped, nil
@@ -536,8 +597,11 @@ func (m *Manager) clearAttachments(ctx context.Context, name string) error {
 }
 
 // createServiceLinkedRole creates AWSServiceRoleForQBusiness, or adopts it
-// when it exists already. The name always comes from IAM's answer.
+// when it existed before this request. The name always comes from IAM's
+// answer. A role IAM created during this request (a retried call whose first
+// answer was lost) is this resource's, not adopted.
 func (m *Manager) createServiceLinkedRole(ctx context.Context, spec Spec, failed Result) (Result, error) {
+	start := time.Now()
 	out, err := m.IAM.CreateServiceLinkedRole(ctx, &iam.CreateServiceLinkedRoleInput{
 		AWSServiceName: aws.String(ServicePrincipal),
 		Description:    aws.String(spec.Description),
@@ -547,7 +611,14 @@ func (m *Manager) createServiceLinkedRole(ctx context.Context, spec Spec, failed
 		if ferr != nil {
 			return failed, fmt.Errorf("adopting the service-linked role for %s: %w", ServicePrincipal, ferr)
 		}
+		if createdSince(role, start) {
+			return Result{PhysicalResourceID: aws.ToString(role.RoleName), Data: roleData(role), Outcome: Created}, nil
+		}
 		return Result{PhysicalResourceID: AdoptedID(aws.ToString(role.RoleName)), Data: roleData(role), Outcome: Adopted}, nil
+	}
+	if unknownOutcome(err) {
+		return Result{PhysicalResourceID: fmt.Sprintf("%s%d", pendingSLRPrefix, start.UnixMilli()), Outcome: Failed},
+			fmt.Errorf("creating the service-linked role for %s: %w", ServicePrincipal, err)
 	}
 	if err != nil {
 		return failed, fmt.Errorf("creating the service-linked role for %s: %w", ServicePrincipal, err)
@@ -556,6 +627,25 @@ func (m *Manager) createServiceLinkedRole(ctx context.Context, spec Spec, failed
 		return failed, fmt.Errorf("creating the service-linked role for %s: IAM returned no role", ServicePrincipal)
 	}
 	return Result{PhysicalResourceID: aws.ToString(out.Role.RoleName), Data: roleData(out.Role), Outcome: Created}, nil
+}
+
+// createdSince reports whether IAM created role at or after t (less clockSkew).
+func createdSince(role *types.Role, t time.Time) bool {
+	return role.CreateDate != nil && !role.CreateDate.Before(t.Add(-clockSkew))
+}
+
+// deletePendingServiceLinkedRole finishes what a Create with a lost answer
+// left: the service-linked role, if IAM created it after the marked moment.
+func (m *Manager) deletePendingServiceLinkedRole(ctx context.Context, physical string) (bool, error) {
+	ms, err := strconv.ParseInt(strings.TrimPrefix(physical, pendingSLRPrefix), 10, 64)
+	if err != nil {
+		return false, nil
+	}
+	role, err := m.findServiceLinkedRole(ctx)
+	if err != nil || !createdSince(role, time.UnixMilli(ms)) {
+		return false, nil //nolint:nilerr // no such role, or an older one: nothing of ours
+	}
+	return true, m.deleteServiceLinkedRole(ctx, aws.ToString(role.RoleName))
 }
 
 // findServiceLinkedRole lists the roles under the Q Business service-linked
@@ -570,7 +660,7 @@ func (m *Manager) findServiceLinkedRole(ctx context.Context) (*types.Role, error
 			return &out.Roles[i], nil
 		}
 	}
-	return nil, fmt.Errorf("IAM says it exists, but no role is listed under %s", SLRPath)
+	return nil, fmt.Errorf("no role is listed under %s: %w", SLRPath, errNotFound)
 }
 
 // updateServiceLinkedRole keeps the description of a service-linked role this
@@ -710,6 +800,22 @@ func orDefault(s, def string) string {
 		return def
 	}
 	return s
+}
+
+// unknownOutcome reports whether a failed IAM call may still have happened:
+// IAM did not answer with an error of its own (a timeout, a broken connection).
+func unknownOutcome(err error) bool {
+	return err != nil && errorCode(err) == ""
+}
+
+// cleanupContext outlives ctx by CleanupTimeout, for undoing a half-made
+// replacement after the request's own time ran out.
+func (m *Manager) cleanupContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	d := m.CleanupTimeout
+	if d <= 0 {
+		d = DefaultCleanupTimeout
+	}
+	return context.WithTimeout(context.WithoutCancel(ctx), d)
 }
 
 func (m *Manager) propagationTimeout() time.Duration {

@@ -306,3 +306,90 @@ func TestDeleteOfIdsThatAreNotRolesMakesNoIAMCall(t *testing.T) {
 		})
 	}
 }
+
+// A CreateRole whose answer is lost may have made the role: the answer names
+// it, so that the rollback's Delete (which checks the ownership tags) removes it.
+func TestCreateWithUnknownOutcomeNamesTheRole(t *testing.T) {
+	f := &fakeIAM{createRole: func(*iam.CreateRoleInput) (*iam.CreateRoleOutput, error) {
+		return nil, context.DeadlineExceeded
+	}}
+	res, err := fastManager(f).Handle(context.Background(), newEvent(cfn.RequestCreate, map[string]any{"RoleName": "r"}))
+	if err == nil || res.PhysicalResourceID != "r" {
+		t.Errorf("result %+v, error %v; want the role's name", res, err)
+	}
+}
+
+func TestServiceLinkedRoleCreatedDuringThisRequestIsNotAdopted(t *testing.T) {
+	created := time.Now()
+	cases := []struct {
+		name      string
+		createdAt time.Time
+		outcome   string
+		physical  string
+	}{
+		{"created just now: a retry whose answer was lost", created, Created, "AWSServiceRoleForQBusiness"},
+		{"created an hour ago: adopted", created.Add(-time.Hour), Adopted, AdoptedID("AWSServiceRoleForQBusiness")},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := &fakeIAM{
+				createServiceLinkedRole: func(*iam.CreateServiceLinkedRoleInput) (*iam.CreateServiceLinkedRoleOutput, error) {
+					return nil, apiErr("EntityAlreadyExists", "Role with name AWSServiceRoleForQBusiness already exists.")
+				},
+				listRoles: func(*iam.ListRolesInput) (*iam.ListRolesOutput, error) {
+					return &iam.ListRolesOutput{Roles: []types.Role{{RoleName: aws.String("AWSServiceRoleForQBusiness"),
+						Path: aws.String(SLRPath), CreateDate: aws.Time(c.createdAt)}}}, nil
+				},
+			}
+			res, err := fastManager(f).Handle(context.Background(), newEvent(cfn.RequestCreate, map[string]any{"RoleType": "ServiceLinkedRole"}))
+			if err != nil || res.Outcome != c.outcome || res.PhysicalResourceID != c.physical {
+				t.Errorf("result %+v, error %v", res, err)
+			}
+		})
+	}
+}
+
+func TestServiceLinkedRoleWithUnknownOutcome(t *testing.T) {
+	var createdAt time.Time
+	f := &fakeIAM{createServiceLinkedRole: func(*iam.CreateServiceLinkedRoleInput) (*iam.CreateServiceLinkedRoleOutput, error) {
+		createdAt = time.Now()
+		return nil, errors.New("read: connection reset by peer")
+	}}
+	res, err := fastManager(f).Handle(context.Background(), newEvent(cfn.RequestCreate, map[string]any{"RoleType": "ServiceLinkedRole"}))
+	if err == nil || !strings.HasPrefix(res.PhysicalResourceID, pendingSLRPrefix) {
+		t.Fatalf("result %+v, error %v; want the pending marker", res, err)
+	}
+	for _, c := range []struct {
+		name      string
+		createdAt time.Time
+		deletes   int
+	}{
+		{"the role IAM made meanwhile is deleted", createdAt, 1},
+		{"an older role is left alone", createdAt.Add(-time.Hour), 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			deletes := 0
+			g := &fakeIAM{
+				listRoles: func(*iam.ListRolesInput) (*iam.ListRolesOutput, error) {
+					return &iam.ListRolesOutput{Roles: []types.Role{{RoleName: aws.String("AWSServiceRoleForQBusiness"),
+						Path: aws.String(SLRPath), CreateDate: aws.Time(c.createdAt)}}}, nil
+				},
+				deleteServiceLinkedRole: func(*iam.DeleteServiceLinkedRoleInput) (*iam.DeleteServiceLinkedRoleOutput, error) {
+					deletes++
+					return &iam.DeleteServiceLinkedRoleOutput{DeletionTaskId: aws.String("t")}, nil
+				},
+				getSLRDeletionStatus: func(*iam.GetServiceLinkedRoleDeletionStatusInput) (*iam.GetServiceLinkedRoleDeletionStatusOutput, error) {
+					return &iam.GetServiceLinkedRoleDeletionStatusOutput{Status: types.DeletionTaskStatusTypeSucceeded}, nil
+				},
+			}
+			ev := newEvent(cfn.RequestDelete, map[string]any{"RoleType": "ServiceLinkedRole"})
+			ev.PhysicalResourceID = res.PhysicalResourceID
+			if _, err := fastManager(g).Handle(context.Background(), ev); err != nil {
+				t.Fatal(err)
+			}
+			if deletes != c.deletes {
+				t.Errorf("%d deletes, want %d", deletes, c.deletes)
+			}
+		})
+	}
+}

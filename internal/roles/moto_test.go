@@ -220,7 +220,10 @@ func TestCreateServiceLinkedRole(t *testing.T) {
 		t.Errorf("calls = %v", e.rec.Actions())
 	}
 
-	// A second resource (another stack, or a lost first response) adopts it.
+	// A second resource (another stack, a later redelivery) adopts it. A role
+	// IAM made in the last two seconds counts as made by this request (a retry
+	// whose first answer was lost), so let it age first.
+	time.Sleep(2100 * time.Millisecond)
 	adopted := e.mustHandle(loadEvent(t, "create-service-linked-role.json", func(ev *cfn.Event) { ev.LogicalResourceID = "Other" }))
 	if adopted.Outcome != roles.Adopted || adopted.PhysicalResourceID != roles.AdoptedID(name) || adopted.Data["RoleName"] != name {
 		t.Errorf("adopt result = %+v", adopted)
