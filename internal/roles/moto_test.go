@@ -21,6 +21,7 @@ import (
 	"github.com/qbrole/qbrole/internal/cfnresource"
 	"github.com/qbrole/qbrole/internal/motoserver"
 	"github.com/qbrole/qbrole/internal/roles"
+	"github.com/qbrole/qbrole/internal/roles/rolestest"
 )
 
 var moto *motoserver.Server
@@ -131,34 +132,8 @@ func (e *env) requireMatchesSpec(name string, props map[string]any, logical stri
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	r := e.role(name)
-	if !roles.SameDocument(aws.ToString(r.AssumeRolePolicyDocument), spec.TrustPolicy()) {
-		e.t.Errorf("trust policy = %s", decode(aws.ToString(r.AssumeRolePolicyDocument)))
-	}
-	if got := e.inline(name, spec.PolicyName); !roles.SameDocument(got, spec.PermissionsPolicy()) {
-		e.t.Errorf("permissions policy = %s", decode(got))
-	}
-	if aws.ToString(r.Path) != spec.Path || aws.ToString(r.Description) != spec.Description || aws.ToInt32(r.MaxSessionDuration) != spec.MaxSessionDuration {
-		e.t.Errorf("role path %q description %q session %d; want %q %q %d", aws.ToString(r.Path), aws.ToString(r.Description),
-			aws.ToInt32(r.MaxSessionDuration), spec.Path, spec.Description, spec.MaxSessionDuration)
-	}
-	var boundary string
-	if r.PermissionsBoundary != nil {
-		boundary = aws.ToString(r.PermissionsBoundary.PermissionsBoundaryArn)
-	}
-	if boundary != spec.PermissionsBoundary {
-		e.t.Errorf("boundary = %q, want %q", boundary, spec.PermissionsBoundary)
-	}
-	got := map[string]string{}
-	for _, tag := range r.Tags {
-		got[aws.ToString(tag.Key)] = aws.ToString(tag.Value)
-	}
-	want := map[string]string{}
-	for _, tag := range spec.AllTags() {
-		want[tag.Key] = tag.Value
-	}
-	if fmt.Sprint(got) != fmt.Sprint(want) {
-		e.t.Errorf("tags = %v, want %v", got, want)
+	for _, m := range rolestest.Mismatches(context.Background(), e.iam, name, spec) {
+		e.t.Errorf("role %s: %s", name, m)
 	}
 }
 

@@ -1,0 +1,167 @@
+// Package cfnsim drives a custom resource the way CloudFormation does, for
+// tests: Create, Update and Delete events with every field CloudFormation
+// sends, replacement (the old physical id deleted after the new one
+// succeeds), rollback after a failed Create (Delete of the physical id the
+// FAILED response carried) and after a failed Update (Update with the
+// properties swapped back), and an operator's retry of a failed Delete. It
+// collects every response from a local ResponseURL server and keeps what
+// CloudFormation believes: the resource's physical id and properties.
+package cfnsim
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-lambda-go/cfn"
+
+	"github.com/qbrole/qbrole/internal/cfnresource/cfntest"
+)
+
+// Invoker delivers one event to the function and returns when it has run.
+type Invoker func(ctx context.Context, event []byte) error
+
+// Driver is one custom resource of one stack.
+type Driver struct {
+	Invoke    Invoker
+	Responses *cfntest.ResponseServer
+	StackID   string
+	LogicalID string
+	// Timeout is the function's timeout: each invocation's deadline.
+	Timeout time.Duration
+
+	// Physical and Props are what CloudFormation believes exists; Physical
+	// is "" when the resource does not exist.
+	Physical string
+	Props    map[string]any
+	// Abandoned lists physical ids whose cleanup Delete (after a
+	// replacement) failed: CloudFormation does not retry those.
+	Abandoned []string
+	// Events counts the events sent.
+	Events int
+}
+
+var requests atomic.Int64
+
+const serviceToken = "arn:aws:lambda:us-east-1:123456789012:function:qbrole-provider-QBusinessRoleFunction-TESTTOKEN"
+
+// send delivers one event and returns its one response; more or fewer than
+// one response is an error.
+func (d *Driver) send(rt cfn.RequestType, physical string, props, old map[string]any) (cfn.Response, error) {
+	id := fmt.Sprintf("%s-%d", d.LogicalID, requests.Add(1))
+	ev := map[string]any{
+		"RequestType": rt, "ServiceToken": serviceToken, "ResponseURL": d.Responses.ResponseURL(id),
+		"StackId": d.StackID, "RequestId": id, "LogicalResourceId": d.LogicalID, "ResourceType": "Custom::QBusinessRole",
+		"ResourceProperties": withToken(props),
+	}
+	if physical != "" {
+		ev["PhysicalResourceId"] = physical
+	}
+	if old != nil {
+		ev["OldResourceProperties"] = withToken(old)
+	}
+	raw, err := json.Marshal(ev)
+	if err != nil {
+		return cfn.Response{}, err
+	}
+	d.Events++
+	ctx, cancel := context.WithTimeout(context.Background(), d.Timeout)
+	invokeErr := d.Invoke(ctx, raw)
+	cancel()
+	got := d.Responses.ForRequest(id)
+	if len(got) != 1 {
+		return cfn.Response{}, fmt.Errorf("%s %s: %d responses, want exactly 1 (invoke: %v)", rt, id, len(got), invokeErr)
+	}
+	return got[0], nil
+}
+
+func withToken(props map[string]any) map[string]any {
+	out := map[string]any{"ServiceToken": serviceToken}
+	for k, v := range props {
+		out[k] = v
+	}
+	return out
+}
+
+// Create creates the resource. On FAILED, CloudFormation rolls back: it
+// deletes whatever physical id the FAILED response named.
+func (d *Driver) Create(props map[string]any) (bool, error) {
+	r, err := d.send(cfn.RequestCreate, "", props, nil)
+	if err != nil {
+		return false, err
+	}
+	if r.Status == cfn.StatusSuccess {
+		d.Physical, d.Props = r.PhysicalResourceID, props
+		return true, nil
+	}
+	return false, d.deleteWithRetry(r.PhysicalResourceID, props)
+}
+
+// Update changes the properties. A new physical id is a replacement: the old
+// one is deleted (once; CloudFormation does not retry a failed cleanup). On
+// FAILED, CloudFormation rolls back with the old properties (and an operator
+// continues a failed rollback once).
+func (d *Driver) Update(props map[string]any) (bool, error) {
+	oldPhysical, oldProps := d.Physical, d.Props
+	r, err := d.send(cfn.RequestUpdate, oldPhysical, props, oldProps)
+	if err != nil {
+		return false, err
+	}
+	if r.Status == cfn.StatusSuccess {
+		return true, d.settle(r.PhysicalResourceID, props, oldPhysical, oldProps)
+	}
+	for try := 0; try < 2; try++ {
+		rb, err := d.send(cfn.RequestUpdate, oldPhysical, oldProps, props)
+		if err != nil {
+			return false, err
+		}
+		if rb.Status == cfn.StatusSuccess {
+			return false, d.settle(rb.PhysicalResourceID, oldProps, oldPhysical, oldProps)
+		}
+	}
+	return false, fmt.Errorf("UPDATE_ROLLBACK_FAILED: rolling back %s failed twice", oldPhysical)
+}
+
+// settle records a successful update and deletes the replaced resource.
+func (d *Driver) settle(physical string, props map[string]any, oldPhysical string, oldProps map[string]any) error {
+	d.Physical, d.Props = physical, props
+	if physical == oldPhysical {
+		return nil
+	}
+	r, err := d.send(cfn.RequestDelete, oldPhysical, oldProps, nil)
+	if err != nil {
+		return err
+	}
+	if r.Status != cfn.StatusSuccess {
+		d.Abandoned = append(d.Abandoned, oldPhysical)
+	}
+	return nil
+}
+
+// Delete deletes the resource (the stack's deletion). A FAILED Delete is
+// retried once, as an operator retries DELETE_FAILED.
+func (d *Driver) Delete() error {
+	if d.Physical == "" {
+		return nil
+	}
+	err := d.deleteWithRetry(d.Physical, d.Props)
+	if err == nil {
+		d.Physical, d.Props = "", nil
+	}
+	return err
+}
+
+func (d *Driver) deleteWithRetry(physical string, props map[string]any) error {
+	for try := 0; try < 2; try++ {
+		r, err := d.send(cfn.RequestDelete, physical, props, nil)
+		if err != nil {
+			return err
+		}
+		if r.Status == cfn.StatusSuccess {
+			return nil
+		}
+	}
+	return fmt.Errorf("DELETE_FAILED twice for %s", physical)
+}

@@ -1,0 +1,193 @@
+package reliability_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/iam/types"
+
+	"github.com/qbrole/qbrole/internal/cfnresource"
+	"github.com/qbrole/qbrole/internal/cfnresource/cfntest"
+	"github.com/qbrole/qbrole/internal/cfnsim"
+	"github.com/qbrole/qbrole/internal/iamfault"
+	"github.com/qbrole/qbrole/internal/motoserver"
+	"github.com/qbrole/qbrole/internal/roles"
+	"github.com/qbrole/qbrole/internal/roles/rolestest"
+)
+
+// Two moto servers: one reset before every run, one holding a service-linked
+// role made long enough ago to be adopted (adoption never deletes it).
+var moto, motoAdopt *motoserver.Server
+
+const stackID = "arn:aws:cloudformation:us-east-1:123456789012:stack/reliability/0f0e0d0c-0b0a-4909-8807-060504030201"
+
+func TestMain(m *testing.M) {
+	var err error
+	if moto, err = motoserver.Start(context.Background()); err == nil {
+		motoAdopt, err = motoserver.Start(context.Background())
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "reliability tests need moto's server:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	moto.Close()
+	motoAdopt.Close()
+	os.Exit(code)
+}
+
+// fastRetries keeps the SDK's retry rules (throttling, 5xx, broken
+// connections are retried) with no waiting, so a test takes milliseconds.
+func fastRetries(o *iam.Options) {
+	o.Retryer = retry.NewStandard(func(so *retry.StandardOptions) {
+		so.MaxAttempts = 5
+		so.RateLimiter = ratelimit.None
+		so.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return time.Millisecond, nil })
+	})
+}
+
+// rig is one custom resource driven by cfnsim, calling moto through a fault
+// injector, answered by the real runner.
+type rig struct {
+	faults *iamfault.Transport
+	driver *cfnsim.Driver
+	admin  *iam.Client
+}
+
+func newRig(s *motoserver.Server, rs *cfntest.ResponseServer, logical string, faults *iamfault.Transport, timeout time.Duration, creds ...string) *rig {
+	key, secret := "testing", "testing"
+	if len(creds) == 2 {
+		key, secret = creds[0], creds[1]
+	}
+	if faults == nil {
+		faults = &iamfault.Transport{}
+	}
+	client := s.IAM(key, secret, fastRetries, func(o *iam.Options) { o.HTTPClient = &http.Client{Transport: faults} })
+	m := &roles.Manager{IAM: client, PropagationTimeout: 2 * time.Second, RetryDelay: 5 * time.Millisecond,
+		PollInterval: 5 * time.Millisecond, CleanupTimeout: 200 * time.Millisecond}
+	runner := &cfnresource.Runner{Handler: m, Sender: &cfnresource.HTTPSender{AllowLoopback: true, Backoff: time.Millisecond},
+		Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))}
+	return &rig{
+		faults: faults,
+		admin:  s.IAM("testing", "testing", fastRetries),
+		driver: &cfnsim.Driver{
+			Invoke: func(ctx context.Context, ev []byte) error {
+				_, err := runner.Run(ctx, ev)
+				return err
+			},
+			Responses: rs, StackID: stackID, LogicalID: logical, Timeout: timeout,
+		},
+	}
+}
+
+// foreignRole is someone else's role in the same path; nothing may touch it.
+const foreignRole = "someone-elses-role"
+
+func createForeign(ctx context.Context, c *iam.Client) error {
+	_, err := c.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(foreignRole), Path: aws.String("/service-role/"),
+		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"qbusiness.amazonaws.com"},"Action":"sts:AssumeRole"}]}`),
+		Tags: []types.Tag{{Key: aws.String("owner"), Value: aws.String("other-team")}}})
+	if err != nil {
+		return err
+	}
+	_, err = c.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String(foreignRole), PolicyName: aws.String("theirs"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}`)})
+	return err
+}
+
+// snapshot describes a role fully enough to notice any change.
+func snapshot(ctx context.Context, c *iam.Client, name string) string {
+	r, err := c.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(name)})
+	if err != nil {
+		return "error: " + err.Error()
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s|%s|%s|%d|", aws.ToString(r.Role.AssumeRolePolicyDocument), aws.ToString(r.Role.Description),
+		aws.ToString(r.Role.Path), aws.ToInt32(r.Role.MaxSessionDuration))
+	for _, t := range r.Role.Tags {
+		fmt.Fprintf(&b, "%s=%s,", aws.ToString(t.Key), aws.ToString(t.Value))
+	}
+	pols, _ := c.ListRolePolicies(ctx, &iam.ListRolePoliciesInput{RoleName: aws.String(name)})
+	for _, p := range pols.PolicyNames {
+		doc, _ := c.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String(name), PolicyName: aws.String(p)})
+		fmt.Fprintf(&b, "|%s:%s", p, aws.ToString(doc.PolicyDocument))
+	}
+	att, _ := c.ListAttachedRolePolicies(ctx, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(name)})
+	fmt.Fprintf(&b, "|attached %d", len(att.AttachedPolicies))
+	return b.String()
+}
+
+func roleNames(ctx context.Context, c *iam.Client) ([]string, error) {
+	out, err := c.ListRoles(ctx, &iam.ListRolesInput{})
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, r := range out.Roles {
+		names = append(names, aws.ToString(r.RoleName))
+	}
+	slices.Sort(names)
+	return names, nil
+}
+
+// believedState checks IAM against what CloudFormation believes: the roles
+// present are exactly the believed one (if any) and the always-present ones,
+// plus possibly ones CloudFormation abandoned after a failed cleanup Delete
+// (which IAM may or may not have carried out); the believed role matches its
+// properties.
+func believedState(ctx context.Context, r *rig, always ...string) []string {
+	var bad []string
+	names, err := roleNames(ctx, r.admin)
+	if err != nil {
+		return []string{err.Error()}
+	}
+	want := append([]string{}, always...)
+	physical := r.driver.Physical
+	if name, ok := strings.CutPrefix(physical, "qbrole:adopted:"); ok {
+		physical = name
+	}
+	if physical != "" {
+		want = append(want, physical)
+	}
+	slices.Sort(want)
+	want = slices.Compact(want)
+	present := slices.DeleteFunc(slices.Clone(names), func(n string) bool { return slices.Contains(r.driver.Abandoned, n) && !slices.Contains(want, n) })
+	if !slices.Equal(present, want) {
+		bad = append(bad, fmt.Sprintf("roles in IAM %v, CloudFormation believes in %v (abandoned %v)", names, want, r.driver.Abandoned))
+	}
+	if physical != "" && r.driver.Props["RoleType"] != "ServiceLinkedRole" {
+		stack, _ := roles.ParseStackID(stackID)
+		spec, err := roles.ParseSpec(r.driver.Props, stack, r.driver.LogicalID)
+		if err != nil {
+			return append(bad, err.Error())
+		}
+		for _, m := range rolestest.Mismatches(ctx, r.admin, physical, spec) {
+			bad = append(bad, "believed role "+physical+": "+m)
+		}
+	}
+	return bad
+}
+
+// leftOver counts the abandoned roles that IAM still holds.
+func leftOver(ctx context.Context, r *rig) int {
+	names, _ := roleNames(ctx, r.admin)
+	n := 0
+	for _, a := range r.driver.Abandoned {
+		if slices.Contains(names, a) {
+			n++
+		}
+	}
+	return n
+}

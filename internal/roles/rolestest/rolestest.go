@@ -1,0 +1,83 @@
+// Package rolestest compares a role in IAM with the role a spec describes,
+// for tests that drive the custom resource and then look at IAM.
+package rolestest
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"slices"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+
+	"github.com/qbrole/qbrole/internal/roles"
+)
+
+// Mismatches lists every way the application role name differs from spec:
+// trust and permissions policies (by meaning), path, description, session
+// duration, boundary, tags, and any other inline or managed policy.
+func Mismatches(ctx context.Context, c *iam.Client, name string, spec roles.Spec) []string {
+	var bad []string
+	add := func(format string, a ...any) { bad = append(bad, fmt.Sprintf(format, a...)) }
+	out, err := c.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(name)})
+	if err != nil {
+		return []string{fmt.Sprintf("GetRole %s: %v", name, err)}
+	}
+	r := out.Role
+	if !roles.SameDocument(aws.ToString(r.AssumeRolePolicyDocument), spec.TrustPolicy()) {
+		add("trust policy = %s", unescape(aws.ToString(r.AssumeRolePolicyDocument)))
+	}
+	pol, err := c.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String(name), PolicyName: aws.String(spec.PolicyName)})
+	switch {
+	case err != nil:
+		add("GetRolePolicy %s: %v", spec.PolicyName, err)
+	case !roles.SameDocument(aws.ToString(pol.PolicyDocument), spec.PermissionsPolicy()):
+		add("permissions policy = %s", unescape(aws.ToString(pol.PolicyDocument)))
+	}
+	if got := aws.ToString(r.Path); got != spec.Path {
+		add("path %q, want %q", got, spec.Path)
+	}
+	if got := aws.ToString(r.Description); got != spec.Description {
+		add("description %q, want %q", got, spec.Description)
+	}
+	if got := aws.ToInt32(r.MaxSessionDuration); got != spec.MaxSessionDuration {
+		add("session %d, want %d", got, spec.MaxSessionDuration)
+	}
+	var boundary string
+	if r.PermissionsBoundary != nil {
+		boundary = aws.ToString(r.PermissionsBoundary.PermissionsBoundaryArn)
+	}
+	if boundary != spec.PermissionsBoundary {
+		add("boundary %q, want %q", boundary, spec.PermissionsBoundary)
+	}
+	got := map[string]string{}
+	for _, t := range r.Tags {
+		got[aws.ToString(t.Key)] = aws.ToString(t.Value)
+	}
+	want := map[string]string{}
+	for _, t := range spec.AllTags() {
+		want[t.Key] = t.Value
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		add("tags %v, want %v", got, want)
+	}
+	if inline, err := c.ListRolePolicies(ctx, &iam.ListRolePoliciesInput{RoleName: aws.String(name)}); err != nil {
+		add("ListRolePolicies: %v", err)
+	} else if !slices.Equal(inline.PolicyNames, []string{spec.PolicyName}) {
+		add("inline policies %v, want [%s]", inline.PolicyNames, spec.PolicyName)
+	}
+	if attached, err := c.ListAttachedRolePolicies(ctx, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(name)}); err != nil {
+		add("ListAttachedRolePolicies: %v", err)
+	} else if len(attached.AttachedPolicies) > 0 {
+		add("managed policies attached: %d", len(attached.AttachedPolicies))
+	}
+	return bad
+}
+
+func unescape(s string) string {
+	if u, err := url.QueryUnescape(s); err == nil {
+		return u
+	}
+	return s
+}
