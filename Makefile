@@ -21,13 +21,20 @@ CDK_ENV   := CDK_DISABLE_VERSION_CHECK=1 CDK_DISABLE_CLI_TELEMETRY=true AWS_EC2_
 CDK_FLAGS := --no-notices --no-version-reporting
 CDK_TEMPLATE := cdk/cdk.out/QBusinessRoleDemo.template.json
 
-.PHONY: demo test deps-python fmt-check vet staticcheck unit build package build-QBusinessRoleFunction \
+.PHONY: demo test fuzz deps-python fmt-check vet staticcheck unit build package build-QBusinessRoleFunction \
 	cdk-cli synth diff deploy destroy clean
 
 demo: deps-python
 	$(GO) run ./internal/demo
 
-test: deps-python fmt-check vet staticcheck synth unit
+test: deps-python fmt-check vet staticcheck synth fuzz unit
+
+# Each fuzz target for a bounded time; crashers found are kept under testdata/fuzz.
+FUZZTIME ?= 10s
+fuzz:
+	$(GO) test -run='^$$' -fuzz='^FuzzParseSpec$$' -fuzztime=$(FUZZTIME) ./internal/roles
+	$(GO) test -run='^$$' -fuzz='^FuzzDecode$$' -fuzztime=$(FUZZTIME) ./internal/cfnresource
+	$(GO) test -run='^$$' -fuzz='^FuzzResponse$$' -fuzztime=$(FUZZTIME) ./internal/cfnresource
 
 # moto's server is the local IAM of the integration tests, cfn-lint checks the
 # templates; install them where missing.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -289,5 +290,28 @@ func TestMargin(t *testing.T) {
 		if got := Margin(c.remaining); got != c.want {
 			t.Errorf("Margin(%v) = %v, want %v", c.remaining, got, c.want)
 		}
+	}
+}
+
+func TestUndeliverableResponseIsLoggedWithReason(t *testing.T) {
+	srv := newResponseServer(t)
+	url := srv.URL
+	srv.Close()
+	var log bytes.Buffer
+	r := &Runner{Handler: HandlerFunc(func(context.Context, cfn.Event) (Result, error) { return Result{PhysicalResourceID: "r"}, nil }),
+		Sender: &HTTPSender{AllowLoopback: true, Backoff: time.Millisecond, Attempts: 2}, Logger: slog.New(slog.NewJSONHandler(&log, nil))}
+	_, err := r.Run(context.Background(), mustJSON(t, event(url)))
+	if err == nil {
+		t.Fatal("want a delivery error")
+	}
+	var line map[string]any
+	if err := json.Unmarshal(log.Bytes(), &line); err != nil {
+		t.Fatalf("log: %v\n%s", err, log.String())
+	}
+	if line["msg"] != "response not delivered" || !strings.Contains(fmt.Sprint(line["error"]), "connection refused") {
+		t.Errorf("log line %v", line)
+	}
+	if strings.Contains(log.String(), "SECRET") {
+		t.Errorf("log holds the signature: %s", log.String())
 	}
 }

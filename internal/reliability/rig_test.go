@@ -52,7 +52,7 @@ func TestMain(m *testing.M) {
 // connections are retried) with no waiting, so a test takes milliseconds.
 func fastRetries(o *iam.Options) {
 	o.Retryer = retry.NewStandard(func(so *retry.StandardOptions) {
-		so.MaxAttempts = 5
+		so.MaxAttempts = 10 // 0.2^10: a call throttled at a fifth of calls still gets through
 		so.RateLimiter = ratelimit.None
 		so.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return time.Millisecond, nil })
 	})
