@@ -98,7 +98,7 @@ const foreignRole = "someone-elses-role"
 func createForeign(ctx context.Context, c *iam.Client) error {
 	_, err := c.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(foreignRole), Path: aws.String("/service-role/"),
 		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"qbusiness.amazonaws.com"},"Action":"sts:AssumeRole"}]}`),
-		Tags: []types.Tag{{Key: aws.String("owner"), Value: aws.String("other-team")}}})
+		Tags:                     []types.Tag{{Key: aws.String("owner"), Value: aws.String("other-team")}}})
 	if err != nil {
 		return err
 	}
