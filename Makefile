@@ -21,7 +21,7 @@ CDK_ENV   := CDK_DISABLE_VERSION_CHECK=1 CDK_DISABLE_CLI_TELEMETRY=true AWS_EC2_
 CDK_FLAGS := --no-notices --no-version-reporting
 CDK_TEMPLATE := cdk/cdk.out/QBusinessRoleDemo.template.json
 
-.PHONY: demo test fuzz deps-python fmt-check vet staticcheck unit build package build-QBusinessRoleFunction \
+.PHONY: demo test bench fuzz deps-python fmt-check vet staticcheck unit build package build-QBusinessRoleFunction \
 	cdk-cli synth diff deploy destroy clean
 
 demo: deps-python
@@ -35,6 +35,12 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzParseSpec$$' -fuzztime=$(FUZZTIME) ./internal/roles
 	$(GO) test -run='^$$' -fuzz='^FuzzDecode$$' -fuzztime=$(FUZZTIME) ./internal/cfnresource
 	$(GO) test -run='^$$' -fuzz='^FuzzResponse$$' -fuzztime=$(FUZZTIME) ./internal/cfnresource
+
+# One table of figures (size, cold start, memory, IAM calls, latency,
+# concurrency); exits 1 when a size, memory or call budget is missed.
+bench: deps-python
+	$(GO) run ./internal/bench
+	$(GO) test -run='^$$' -bench=. -benchmem ./internal/roles ./internal/cfnresource
 
 # moto's server is the local IAM of the integration tests, cfn-lint checks the
 # templates; install them where missing.

@@ -14,7 +14,6 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 
 	"github.com/qbrole/qbrole/internal/cfnresource"
@@ -53,21 +52,18 @@ func runLambda() {
 	})
 }
 
-// newManager builds the IAM client from the standard SDK configuration
-// (credential chain, AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_IAM), with more
-// retries than the SDK's default, since IAM throttles early.
+// newManager builds the IAM client (see loadAWSConfig) with more retries than
+// the SDK's default, since IAM throttles early.
 func newManager(ctx context.Context) (*roles.Manager, error) {
-	cfg, err := config.LoadDefaultConfig(ctx,
-		config.WithDefaultRegion("us-east-1"),
-		config.WithRetryer(func() aws.Retryer {
-			return retry.NewStandard(func(o *retry.StandardOptions) {
-				o.MaxAttempts = 8
-				o.MaxBackoff = 20 * time.Second
-			})
-		}),
-	)
+	cfg, err := loadAWSConfig(ctx)
 	if err != nil {
 		return nil, err
+	}
+	cfg.Retryer = func() aws.Retryer {
+		return retry.NewStandard(func(o *retry.StandardOptions) {
+			o.MaxAttempts = 8
+			o.MaxBackoff = 20 * time.Second
+		})
 	}
 	return &roles.Manager{IAM: iam.NewFromConfig(cfg)}, nil
 }
