@@ -3,6 +3,7 @@
 #   make test   every check and test, as CI runs it (.ci/run)
 
 SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
 GO    ?= go
 # Lambda build: provided.al2023 on arm64.
 LAMBDA_ENV   := GOOS=linux GOARCH=arm64 CGO_ENABLED=0
@@ -58,8 +59,11 @@ vet:
 staticcheck:
 	$(GO) tool staticcheck ./...
 
+# The proof tests (internal/reliability) run last and verbose, to print their
+# figures: fault-matrix size and passes, actions proven necessary, concurrency.
 unit:
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v /internal/reliability)
+	$(GO) test -race -count=1 -v ./internal/reliability | grep -E '^(fault matrix|least privilege|concurrency|--- FAIL|FAIL|ok|PASS)|_test.go'
 
 # The Lambda's code: dist/bootstrap for provided.al2023 arm64, and the zip.
 build:
