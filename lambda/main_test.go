@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,17 +13,7 @@ import (
 
 var moto *motoserver.Server
 
-func TestMain(m *testing.M) {
-	s, err := motoserver.Start(context.Background())
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "integration tests need moto's server:", err)
-		os.Exit(1)
-	}
-	moto = s
-	code := m.Run()
-	s.Close()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { motoserver.RunTests(m, &moto) }
 
 func eventFile(name string) string { return filepath.Join("..", "events", name) }
 

@@ -16,6 +16,7 @@ import (
 
 	"github.com/qbrole/qbrole/internal/cfntemplate"
 	"github.com/qbrole/qbrole/internal/execrole"
+	internalroles "github.com/qbrole/qbrole/internal/roles"
 )
 
 // newStack is a stack in an app that skips bundling (fast), unless bundle.
@@ -264,4 +265,19 @@ func TestWithoutGoBundlingFailsClearly(t *testing.T) {
 		}
 	}()
 	b.TryBundle(jsii.String(t.TempDir()), nil)
+}
+
+// The construct's public names are the resource's own values.
+func TestPublicValuesMatchTheResource(t *testing.T) {
+	pairs := [][2]string{
+		{string(ApplicationRole), string(internalroles.ApplicationRole)},
+		{string(ServiceLinkedRole), string(internalroles.ServiceLinkedRole)},
+		{string(DeleteRole), string(internalroles.DeleteRole)},
+		{string(RetainRole), string(internalroles.RetainRole)},
+	}
+	for _, p := range pairs {
+		if p[0] != p[1] {
+			t.Errorf("construct says %q, resource %q", p[0], p[1])
+		}
+	}
 }

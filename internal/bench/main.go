@@ -314,7 +314,9 @@ func countCalls(ctx context.Context, moto *motoserver.Server, root string) (map[
 		return nil
 	}
 	create, _ := load("create-application-role.json", nil)
-	same := func(ev map[string]any) { ev["ResourceProperties"], ev["OldResourceProperties"] = create["ResourceProperties"], create["ResourceProperties"] }
+	same := func(ev map[string]any) {
+		ev["ResourceProperties"], ev["OldResourceProperties"] = create["ResourceProperties"], create["ResourceProperties"]
+	}
 	policyChange := func(ev map[string]any) {
 		props := map[string]any{}
 		for k, v := range create["ResourceProperties"].(map[string]any) {
@@ -350,7 +352,7 @@ func driver(moto *motoserver.Server, rs *cfntest.ResponseServer, logical string,
 	m := &roles.Manager{IAM: moto.IAM("testing", "testing", func(o *iam.Options) { o.HTTPClient = &http.Client{Transport: rec} })}
 	r := &cfnresource.Runner{Handler: m, Sender: &cfnresource.HTTPSender{AllowLoopback: true}, Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))}
 	return &cfnsim.Driver{
-		Invoke: func(ctx context.Context, ev []byte) error { _, err := r.Run(ctx, ev); return err },
+		Invoke:    func(ctx context.Context, ev []byte) error { _, err := r.Run(ctx, ev); return err },
 		Responses: rs, LogicalID: logical, Timeout: time.Minute,
 		StackID: "arn:aws:cloudformation:us-east-1:123456789012:stack/bench/0f0e0d0c-0b0a-4909-8807-060504030201",
 	}

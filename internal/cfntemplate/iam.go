@@ -16,8 +16,8 @@ func UnguardedWrites(statements []any) []string {
 	for i, s := range statements {
 		st, _ := s.(map[string]any)
 		cond, hasCond := st["Condition"].(map[string]any)
-		resources := strings.Join(flatten(st["Resource"]), " ")
-		for _, a := range flatten(st["Action"]) {
+		resources := strings.Join(Strings(st["Resource"]), " ")
+		for _, a := range Strings(st["Action"]) {
 			name, ok := strings.CutPrefix(a, "iam:")
 			if !ok || strings.HasPrefix(name, "Get") || strings.HasPrefix(name, "List") {
 				continue
@@ -47,16 +47,16 @@ func mentions(v any, s string) bool {
 	return strings.Contains(string(b), s)
 }
 
-// flatten lists the strings of a value (a string, a list, or intrinsics such
-// as {"Fn::Sub": …}, rendered as their JSON).
-func flatten(v any) []string {
+// Strings lists the strings of a template value: a string, a list, or an
+// intrinsic such as {"Fn::Sub": …}, rendered as its JSON.
+func Strings(v any) []string {
 	switch t := v.(type) {
 	case string:
 		return []string{t}
 	case []any:
 		var out []string
 		for _, e := range t {
-			out = append(out, flatten(e)...)
+			out = append(out, Strings(e)...)
 		}
 		return out
 	case nil:

@@ -118,7 +118,7 @@ func TestSAMExecutionRoleMatchesTheCode(t *testing.T) {
 	}
 	for _, p := range tpl.Props("QBusinessRoleFunctionRole")["Policies"].([]any) {
 		for _, s := range cfntemplate.Lookup(p, "PolicyDocument", "Statement").([]any) {
-			for _, a := range toStrings(cfntemplate.Lookup(s, "Action")) {
+			for _, a := range cfntemplate.Strings(cfntemplate.Lookup(s, "Action")) {
 				if strings.HasPrefix(a, "iam:") && cfntemplate.Lookup(p, "PolicyName") != "ManageQBusinessRoles" {
 					t.Errorf("IAM action %s outside the checked policy", a)
 				}
@@ -128,22 +128,6 @@ func TestSAMExecutionRoleMatchesTheCode(t *testing.T) {
 			}
 		}
 	}
-}
-
-func toStrings(v any) []string {
-	switch t := v.(type) {
-	case string:
-		return []string{t}
-	case []any:
-		var out []string
-		for _, e := range t {
-			if s, ok := e.(string); ok {
-				out = append(out, s)
-			}
-		}
-		return out
-	}
-	return nil
 }
 
 func TestSAMOutputsAndExample(t *testing.T) {

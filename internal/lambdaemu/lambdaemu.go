@@ -17,6 +17,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/qbrole/qbrole/internal/motoserver"
 )
 
 // BuildBootstrap compiles the module's ./lambda package into dir/bootstrap for
@@ -64,11 +66,11 @@ func (e *Emulator) Output() string { return e.out.String() }
 // Start runs rie with bootstrap as the function, with env added to the
 // environment (the function sees it), and waits until it listens.
 func Start(rie, bootstrap string, env ...string) (*Emulator, error) {
-	apiPort, err := freePort()
+	apiPort, err := motoserver.FreePort()
 	if err != nil {
 		return nil, err
 	}
-	port, err := freePort()
+	port, err := motoserver.FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -132,13 +134,4 @@ func (e *Emulator) Pid() int { return e.cmd.Process.Pid }
 func (e *Emulator) Close() {
 	_ = syscall.Kill(-e.cmd.Process.Pid, syscall.SIGKILL)
 	<-e.done
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }

@@ -158,3 +158,24 @@ func freePort() (int, error) {
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
+
+// RunTests is a test package's TestMain body: it starts one moto server per
+// pointer in servers, runs the tests, stops the servers and exits.
+func RunTests(m interface{ Run() int }, servers ...**Server) {
+	for _, s := range servers {
+		started, err := Start(context.Background())
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "integration tests need moto's server:", err)
+			os.Exit(1)
+		}
+		*s = started
+	}
+	code := m.Run()
+	for _, s := range servers {
+		(*s).Close()
+	}
+	os.Exit(code)
+}
+
+// FreePort returns a TCP port on 127.0.0.1 that was free a moment ago.
+func FreePort() (int, error) { return freePort() }

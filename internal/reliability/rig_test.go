@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -33,20 +32,7 @@ var moto, motoAdopt *motoserver.Server
 
 const stackID = "arn:aws:cloudformation:us-east-1:123456789012:stack/reliability/0f0e0d0c-0b0a-4909-8807-060504030201"
 
-func TestMain(m *testing.M) {
-	var err error
-	if moto, err = motoserver.Start(context.Background()); err == nil {
-		motoAdopt, err = motoserver.Start(context.Background())
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "reliability tests need moto's server:", err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	moto.Close()
-	motoAdopt.Close()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { motoserver.RunTests(m, &moto, &motoAdopt) }
 
 // fastRetries keeps the SDK's retry rules (throttling, 5xx, broken
 // connections are retried) with no waiting, so a test takes milliseconds.

@@ -26,17 +26,7 @@ import (
 
 var moto *motoserver.Server
 
-func TestMain(m *testing.M) {
-	s, err := motoserver.Start(context.Background())
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "integration tests need moto's server:", err)
-		os.Exit(1)
-	}
-	moto = s
-	code := m.Run()
-	s.Close()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { motoserver.RunTests(m, &moto) }
 
 // env is one test's view of moto: a clean IAM, a manager that uses it, a
 // recorder of the manager's calls, and a separate client for looking and for
