@@ -82,11 +82,11 @@ func TestExactlyOneResponsePerEvent(t *testing.T) {
 		{"handler ignores its deadline", func(context.Context, cfn.Event) (Result, error) {
 			time.Sleep(10 * time.Second)
 			return Result{}, nil
-		}, nil, 2 * time.Second, cfn.StatusFailed, "timed out", "qbrole:create-failed:req-1"},
+		}, nil, 3 * time.Second, cfn.StatusFailed, "timed out", "qbrole:create-failed:req-1"},
 		{"handler honours its deadline", func(ctx context.Context, ev cfn.Event) (Result, error) {
 			<-ctx.Done()
 			return Result{PhysicalResourceID: "role-being-made"}, ctx.Err()
-		}, nil, 2 * time.Second, cfn.StatusFailed, "time ran out", "role-being-made"},
+		}, nil, 3 * time.Second, cfn.StatusFailed, "time ran out", "role-being-made"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -285,7 +285,7 @@ func TestCheckURL(t *testing.T) {
 
 func TestMargin(t *testing.T) {
 	for _, c := range []struct{ remaining, want time.Duration }{
-		{time.Second, 500 * time.Millisecond}, {30 * time.Second, 3 * time.Second}, {15 * time.Minute, 10 * time.Second},
+		{time.Second, time.Second}, {5 * time.Second, time.Second}, {30 * time.Second, 3 * time.Second}, {15 * time.Minute, 10 * time.Second},
 	} {
 		if got := Margin(c.remaining); got != c.want {
 			t.Errorf("Margin(%v) = %v, want %v", c.remaining, got, c.want)

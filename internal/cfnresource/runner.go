@@ -61,9 +61,11 @@ type Runner struct {
 }
 
 // Margin is the time kept back from the function's deadline for answering:
-// a tenth of the time left, at least 500 ms, at most 10 s.
+// a tenth of the time left, at least 1 s, at most 10 s. The handler's context
+// ends one margin before the deadline; the runner waits for it half a margin
+// more (time for undoing a half-made replacement), then answers.
 func Margin(remaining time.Duration) time.Duration {
-	return min(max(remaining/10, 500*time.Millisecond), 10*time.Second)
+	return min(max(remaining/10, time.Second), 10*time.Second)
 }
 
 // Run decodes raw, runs the Handler and sends one response. It returns the

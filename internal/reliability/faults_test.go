@@ -75,7 +75,7 @@ func runLifecycle(lc lifecycle, rs *cfntest.ResponseServer, kind iamfault.Kind, 
 	}
 	timeout := 10 * time.Second
 	if kind == iamfault.Slow {
-		timeout = time.Second
+		timeout = 2 * time.Second // the handler's context ends after 1 s; 0.5 s more for cleanup
 	}
 	r := newRig(s, rs, "FaultRole", &iamfault.Transport{FailAt: failAt, Kind: kind}, timeout)
 	foreignBefore := snapshot(ctx, r.admin, foreignRole)

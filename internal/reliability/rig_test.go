@@ -62,7 +62,7 @@ func newRig(s *motoserver.Server, rs *cfntest.ResponseServer, logical string, fa
 	}
 	client := s.IAM(key, secret, fastRetries, func(o *iam.Options) { o.HTTPClient = &http.Client{Transport: faults} })
 	m := &roles.Manager{IAM: client, PropagationTimeout: 2 * time.Second, RetryDelay: 5 * time.Millisecond,
-		PollInterval: 5 * time.Millisecond, CleanupTimeout: 200 * time.Millisecond}
+		PollInterval: 5 * time.Millisecond, CleanupTimeout: 300 * time.Millisecond}
 	runner := &cfnresource.Runner{Handler: m, Sender: &cfnresource.HTTPSender{AllowLoopback: true, Backoff: time.Millisecond},
 		Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))}
 	return &rig{
