@@ -74,9 +74,8 @@ func newProvider(stack awscdk.Stack) *Provider {
 	})
 	role := awsiam.NewRole(c, jsii.String("ExecutionRole"), &awsiam.RoleProps{
 		Description: jsii.String("Execution role of the Custom::QBusinessRole provider (qbrole)"),
-		AssumedBy: awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), &awsiam.ServicePrincipalOpts{
-			Conditions: &map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": stack.Account()}},
-		}),
+		// As in template.yaml: no aws:SourceAccount condition, which iam:PassRole makes moot.
+		AssumedBy: awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
 		InlinePolicies: &map[string]awsiam.PolicyDocument{
 			"ManageQBusinessRoles": awsiam.NewPolicyDocument(&awsiam.PolicyDocumentProps{Statements: statements()}),
 			"WriteOwnLogs": awsiam.NewPolicyDocument(&awsiam.PolicyDocumentProps{Statements: &[]awsiam.PolicyStatement{

@@ -224,7 +224,7 @@ func TestExecutionRoleIsExecrolesStatements(t *testing.T) {
 		t.Errorf("managed policies %v: want only the inline statements", role["ManagedPolicyArns"])
 	}
 	trust := role["AssumeRolePolicyDocument"].(map[string]any)["Statement"].([]any)[0].(map[string]any)
-	if trust["Principal"].(map[string]any)["Service"] != "lambda.amazonaws.com" || trust["Condition"] == nil {
+	if trust["Principal"].(map[string]any)["Service"] != "lambda.amazonaws.com" || trust["Action"] != "sts:AssumeRole" || trust["Effect"] != "Allow" {
 		t.Errorf("trust %v", trust)
 	}
 }
