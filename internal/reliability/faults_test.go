@@ -54,6 +54,8 @@ var lifecycles = []lifecycle{
 		always: []string{foreignRole}, steps: []func(*cfnsim.Driver) (bool, error){create(appProps), update(appIn)}},
 	{name: "application role: create, replace, delete", server: func() *motoserver.Server { return moto }, reset: true,
 		always: []string{foreignRole}, steps: []func(*cfnsim.Driver) (bool, error){create(appProps), update(appNew)}},
+	{name: "application role → service-linked role (RoleType change), delete", server: func() *motoserver.Server { return moto }, reset: true,
+		always: []string{foreignRole}, steps: []func(*cfnsim.Driver) (bool, error){create(appProps), update(slr)}},
 	{name: "service-linked role: create new, delete", server: func() *motoserver.Server { return moto }, reset: true,
 		always: []string{foreignRole}, steps: []func(*cfnsim.Driver) (bool, error){create(slr)}},
 	{name: "service-linked role: adopt, delete", server: func() *motoserver.Server { return motoAdopt },

@@ -133,18 +133,7 @@ func (m *Manager) update(ctx context.Context, ev cfn.Event, stack Stack) (Result
 	if spec.Type != old.Type {
 		// A new role of the other type; CloudFormation deletes the old one.
 		if spec.Type == ServiceLinkedRole {
-			res, err := m.createServiceLinkedRole(ctx, spec, failed)
-			if err != nil && strings.HasPrefix(res.PhysicalResourceID, pendingSLRPrefix) {
-				cctx, cancel := m.cleanupContext(ctx)
-				defer cancel()
-				if _, derr := m.deletePendingServiceLinkedRole(cctx, res.PhysicalResourceID); derr != nil {
-					err = errors.Join(err, fmt.Errorf("cleaning up the service-linked role: %w", derr))
-				}
-			}
-			if err != nil {
-				return failed, err
-			}
-			return res, nil
+			return m.replaceWithServiceLinkedRole(ctx, spec, failed)
 		}
 		name := orDefault(spec.Name, GeneratedRoleName(stack, ev.LogicalResourceID, ev.RequestID))
 		return m.replaceApplicationRole(ctx, spec, name, failed)
@@ -204,6 +193,24 @@ func (m *Manager) replaceApplicationRole(ctx context.Context, spec Spec, name st
 		defer cancel()
 		if derr := m.deleteIfOwned(cctx, name, spec.Owner); derr != nil {
 			err = errors.Join(err, fmt.Errorf("cleaning up replacement role: %w", derr))
+		}
+	}
+	return failed, err
+}
+
+// replaceWithServiceLinkedRole creates the service-linked role in place of an
+// application role. If IAM's answer was lost, a role IAM made meanwhile is
+// removed again, as replaceApplicationRole does.
+func (m *Manager) replaceWithServiceLinkedRole(ctx context.Context, spec Spec, failed Result) (Result, error) {
+	res, err := m.createServiceLinkedRole(ctx, spec, failed)
+	if err == nil {
+		return res, nil
+	}
+	if strings.HasPrefix(res.PhysicalResourceID, pendingSLRPrefix) {
+		cctx, cancel := m.cleanupContext(ctx)
+		defer cancel()
+		if _, derr := m.deletePendingServiceLinkedRole(cctx, res.PhysicalResourceID); derr != nil {
+			err = errors.Join(err, fmt.Errorf("cleaning up the service-linked role: %w", derr))
 		}
 	}
 	return failed, err
@@ -643,7 +650,7 @@ func (m *Manager) deletePendingServiceLinkedRole(ctx context.Context, physical s
 	}
 	role, err := m.findServiceLinkedRole(ctx)
 	if err != nil || !createdSince(role, time.UnixMilli(ms)) {
-		return false, nil //nolint:nilerr // no such role, or an older one: nothing of ours
+		return false, nil // no such role, or an older one: nothing of ours
 	}
 	return true, m.deleteServiceLinkedRole(ctx, aws.ToString(role.RoleName))
 }
