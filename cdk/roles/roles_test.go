@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"sort"
 	"strings"
 	"testing"
 
@@ -154,33 +153,6 @@ func TestCustomResourceProperties(t *testing.T) {
 	}
 }
 
-// sortLists makes statements comparable whatever order CDK writes lists in.
-func sortLists(v any) any {
-	switch t := v.(type) {
-	case map[string]any:
-		out := map[string]any{}
-		for k, e := range t {
-			out[k] = sortLists(e)
-		}
-		return out
-	case []any:
-		out := make([]any, len(t))
-		for i, e := range t {
-			out[i] = sortLists(e)
-		}
-		if len(out) == 1 {
-			return out[0]
-		}
-		sort.Slice(out, func(i, j int) bool {
-			a, _ := json.Marshal(out[i])
-			b, _ := json.Marshal(out[j])
-			return string(a) < string(b)
-		})
-		return out
-	}
-	return v
-}
-
 func TestExecutionRoleIsExecrolesStatements(t *testing.T) {
 	_, stack := newStack(false, "")
 	NewQBusinessRole(stack, "Role", nil)
@@ -203,7 +175,7 @@ func TestExecutionRoleIsExecrolesStatements(t *testing.T) {
 		t.Fatalf("%d IAM statements, want %d", len(iamStatements), len(want))
 	}
 	for i := range want {
-		if !reflect.DeepEqual(sortLists(iamStatements[i]), sortLists(want[i])) {
+		if !reflect.DeepEqual(cfntemplate.Canonical(iamStatements[i]), cfntemplate.Canonical(want[i])) {
 			t.Errorf("statement %d\n got %v\nwant %v", i, iamStatements[i], want[i])
 		}
 	}

@@ -3,6 +3,7 @@ package cfntemplate
 import (
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strings"
 )
 
@@ -65,4 +66,33 @@ func Strings(v any) []string {
 		b, _ := json.Marshal(t)
 		return []string{string(b)}
 	}
+}
+
+// Canonical puts a JSON policy value in a form where equal meaning is equal
+// value: one-element lists become their element and lists are sorted, as IAM
+// treats them.
+func Canonical(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		out := map[string]any{}
+		for k, e := range t {
+			out[k] = Canonical(e)
+		}
+		return out
+	case []any:
+		if len(t) == 1 {
+			return Canonical(t[0])
+		}
+		out := make([]any, len(t))
+		for i, e := range t {
+			out[i] = Canonical(e)
+		}
+		sort.Slice(out, func(i, j int) bool {
+			a, _ := json.Marshal(out[i])
+			b, _ := json.Marshal(out[j])
+			return string(a) < string(b)
+		})
+		return out
+	}
+	return v
 }

@@ -25,28 +25,6 @@ func loadSAM(t *testing.T) cfntemplate.Template {
 	return tpl
 }
 
-// normalize makes single values and one-element lists compare equal, as IAM does.
-func normalize(v any) any {
-	switch t := v.(type) {
-	case map[string]any:
-		out := map[string]any{}
-		for k, e := range t {
-			out[k] = normalize(e)
-		}
-		return out
-	case []any:
-		if len(t) == 1 {
-			return normalize(t[0])
-		}
-		out := make([]any, len(t))
-		for i, e := range t {
-			out[i] = normalize(e)
-		}
-		return out
-	}
-	return v
-}
-
 func TestSAMFunction(t *testing.T) {
 	tpl := loadSAM(t)
 	if tpl["Transform"] != "AWS::Serverless-2016-10-31" {
@@ -108,7 +86,7 @@ func TestSAMExecutionRoleMatchesTheCode(t *testing.T) {
 		var w any
 		b, _ := json.Marshal(want[i])
 		_ = json.Unmarshal(b, &w)
-		if !reflect.DeepEqual(normalize(iamPolicy[i]), normalize(w)) {
+		if !reflect.DeepEqual(cfntemplate.Canonical(iamPolicy[i]), cfntemplate.Canonical(w)) {
 			g, _ := json.Marshal(iamPolicy[i])
 			t.Errorf("statement %d:\n template %s\n execrole %s", i, g, b)
 		}
