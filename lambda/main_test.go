@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -118,5 +120,41 @@ func TestInvokeAgainstMoto(t *testing.T) {
 	code, stdout, _ = run(t, "invoke", eventFile("invalid-application-role.json"))
 	if code != 1 || !strings.Contains(stdout, `"Status": "FAILED"`) || !strings.Contains(stdout, "MaxSessionDuration: must be between") {
 		t.Errorf("invalid event: exit %d, %s", code, stdout)
+	}
+}
+
+// render of the events prints AWS's documents with the placeholders filled
+// from the event: the stack's account and region, ApplicationId and
+// SubscriptionId defaulting to *.
+func TestRenderMatchesReference(t *testing.T) {
+	fill := strings.NewReplacer("{{region}}", "us-east-1", "{{account_id}}", "123456789012", "{{source_account}}", "123456789012",
+		"{{application_id}}", "*", "{{subscription_id}}", "*")
+	reference := func(name string) any {
+		raw, err := os.ReadFile(filepath.Join("..", "internal", "roles", "testdata", "reference", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var v any
+		if err := json.Unmarshal([]byte(fill.Replace(string(raw))), &v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	for _, f := range []string{"create-application-role.json", "update-application-role.json", "update-replace-application-role.json"} {
+		t.Run(f, func(t *testing.T) {
+			code, stdout, stderr := run(t, "render", eventFile(f))
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			var r map[string]any
+			if err := json.Unmarshal([]byte(stdout), &r); err != nil {
+				t.Fatal(err)
+			}
+			for field, file := range map[string]string{"trustPolicy": "application-trust-policy.json", "permissionsPolicy": "application-role-policy.json"} {
+				if want := reference(file); !reflect.DeepEqual(r[field], want) {
+					t.Errorf("%s differs from %s:\n got %v\nwant %v", field, file, r[field], want)
+				}
+			}
+		})
 	}
 }
