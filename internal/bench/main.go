@@ -151,7 +151,7 @@ func run(runs int) error {
 	if err != nil {
 		return err
 	}
-	add("peak RSS of bootstrap over create → update → delete", mib(rss), "≤ 25 MiB", rss <= rssBudget)
+	add("peak RSS of bootstrap over create → update → replace → delete", mib(rss), "≤ 25 MiB", rss <= rssBudget)
 
 	// IAM calls per lifecycle, at the HTTP level.
 	calls, err := countCalls(ctx, moto, root)
