@@ -277,10 +277,14 @@ func (m *Manager) createApplicationRole(ctx context.Context, spec Spec, name str
 	// From here on the role exists: a failure still answers with its name, so
 	// that the rollback's Delete removes it and nothing is orphaned.
 	failed = Result{PhysicalResourceID: name, Outcome: Failed}
-	if err := m.putPolicy(ctx, name, spec); err != nil {
+	role, err := m.waitForRole(ctx, name)
+	if err != nil {
 		return failed, true, err
 	}
-	role, err := m.waitForRole(ctx, name)
+	// IAM may still answer NoSuchEntity for a role it has just made.
+	err = retryWhile(ctx, m.propagationTimeout(), m.retryDelay(), isNoSuchEntity, func() error {
+		return m.putPolicy(ctx, name, spec)
+	})
 	if err != nil {
 		return failed, true, err
 	}

@@ -62,12 +62,34 @@ func TestCreateRetriesPropagationErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"CreateRole", "CreateRole", "CreateRole", "PutRolePolicy", "GetRole"}
+	want := []string{"CreateRole", "CreateRole", "CreateRole", "GetRole", "PutRolePolicy"}
 	if got := f.Calls(); !slices.Equal(got, want) {
 		t.Errorf("calls = %v, want %v", got, want)
 	}
 	if res.PhysicalResourceID != "r" || res.Outcome != Created {
 		t.Errorf("result = %+v", res)
+	}
+}
+
+// Right after CreateRole, IAM may not know the role yet for PutRolePolicy.
+func TestCreateRetriesPutRolePolicyUntilTheRoleIsKnown(t *testing.T) {
+	f := &fakeIAM{}
+	happyCreate(f)
+	f.createRole = func(*iam.CreateRoleInput) (*iam.CreateRoleOutput, error) { return &iam.CreateRoleOutput{}, nil }
+	unknown := 2
+	f.putRolePolicy = func(*iam.PutRolePolicyInput) (*iam.PutRolePolicyOutput, error) {
+		if unknown > 0 {
+			unknown--
+			return nil, apiErr("NoSuchEntity", "The role with name r cannot be found.")
+		}
+		return &iam.PutRolePolicyOutput{}, nil
+	}
+	res, err := fastManager(f).Handle(context.Background(), newEvent(cfn.RequestCreate, map[string]any{"RoleName": "r"}))
+	if err != nil || res.Outcome != Created {
+		t.Fatalf("result %+v, error %v", res, err)
+	}
+	if want := []string{"CreateRole", "GetRole", "PutRolePolicy", "PutRolePolicy", "PutRolePolicy"}; !slices.Equal(f.Calls(), want) {
+		t.Errorf("calls = %v, want %v", f.Calls(), want)
 	}
 }
 
