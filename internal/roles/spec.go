@@ -183,7 +183,7 @@ func ParseSpec(props map[string]any, stack Stack, logicalID string) (Spec, error
 				p.fail(k, "is not supported when RoleType is ServiceLinkedRole")
 			}
 		default:
-			p.fail(k, "unknown property")
+			p.fail(k, unknownProperty(k))
 		}
 	}
 
@@ -249,6 +249,22 @@ func ParseSpec(props map[string]any, stack Stack, logicalID string) (Spec, error
 	}
 	s.Tags = p.tags("Tags")
 	return s, p.err()
+}
+
+// unknownProperty explains an unknown property name: the known one it differs
+// from only in case, or the list of known ones.
+func unknownProperty(name string) string {
+	var known []string
+	for _, set := range []map[string]bool{commonProperties, applicationProperties} {
+		for k := range set {
+			if strings.EqualFold(k, name) {
+				return "unknown property; did you mean " + k + "?"
+			}
+			known = append(known, k)
+		}
+	}
+	sort.Strings(known)
+	return "unknown property (known: " + strings.Join(known, ", ") + ")"
 }
 
 // GeneratedRoleName makes a role name the way CloudFormation names resources:

@@ -186,3 +186,19 @@ func TestGeneratedRoleName(t *testing.T) {
 		})
 	}
 }
+
+func TestUnknownPropertyMessages(t *testing.T) {
+	cases := []struct{ name, want string }{
+		{"ApplicationID", "did you mean ApplicationId?"},
+		{"rolename", "did you mean RoleName?"},
+		{"Colour", "known: ApplicationId, Description, MaxSessionDuration"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := ParseSpec(map[string]any{c.name: "x"}, testStack, "AppRole")
+			if err == nil || !strings.Contains(err.Error(), c.name+": unknown property") || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("error %v, want %q", err, c.want)
+			}
+		})
+	}
+}
