@@ -60,7 +60,7 @@ func (s *ResponseServer) serve(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// URL returns a ResponseURL on this server for a request, with a fake
+// ResponseURL returns a ResponseURL on this server for a request, with a fake
 // signature in the query as S3's pre-signed URLs have.
 func (s *ResponseServer) ResponseURL(requestID string) string {
 	return s.Server.URL + "/responses/" + requestID + "?X-Amz-Signature=SECRET-SIGNATURE"
