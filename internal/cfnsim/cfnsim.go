@@ -39,8 +39,6 @@ type Driver struct {
 	// Abandoned lists physical ids whose cleanup Delete (after a
 	// replacement) failed: CloudFormation does not retry those.
 	Abandoned []string
-	// Events counts the events sent.
-	Events int
 }
 
 var requests atomic.Int64
@@ -66,7 +64,6 @@ func (d *Driver) send(rt cfn.RequestType, physical string, props, old map[string
 	if err != nil {
 		return cfn.Response{}, err
 	}
-	d.Events++
 	ctx, cancel := context.WithTimeout(context.Background(), d.Timeout)
 	invokeErr := d.Invoke(ctx, raw)
 	cancel()

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"sync"
-	"time"
 
 	"github.com/aws/aws-lambda-go/cfn"
 )
@@ -32,12 +31,11 @@ type ResponseServer struct {
 	mu     sync.Mutex
 	puts   []Put
 	status []int
-	notify chan struct{}
 }
 
 // NewResponseServer starts a server; status scripts its first answers.
 func NewResponseServer(status ...int) *ResponseServer {
-	s := &ResponseServer{status: status, notify: make(chan struct{}, 1024)}
+	s := &ResponseServer{status: status}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s
 }
@@ -54,10 +52,6 @@ func (s *ResponseServer) serve(w http.ResponseWriter, r *http.Request) {
 	s.puts = append(s.puts, p)
 	s.mu.Unlock()
 	w.WriteHeader(code)
-	select {
-	case s.notify <- struct{}{}:
-	default:
-	}
 }
 
 // ResponseURL returns a ResponseURL on this server for a request, with a fake
@@ -82,20 +76,4 @@ func (s *ResponseServer) ForRequest(requestID string) []cfn.Response {
 		}
 	}
 	return out
-}
-
-// Wait waits until at least n requests have arrived or timeout passes, and
-// reports whether they did.
-func (s *ResponseServer) Wait(n int, timeout time.Duration) bool {
-	deadline := time.After(timeout)
-	for {
-		if len(s.Puts()) >= n {
-			return true
-		}
-		select {
-		case <-s.notify:
-		case <-deadline:
-			return len(s.Puts()) >= n
-		}
-	}
 }
