@@ -38,12 +38,21 @@ const (
 	FunctionTimeoutMinutes = 10
 )
 
-// Provider is the custom resource's Lambda function with its execution role
-// and log group. There is one per stack; ProviderFor finds or makes it.
+// OriginGuardContext is the context key that turns the origin guard off:
+// "-c qbrole:requireSourceFunctionArn=false", for a partition where Lambda
+// does not supply lambda:SourceFunctionArn (see the README). On by default.
+const OriginGuardContext = "qbrole:requireSourceFunctionArn"
+
+// Provider is the custom resource's Lambda function with its execution role,
+// the role's IAM policy and the log group. There is one per stack;
+// ProviderFor finds or makes it.
 type Provider struct {
 	constructs.Construct
 	Function awslambda.Function
 	Role     awsiam.Role
+	// Policy holds the function's IAM permissions. It is a resource of its own
+	// (it names the function, which names the role); custom resources depend on it.
+	Policy   awsiam.Policy
 	LogGroup awslogs.LogGroup
 }
 
@@ -77,7 +86,6 @@ func newProvider(stack awscdk.Stack) *Provider {
 		// As in template.yaml: no aws:SourceAccount condition, which iam:PassRole makes moot.
 		AssumedBy: awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
 		InlinePolicies: &map[string]awsiam.PolicyDocument{
-			"ManageQBusinessRoles": awsiam.NewPolicyDocument(&awsiam.PolicyDocumentProps{Statements: statements()}),
 			"WriteOwnLogs": awsiam.NewPolicyDocument(&awsiam.PolicyDocumentProps{Statements: &[]awsiam.PolicyStatement{
 				awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 					Actions:   jsii.Strings("logs:CreateLogStream", "logs:PutLogEvents"),
@@ -86,7 +94,6 @@ func newProvider(stack awscdk.Stack) *Provider {
 			}}),
 		},
 	})
-	suppressWildcards(role)
 	fn := awslambda.NewFunction(c, jsii.String("Function"), &awslambda.FunctionProps{
 		Description:   jsii.String("Custom::QBusinessRole provider (qbrole)"),
 		Runtime:       awslambda.Runtime_PROVIDED_AL2023(),
@@ -99,7 +106,20 @@ func newProvider(stack awscdk.Stack) *Provider {
 		LogGroup:      logs,
 		LoggingFormat: awslambda.LoggingFormat_JSON,
 	})
-	return &Provider{Construct: c, Function: fn, Role: role, LogGroup: logs}
+	// Not a child of the role: the function depends on its role and all the
+	// role's children, and this policy names the function.
+	policy := awsiam.NewPolicy(c, jsii.String("ManageOwnedQBusinessRoles"), &awsiam.PolicyProps{
+		Roles:      &[]awsiam.IRole{role},
+		Statements: statements(fn.FunctionArn(), originGuard(stack)),
+	})
+	suppressWildcards(policy)
+	return &Provider{Construct: c, Function: fn, Role: role, Policy: policy, LogGroup: logs}
+}
+
+// originGuard reads OriginGuardContext: only "false" turns the guard off.
+func originGuard(scope constructs.Construct) bool {
+	v := scope.Node().TryGetContext(jsii.String(OriginGuardContext))
+	return fmt.Sprint(v) != "false"
 }
 
 // nagWildcardReasons explains each wildcard of the execution role to cdk-nag's
@@ -114,9 +134,9 @@ var nagWildcardReasons = map[string]string{
 		"the one Q Business service-linked role's name under its service path; IAM chooses the name.",
 }
 
-// suppressWildcards records the reasons as cdk-nag metadata on the role, so
+// suppressWildcards records the reasons as cdk-nag metadata on the policy, so
 // apps that run cdk-nag see them without this library importing cdk-nag.
-func suppressWildcards(role awsiam.Role) {
+func suppressWildcards(policy awsiam.Policy) {
 	keys := make([]string, 0, len(nagWildcardReasons))
 	for k := range nagWildcardReasons {
 		keys = append(keys, k)
@@ -126,16 +146,29 @@ func suppressWildcards(role awsiam.Role) {
 	for _, k := range keys {
 		rules = append(rules, map[string]any{"id": "AwsSolutions-IAM5", "reason": nagWildcardReasons[k], "applies_to": []string{k}})
 	}
-	cfn := role.Node().DefaultChild().(awscdk.CfnResource)
+	cfn := policy.Node().DefaultChild().(awscdk.CfnResource)
 	cfn.AddMetadata(jsii.String("cdk_nag"), map[string]any{"rules_to_suppress": rules})
 }
 
 // statements turns execrole's statements (the one source shared with the
-// code and template.yaml) into CDK policy statements.
-func statements() *[]awsiam.PolicyStatement {
+// code and template.yaml) into CDK policy statements for the function fnArn.
+func statements(fnArn *string, guard bool) *[]awsiam.PolicyStatement {
+	sub := func(s string) *string {
+		if !strings.Contains(s, "${AWS::") && !strings.Contains(s, execrole.FunctionARN) {
+			return jsii.String(s) // IAM policy variables such as ${aws:RequestTag/…} stay as they are
+		}
+		s = strings.ReplaceAll(s, "${aws:", "${!aws:")
+		if !strings.Contains(s, execrole.FunctionARN) {
+			return awscdk.Fn_Sub(jsii.String(s), nil)
+		}
+		return awscdk.Fn_Sub(jsii.String(s), &map[string]*string{strings.Trim(execrole.FunctionARN, "${}"): fnArn})
+	}
 	var out []awsiam.PolicyStatement
-	for _, s := range execrole.Statements() {
-		props := &awsiam.PolicyStatementProps{Sid: jsii.String(s.Sid), Actions: jsii.Strings(s.Actions...)}
+	for _, s := range execrole.All(guard) {
+		props := &awsiam.PolicyStatementProps{Sid: jsii.String(s.Sid), Actions: jsii.Strings(s.Actions...), Effect: awsiam.Effect_ALLOW}
+		if s.IsDeny() {
+			props.Effect = awsiam.Effect_DENY
+		}
 		var res []*string
 		for _, r := range s.Resources {
 			res = append(res, sub(r))
@@ -159,13 +192,6 @@ func statements() *[]awsiam.PolicyStatement {
 		out = append(out, awsiam.NewPolicyStatement(props))
 	}
 	return &out
-}
-
-func sub(s string) *string {
-	if strings.Contains(s, "${") {
-		return awscdk.Fn_Sub(jsii.String(s), nil)
-	}
-	return jsii.String(s)
 }
 
 // code is the function's asset: bootstrap built by goBundler. The asset hash

@@ -89,6 +89,8 @@ func NewQBusinessRole(scope constructs.Construct, id string, props *QBusinessRol
 		Properties:     props.properties(),
 		ServiceTimeout: timeout,
 	})
+	// The function may only run once its IAM permissions are in place.
+	res.Node().AddDependency(provider.Policy)
 	return &QBusinessRole{Construct: c, Resource: res, Provider: provider}
 }
 

@@ -3,9 +3,11 @@ package roles
 import (
 	"debug/elf"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -153,51 +155,107 @@ func TestCustomResourceProperties(t *testing.T) {
 	}
 }
 
+// parsed is the stack's synthesized template, for cfntemplate's resolver.
+func parsed(t *testing.T, stack awscdk.Stack) cfntemplate.Template {
+	t.Helper()
+	raw, err := json.Marshal(template(stack).ToJSON())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tpl, err := cfntemplate.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tpl
+}
+
+// The execution role's IAM policy is execrole's, statement for statement, once
+// CloudFormation has filled it in; with the context switch off, without the
+// origin guard. Its only other policy writes its own logs.
 func TestExecutionRoleIsExecrolesStatements(t *testing.T) {
-	_, stack := newStack(false, "")
-	NewQBusinessRole(stack, "Role", nil)
-	role := only(t, resourcesOfType(t, template(stack), "AWS::IAM::Role"))["Properties"].(map[string]any)
-	var iamStatements, logStatements []any
-	for _, p := range role["Policies"].([]any) {
-		p := p.(map[string]any)
-		st := p["PolicyDocument"].(map[string]any)["Statement"].([]any)
-		switch p["PolicyName"] {
-		case "ManageQBusinessRoles":
-			iamStatements = st
-		case "WriteOwnLogs":
-			logStatements = st
-		default:
-			t.Errorf("unexpected policy %v", p["PolicyName"])
-		}
-	}
-	want := jsonOf(t, execrole.Document()).([]any)
-	if len(iamStatements) != len(want) {
-		t.Fatalf("%d IAM statements, want %d", len(iamStatements), len(want))
-	}
-	for i := range want {
-		if !reflect.DeepEqual(cfntemplate.Canonical(iamStatements[i]), cfntemplate.Canonical(want[i])) {
-			t.Errorf("statement %d\n got %v\nwant %v", i, iamStatements[i], want[i])
-		}
-	}
-	for _, bad := range cfntemplate.UnguardedWrites(iamStatements) {
-		t.Errorf("synthesized template: %s", bad)
-	}
-	for _, s := range logStatements {
-		for _, a := range s.(map[string]any)["Action"].([]any) {
-			if !strings.HasPrefix(a.(string), "logs:") || strings.Contains(a.(string), "*") {
-				t.Errorf("log statement action %v", a)
+	for _, guard := range []bool{true, false} {
+		t.Run(fmt.Sprintf("%s=%v", OriginGuardContext, guard), func(t *testing.T) {
+			_, stack := newStack(false, "")
+			if !guard {
+				stack.Node().SetContext(jsii.String(OriginGuardContext), "false")
 			}
-		}
-		if s.(map[string]any)["Resource"] == "*" {
-			t.Error("logs on *")
+			NewQBusinessRole(stack, "Role", nil)
+			tpl := parsed(t, stack)
+			fn := tpl.Resources("AWS::Lambda::Function")
+			if len(fn) != 1 {
+				t.Fatalf("functions %v", fn)
+			}
+			roleID, err := tpl.FunctionRole(fn[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := cfntemplate.Deployment{Partition: "aws", AccountID: "123456789012", Region: "us-east-1", StackName: "TestStack"}
+			policies, err := tpl.RolePolicies(roleID, d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := execrole.Document(execrole.All(guard), execrole.Values{Partition: "aws", AccountID: d.AccountID, FunctionARN: d.FunctionARN(fn[0])})
+			var iamPolicies int
+			for _, p := range policies {
+				sts := p.Document["Statement"].([]any)
+				if p.Name == "WriteOwnLogs" {
+					for _, s := range sts {
+						for _, a := range cfntemplate.Strings(cfntemplate.Lookup(s, "Action")) {
+							if !strings.HasPrefix(a, "logs:") || strings.Contains(a, "*") {
+								t.Errorf("log statement action %v", a)
+							}
+						}
+						if cfntemplate.Lookup(s, "Resource") == "*" {
+							t.Error("logs on *")
+						}
+					}
+					continue
+				}
+				iamPolicies++
+				if !cfntemplate.SamePolicy(p.Document, want) {
+					g, _ := json.MarshalIndent(p.Document, "", " ")
+					w, _ := json.MarshalIndent(want, "", " ")
+					t.Errorf("%s:\n%s\nexecrole:\n%s", p.Name, g, w)
+				}
+				for _, bad := range cfntemplate.UnguardedWrites(sts) {
+					t.Errorf("synthesized template: %s", bad)
+				}
+			}
+			if iamPolicies != 1 || len(policies) != 2 {
+				t.Errorf("%d policies, %d with IAM statements: want WriteOwnLogs and one IAM policy", len(policies), iamPolicies)
+			}
+			role := tpl.Props(roleID)
+			if role["ManagedPolicyArns"] != nil {
+				t.Errorf("managed policies %v: want only the inline statements", role["ManagedPolicyArns"])
+			}
+			trust := cfntemplate.Lookup(role, "AssumeRolePolicyDocument", "Statement", 0).(map[string]any)
+			if cfntemplate.Lookup(trust, "Principal", "Service") != "lambda.amazonaws.com" || trust["Action"] != "sts:AssumeRole" || trust["Effect"] != "Allow" {
+				t.Errorf("trust %v", trust)
+			}
+		})
+	}
+}
+
+// Every custom resource waits for the function's IAM policy, and the function
+// does not depend on it (the policy names the function).
+func TestCustomResourcesDependOnThePolicy(t *testing.T) {
+	_, stack := newStack(false, "")
+	NewQBusinessRole(stack, "A", nil)
+	NewQBusinessRole(stack, "B", &QBusinessRoleProps{RoleType: ServiceLinkedRole})
+	tpl := parsed(t, stack)
+	policies := tpl.Resources("AWS::IAM::Policy")
+	if len(policies) != 1 {
+		t.Fatalf("policies %v", policies)
+	}
+	for _, id := range tpl.Resources(ResourceType) {
+		if deps := cfntemplate.Strings(tpl.Resource(id)["DependsOn"]); !slices.Contains(deps, policies[0]) {
+			t.Errorf("%s DependsOn %v, want %s", id, deps, policies[0])
 		}
 	}
-	if role["ManagedPolicyArns"] != nil {
-		t.Errorf("managed policies %v: want only the inline statements", role["ManagedPolicyArns"])
-	}
-	trust := role["AssumeRolePolicyDocument"].(map[string]any)["Statement"].([]any)[0].(map[string]any)
-	if trust["Principal"].(map[string]any)["Service"] != "lambda.amazonaws.com" || trust["Action"] != "sts:AssumeRole" || trust["Effect"] != "Allow" {
-		t.Errorf("trust %v", trust)
+	for _, id := range tpl.Resources("AWS::Lambda::Function") {
+		if deps := cfntemplate.Strings(tpl.Resource(id)["DependsOn"]); slices.Contains(deps, policies[0]) {
+			t.Errorf("function %s depends on its policy: a cycle", id)
+		}
 	}
 }
 

@@ -3,21 +3,27 @@ package cfntemplate
 import (
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"sort"
 	"strings"
 )
 
-// UnguardedWrites checks rendered IAM policy statements (as they stand in a
-// template) and describes every IAM write that is allowed on all roles
-// without a condition, on "*", or that lets the ownership tags be removed.
+// UnguardedWrites checks IAM policy statements (as they stand in a template,
+// or resolved) and describes every Allow of an IAM write on all roles without
+// a condition, on "*", or that lets the ownership tags be removed or moved.
 // Writes pinned to the service-linked role or to instance profiles need no
-// tag condition. An empty result means every write is guarded.
+// tag condition. An empty result means every write is guarded. Deny
+// statements only take away; the policy evaluator judges them.
 func UnguardedWrites(statements []any) []string {
 	var bad []string
 	for i, s := range statements {
 		st, _ := s.(map[string]any)
+		if st["Effect"] == "Deny" {
+			continue
+		}
 		cond, hasCond := st["Condition"].(map[string]any)
 		resources := strings.Join(Strings(st["Resource"]), " ")
+		creates := mentions(cond, "aws:RequestTag/qbrole:stack-id")
 		for _, a := range Strings(st["Action"]) {
 			name, ok := strings.CutPrefix(a, "iam:")
 			if !ok || strings.HasPrefix(name, "Get") || strings.HasPrefix(name, "List") {
@@ -33,8 +39,11 @@ func UnguardedWrites(statements []any) []string {
 				bad = append(bad, where+": on every role without a condition")
 			case strings.Contains(resources, ":role/*") && !mentions(cond, "qbrole:stack-id"):
 				bad = append(bad, where+": condition does not name the ownership tag")
-			case name == "UntagRole" && !mentions(cond, "qbrole:*"):
-				bad = append(bad, where+": may remove the ownership tags")
+			case name == "TagRole" && creates && !mentions(cond, "${aws:RequestTag/qbrole:stack-id}"):
+				bad = append(bad, where+": may move the ownership tags to another stack")
+			case (name == "UntagRole" || name == "TagRole" && !creates) &&
+				!mentions(Lookup(cond, "ForAllValues:StringNotEqualsIgnoreCase", "aws:TagKeys"), "qbrole:logical-resource-id"):
+				bad = append(bad, where+": may remove or rewrite the ownership tags (in any letter case)")
 			case name == "CreateServiceLinkedRole" && !mentions(cond, "qbusiness.amazonaws.com"):
 				bad = append(bad, where+": not limited to Q Business")
 			}
@@ -95,4 +104,17 @@ func Canonical(v any) any {
 		return out
 	}
 	return v
+}
+
+// SamePolicy tells whether two policy values mean the same: equal after a JSON
+// round trip (the same Go types on both sides) and Canonical.
+func SamePolicy(a, b any) bool {
+	return reflect.DeepEqual(Canonical(roundTrip(a)), Canonical(roundTrip(b)))
+}
+
+func roundTrip(v any) any {
+	b, _ := json.Marshal(v)
+	var out any
+	_ = json.Unmarshal(b, &out)
+	return out
 }

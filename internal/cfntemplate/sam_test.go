@@ -2,11 +2,13 @@ package cfntemplate_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -68,43 +70,69 @@ func TestSAMFunction(t *testing.T) {
 	}
 }
 
-// The execution role's IAM statements are execrole's, statement for statement.
+// deployment is where the tests pretend the SAM template is deployed.
+var deployment = cfntemplate.Deployment{Partition: "aws", AccountID: "123456789012", Region: "us-east-1", StackName: "qbrole"}
+
+// The execution role's IAM policy is execrole's, statement for statement,
+// once CloudFormation has filled it in; with RequireSourceFunctionArn=false,
+// without the origin guard. Its only other policy writes its own logs.
 func TestSAMExecutionRoleMatchesTheCode(t *testing.T) {
 	tpl := loadSAM(t)
-	var iamPolicy []any
-	for _, p := range tpl.Props("QBusinessRoleFunctionRole")["Policies"].([]any) {
-		if cfntemplate.Lookup(p, "PolicyName") == "ManageQBusinessRoles" {
-			iamPolicy = cfntemplate.Lookup(p, "PolicyDocument", "Statement").([]any)
-		}
-	}
-	want := execrole.Document()
-	if len(iamPolicy) != len(want) {
-		t.Fatalf("%d IAM statements, execrole has %d", len(iamPolicy), len(want))
-	}
-	for i := range want {
-		// JSON round trip: the same types on both sides.
-		var w any
-		b, _ := json.Marshal(want[i])
-		_ = json.Unmarshal(b, &w)
-		if !reflect.DeepEqual(cfntemplate.Canonical(iamPolicy[i]), cfntemplate.Canonical(w)) {
-			g, _ := json.Marshal(iamPolicy[i])
-			t.Errorf("statement %d:\n template %s\n execrole %s", i, g, b)
-		}
-	}
-	for _, bad := range cfntemplate.UnguardedWrites(iamPolicy) {
-		t.Errorf("template.yaml: %s", bad)
-	}
-	for _, p := range tpl.Props("QBusinessRoleFunctionRole")["Policies"].([]any) {
-		for _, s := range cfntemplate.Lookup(p, "PolicyDocument", "Statement").([]any) {
-			for _, a := range cfntemplate.Strings(cfntemplate.Lookup(s, "Action")) {
-				if strings.HasPrefix(a, "iam:") && cfntemplate.Lookup(p, "PolicyName") != "ManageQBusinessRoles" {
-					t.Errorf("IAM action %s outside the checked policy", a)
-				}
-				if strings.Contains(a, "*") {
-					t.Errorf("wildcard action %s", a)
+	for _, guard := range []bool{true, false} {
+		t.Run(fmt.Sprintf("RequireSourceFunctionArn=%v", guard), func(t *testing.T) {
+			d := deployment
+			d.Params = map[string]string{"RequireSourceFunctionArn": fmt.Sprint(guard)}
+			policies, err := tpl.RolePolicies("QBusinessRoleFunctionRole", d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := execrole.Document(execrole.All(guard), execrole.Values{Partition: "aws", AccountID: d.AccountID,
+				FunctionARN: d.FunctionARN("QBusinessRoleFunction")})
+			var names []string
+			for _, p := range policies {
+				names = append(names, p.Name)
+				switch p.Name {
+				case "QBusinessRoleFunctionPolicy":
+					if !cfntemplate.SamePolicy(p.Document, want) {
+						g, _ := json.MarshalIndent(p.Document, "", " ")
+						w, _ := json.MarshalIndent(want, "", " ")
+						t.Errorf("template:\n%s\nexecrole:\n%s", g, w)
+					}
+					for _, bad := range cfntemplate.UnguardedWrites(p.Document["Statement"].([]any)) {
+						t.Errorf("template.yaml: %s", bad)
+					}
+				case "WriteOwnLogs":
+					for _, s := range p.Document["Statement"].([]any) {
+						for _, a := range cfntemplate.Strings(cfntemplate.Lookup(s, "Action")) {
+							if !strings.HasPrefix(a, "logs:") || strings.Contains(a, "*") {
+								t.Errorf("log policy action %s", a)
+							}
+						}
+					}
 				}
 			}
-		}
+			if !slices.Equal(names, []string{"WriteOwnLogs", "QBusinessRoleFunctionPolicy"}) {
+				t.Errorf("policies of the execution role: %v", names)
+			}
+		})
+	}
+}
+
+// The function keeps the name SAM generates: a name of our own would replace
+// it, changing the ServiceToken that every existing Custom::QBusinessRole
+// carries, and CloudFormation does not support updating a ServiceToken
+// (AWS::CloudFormation::CustomResource reference). The example resource
+// waits for the function's IAM permissions.
+func TestSAMFunctionKeepsItsNameAndTheExampleWaitsForThePolicy(t *testing.T) {
+	tpl := loadSAM(t)
+	if n, ok := tpl.Props("QBusinessRoleFunction")["FunctionName"]; ok {
+		t.Errorf("FunctionName %v", n)
+	}
+	if d := tpl.Resource("ExampleRole")["DependsOn"]; d != "QBusinessRoleFunctionPolicy" {
+		t.Errorf("ExampleRole DependsOn %v", d)
+	}
+	if d := cfntemplate.Lookup(tpl, "Parameters", "RequireSourceFunctionArn", "Default"); d != "true" {
+		t.Errorf("RequireSourceFunctionArn defaults to %v", d)
 	}
 }
 

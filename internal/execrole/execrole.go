@@ -1,21 +1,26 @@
 // Package execrole is the one source of the custom resource function's
-// execution-role permissions. The SAM template (checked by a test), the CDK
-// construct (which builds its policy from here) and the code (whose IAM
-// interface a test compares with Actions) all agree with it.
+// execution-role permissions. The SAM template and the CDK construct render
+// it (tests compare both with Policy), and the code's IAM interface is
+// compared with Actions.
 //
 // It imports nothing heavy: the Lambda binary and the CDK app both use it.
 package execrole
 
 import (
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 )
 
-// Pseudo parameters in resources and condition values; templates render them
-// with Fn::Sub.
+// Placeholders in resources and condition values. Templates render the pseudo
+// parameters with Fn::Sub, and FunctionARN with the provider function's ARN
+// (Fn::GetAtt FUNCTION.Arn): the policy is its own resource, not part of the
+// role, so that the role does not depend on the function that uses it.
 const (
-	Partition = "${AWS::Partition}"
-	AccountID = "${AWS::AccountId}"
+	Partition   = "${AWS::Partition}"
+	AccountID   = "${AWS::AccountId}"
+	FunctionARN = "${FunctionArn}"
 )
 
 // Ownership tag keys, as the code sets them on every application role it creates.
@@ -23,6 +28,9 @@ const (
 	TagStackID   = "qbrole:stack-id"
 	TagLogicalID = "qbrole:logical-resource-id"
 )
+
+// OwnershipTags are both ownership tag keys.
+var OwnershipTags = []string{TagStackID, TagLogicalID}
 
 // ServiceLinkedRoleARN is the ARN of the Q Business service-linked role; the
 // trailing * allows IAM's name, whatever case it takes.
@@ -39,17 +47,38 @@ const InstanceProfileARNs = "arn:" + Partition + ":iam::" + AccountID + ":instan
 // stack of this account.
 const stackARNs = "arn:" + Partition + ":cloudformation:*:" + AccountID + ":stack/*"
 
-// Statement is one Allow statement of the execution role's policy.
+// Effects of a statement.
+const (
+	Allow = "Allow"
+	Deny  = "Deny"
+)
+
+// Statement is one statement of the execution role's policy.
 type Statement struct {
 	Sid       string
+	Effect    string
 	Actions   []string
 	Resources []string
-	// Conditions maps operator → key → values, with pseudo parameters.
+	// Conditions maps operator → key → values, with placeholders.
 	Conditions map[string]map[string][]string
 }
 
-// Statements returns the execution role's IAM statements.
+// IAM policy variables: IAM fills them from the request ("IAM policy
+// elements: Variables and tags": global condition keys can be used as
+// variables). Templates must not read them as Fn::Sub variables.
+func requestTag(key string) string { return "${aws:RequestTag/" + key + "}" }
+
+// Statements returns the execution role's Allow statements.
+//
+// Sources (IAM Service Authorization Reference, and aws-behaviours.md in the
+// shared reference): CreateRole and TagRole take aws:RequestTag and
+// aws:TagKeys; the role resource carries iam:ResourceTag and aws:ResourceTag;
+// aws:ResourceTag is also in the context of a request that creates a resource
+// with tags (IAM global condition keys, aws:ResourceTag, "Availability");
+// tag keys are compared case-insensitively, so only the …IgnoreCase
+// operators can keep the ownership keys out of a request.
 func Statements() []Statement {
+	ownedRole := map[string][]string{"iam:ResourceTag/" + TagStackID: {stackARNs}}
 	return []Statement{
 		{
 			Sid:       "ReadRoles",
@@ -64,32 +93,40 @@ func Statements() []Statement {
 		},
 		{
 			// Every role it creates carries both ownership tags, naming a stack of this account.
+			// TagRole is here because creating a role with tags is also authorized as TagRole.
+			// A role that already carries ownership tags keeps them: the request's must equal
+			// them (an ownership move is denied). On a create, IAM puts the request's tags in
+			// aws:ResourceTag, so they are equal; a role without them has none (…IfExists).
 			Sid:       "CreateOwnedRoles",
 			Actions:   []string{"iam:CreateRole", "iam:TagRole"},
 			Resources: []string{RoleARNs},
 			Conditions: map[string]map[string][]string{
 				"Null":       {"aws:RequestTag/" + TagStackID: {"false"}, "aws:RequestTag/" + TagLogicalID: {"false"}},
 				"StringLike": {"aws:RequestTag/" + TagStackID: {stackARNs}},
+				"StringEqualsIfExists": {
+					"aws:ResourceTag/" + TagStackID:   {requestTag(TagStackID)},
+					"aws:ResourceTag/" + TagLogicalID: {requestTag(TagLogicalID)},
+				},
 			},
 		},
 		{
 			// Writes on existing roles only where the role carries the ownership tag.
 			Sid: "ChangeOwnedRoles",
 			Actions: []string{"iam:DeleteRole", "iam:DeleteRolePermissionsBoundary", "iam:DeleteRolePolicy", "iam:DetachRolePolicy",
-				"iam:PutRolePermissionsBoundary", "iam:PutRolePolicy", "iam:TagRole", "iam:UpdateAssumeRolePolicy", "iam:UpdateRole"},
-			Resources: []string{RoleARNs},
-			Conditions: map[string]map[string][]string{
-				"StringLike": {"iam:ResourceTag/" + TagStackID: {stackARNs}},
-			},
+				"iam:PutRolePermissionsBoundary", "iam:PutRolePolicy", "iam:UpdateAssumeRolePolicy", "iam:UpdateRole"},
+			Resources:  []string{RoleARNs},
+			Conditions: map[string]map[string][]string{"StringLike": ownedRole},
 		},
 		{
-			// Tags may be removed from owned roles, but never the ownership tags.
-			Sid:       "UntagOwnedRoles",
-			Actions:   []string{"iam:UntagRole"},
+			// The user's tags on owned roles change; the ownership tags never do, in any
+			// letter case (IAM tag keys are case-insensitive).
+			Sid:       "RetagOwnedRoles",
+			Actions:   []string{"iam:TagRole", "iam:UntagRole"},
 			Resources: []string{RoleARNs},
 			Conditions: map[string]map[string][]string{
-				"StringLike":                 {"iam:ResourceTag/" + TagStackID: {stackARNs}},
-				"ForAllValues:StringNotLike": {"aws:TagKeys": {"qbrole:*"}},
+				"StringLike":                             ownedRole,
+				"Null":                                   {"aws:TagKeys": {"false"}},
+				"ForAllValues:StringNotEqualsIgnoreCase": {"aws:TagKeys": OwnershipTags},
 			},
 		},
 		{
@@ -115,7 +152,39 @@ func Statements() []Statement {
 	}
 }
 
-// Actions returns every IAM action the statements allow, sorted, once each.
+// OriginGuard is the statement that denies every IAM call not made from
+// inside the provider function. Lambda puts lambda:SourceFunctionArn into the
+// request context of the AWS calls made from the function's execution
+// environment, and not into calls made with the same credentials elsewhere
+// (Lambda Developer Guide, "Using source function ARN to control function
+// access behavior"; use it with ARN operators in identity policies). A
+// negated operator is true where the key is missing (IAM User Guide,
+// condition operators), so credentials copied out of the function are denied.
+// Both the unqualified ARN and its qualified forms (version, alias) match.
+// As a Deny it also overrides any Allow later attached to the role.
+func OriginGuard() Statement {
+	return Statement{
+		Sid:       "DenyOutsideTheFunction",
+		Effect:    Deny,
+		Actions:   []string{"iam:*"},
+		Resources: []string{"*"},
+		Conditions: map[string]map[string][]string{
+			"ArnNotLike": {"lambda:SourceFunctionArn": {FunctionARN, FunctionARN + ":*"}},
+		},
+	}
+}
+
+// All is the whole IAM policy: the origin guard (unless turned off, for a
+// partition where Lambda does not supply lambda:SourceFunctionArn) and the
+// Allow statements.
+func All(originGuard bool) []Statement {
+	if !originGuard {
+		return Statements()
+	}
+	return append([]Statement{OriginGuard()}, Statements()...)
+}
+
+// Actions returns every IAM action the Allow statements allow, sorted, once each.
 func Actions() []string {
 	seen := map[string]bool{}
 	var out []string
@@ -131,18 +200,28 @@ func Actions() []string {
 	return out
 }
 
-// Document renders the statements as IAM policy statements in CloudFormation's
-// JSON form: strings holding a pseudo parameter become {"Fn::Sub": …}.
-func Document() []map[string]any {
-	out := make([]map[string]any, 0, len(Statements()))
-	for _, s := range Statements() {
-		st := map[string]any{"Sid": s.Sid, "Effect": "Allow", "Action": toAny(s.Actions), "Resource": subAll(s.Resources)}
+// Values fill the placeholders.
+type Values struct {
+	Partition, AccountID, FunctionARN string
+}
+
+// Fill replaces the placeholders in s.
+func (v Values) Fill(s string) string {
+	return strings.NewReplacer(Partition, v.Partition, AccountID, v.AccountID, FunctionARN, v.FunctionARN).Replace(s)
+}
+
+// Document renders statements as an IAM policy document with the placeholders
+// filled, in IAM's JSON form.
+func Document(statements []Statement, v Values) map[string]any {
+	out := make([]any, 0, len(statements))
+	for _, s := range statements {
+		st := map[string]any{"Sid": s.Sid, "Effect": s.effect(), "Action": strs(s.Actions, nil), "Resource": strs(s.Resources, v.Fill)}
 		if len(s.Conditions) > 0 {
 			cond := map[string]any{}
-			for op, kv := range s.Conditions {
+			for _, op := range slices.Sorted(maps.Keys(s.Conditions)) {
 				m := map[string]any{}
-				for k, vs := range kv {
-					m[k] = subAll(vs)
+				for k, vs := range s.Conditions[op] {
+					m[k] = strs(vs, v.Fill)
 				}
 				cond[op] = m
 			}
@@ -150,28 +229,25 @@ func Document() []map[string]any {
 		}
 		out = append(out, st)
 	}
-	return out
+	return map[string]any{"Version": "2012-10-17", "Statement": out}
 }
 
-// Sub wraps a string in Fn::Sub when it holds a pseudo parameter.
-func Sub(s string) any {
-	if strings.Contains(s, "${") {
-		return map[string]any{"Fn::Sub": s}
+func (s Statement) effect() string {
+	if s.Effect == "" {
+		return Allow
 	}
-	return s
+	return s.Effect
 }
 
-func subAll(ss []string) []any {
+// IsDeny tells a Deny statement.
+func (s Statement) IsDeny() bool { return s.effect() == Deny }
+
+func strs(ss []string, f func(string) string) []any {
 	out := make([]any, len(ss))
 	for i, s := range ss {
-		out[i] = Sub(s)
-	}
-	return out
-}
-
-func toAny(ss []string) []any {
-	out := make([]any, len(ss))
-	for i, s := range ss {
+		if f != nil {
+			s = f(s)
+		}
 		out[i] = s
 	}
 	return out

@@ -1,6 +1,7 @@
 package execrole_test
 
 import (
+	"encoding/json"
 	"reflect"
 	"slices"
 	"strings"
@@ -70,9 +71,13 @@ func TestOwnershipConditions(t *testing.T) {
 			if len(onRole) == 0 && len(inRequest) == 0 {
 				t.Errorf("%v: no ownership condition: %v", s.Actions, s.Conditions)
 			}
-			if slices.Contains(s.Actions, "iam:UntagRole") &&
-				!slices.Equal(s.Conditions["ForAllValues:StringNotLike"]["aws:TagKeys"], []string{"qbrole:*"}) {
-				t.Errorf("UntagRole may remove the ownership tags: %v", s.Conditions)
+			if slices.Contains(s.Actions, "iam:UntagRole") && len(onRole) > 0 &&
+				!slices.Equal(s.Conditions["ForAllValues:StringNotEqualsIgnoreCase"]["aws:TagKeys"], execrole.OwnershipTags) {
+				t.Errorf("the ownership tags may be removed or rewritten: %v", s.Conditions)
+			}
+			if slices.Contains(s.Actions, "iam:TagRole") && len(inRequest) > 0 &&
+				len(s.Conditions["StringEqualsIfExists"]) != len(execrole.OwnershipTags) {
+				t.Errorf("the ownership tags may be moved: %v", s.Conditions)
 			}
 		})
 	}
@@ -92,16 +97,41 @@ func TestOwnershipConditions(t *testing.T) {
 	}
 }
 
-func TestDocumentSubstitutesPseudoParameters(t *testing.T) {
-	doc := execrole.Document()
-	if len(doc) != len(execrole.Statements()) {
-		t.Fatalf("%d statements", len(doc))
+func TestDocumentFillsPlaceholdersAndKeepsPolicyVariables(t *testing.T) {
+	v := execrole.Values{Partition: "aws-cn", AccountID: "123456789012", FunctionARN: "arn:aws-cn:lambda:cn-north-1:123456789012:function:f"}
+	guarded := execrole.Document(execrole.All(true), v)
+	b, _ := json.Marshal(guarded)
+	for _, want := range []string{`"arn:aws-cn:iam::123456789012:role/*"`, `"arn:aws-cn:lambda:cn-north-1:123456789012:function:f:*"`,
+		`"${aws:RequestTag/qbrole:stack-id}"`, `"Effect":"Deny"`} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("document lacks %s: %s", want, b)
+		}
 	}
-	res := doc[0]["Resource"].([]any)[0]
-	if !reflect.DeepEqual(res, map[string]any{"Fn::Sub": execrole.RoleARNs}) {
-		t.Errorf("resource = %v", res)
+	if strings.Contains(string(b), "${AWS::") || strings.Contains(string(b), execrole.FunctionARN) {
+		t.Errorf("placeholders left: %s", b)
 	}
-	if doc[1]["Resource"].([]any)[0] != "*" {
-		t.Errorf("plain strings must stay strings: %v", doc[1]["Resource"])
+	sts := guarded["Statement"].([]any)
+	if len(sts) != len(execrole.Statements())+1 || sts[0].(map[string]any)["Sid"] != execrole.OriginGuard().Sid {
+		t.Errorf("the origin guard is not the first of %d statements", len(sts))
+	}
+	unguarded, _ := json.Marshal(execrole.Document(execrole.All(false), v))
+	if strings.Contains(string(unguarded), "lambda:SourceFunctionArn") {
+		t.Errorf("origin guard off, still in the document: %s", unguarded)
+	}
+}
+
+// Only the origin guard denies, and it covers every action the code calls.
+func TestOriginGuard(t *testing.T) {
+	g := execrole.OriginGuard()
+	if !g.IsDeny() || !slices.Equal(g.Actions, []string{"iam:*"}) || !slices.Equal(g.Resources, []string{"*"}) {
+		t.Errorf("guard %+v", g)
+	}
+	if got := g.Conditions["ArnNotLike"]["lambda:SourceFunctionArn"]; !slices.Equal(got, []string{execrole.FunctionARN, execrole.FunctionARN + ":*"}) {
+		t.Errorf("guard matches %v: want the function's ARN and its qualified forms", got)
+	}
+	for _, s := range execrole.Statements() {
+		if s.IsDeny() {
+			t.Errorf("%s denies", s.Sid)
+		}
 	}
 }
