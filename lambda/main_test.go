@@ -10,12 +10,18 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/qbrole/qbrole/internal/iamauthz"
 	"github.com/qbrole/qbrole/internal/motoserver"
 )
 
-var moto *motoserver.Server
+// moto is IAM; the function's calls reach it through the authorizing proxy,
+// judged against template.yaml's execution-role policy.
+var (
+	moto  *motoserver.Server
+	authz *iamauthz.Harness
+)
 
-func TestMain(m *testing.M) { motoserver.RunTests(m, &moto) }
+func TestMain(m *testing.M) { iamauthz.RunTests(m, &authz, &moto) }
 
 func eventFile(name string) string { return filepath.Join("..", "events", name) }
 
@@ -96,7 +102,7 @@ func TestInvokeAgainstMoto(t *testing.T) {
 	if err := moto.Reset(); err != nil {
 		t.Fatal(err)
 	}
-	for _, kv := range moto.Env() {
+	for _, kv := range authz.Proxy(moto).Env() {
 		k, v, _ := strings.Cut(kv, "=")
 		t.Setenv(k, v)
 	}

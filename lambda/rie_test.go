@@ -78,7 +78,7 @@ func TestLifecycleUnderRuntimeInterfaceEmulator(t *testing.T) {
 	}
 	srv := cfntest.NewResponseServer()
 	defer srv.Close()
-	e := emulated(t, moto.Env()...)
+	e := emulated(t, authz.Proxy(moto).Env()...)
 
 	steps := []struct {
 		file   string
@@ -133,7 +133,7 @@ func TestDeadlineUnderRuntimeInterfaceEmulator(t *testing.T) {
 			defer c.Close()
 		}
 	}()
-	env := append(moto.Env(), "AWS_ENDPOINT_URL_IAM=http://"+hang.Addr().String(), "AWS_LAMBDA_FUNCTION_TIMEOUT=4")
+	env := append(authz.Proxy(moto).Env(), "AWS_ENDPOINT_URL_IAM=http://"+hang.Addr().String(), "AWS_LAMBDA_FUNCTION_TIMEOUT=4")
 	srv := cfntest.NewResponseServer()
 	defer srv.Close()
 	e := emulated(t, env...)

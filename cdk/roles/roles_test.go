@@ -17,6 +17,7 @@ import (
 
 	"github.com/qbrole/qbrole/internal/cfntemplate"
 	"github.com/qbrole/qbrole/internal/execrole"
+	"github.com/qbrole/qbrole/internal/iamauthz"
 	internalroles "github.com/qbrole/qbrole/internal/roles"
 )
 
@@ -310,4 +311,47 @@ func TestPublicValuesMatchTheResource(t *testing.T) {
 			t.Errorf("construct says %q, resource %q", p[0], p[1])
 		}
 	}
+}
+
+// The synthesized policy decides every case of the attack catalogue exactly
+// as template.yaml's does (IAM policy evaluator; see internal/iamauthz).
+func TestSynthesizedPolicyDecidesLikeTemplateYAML(t *testing.T) {
+	eval, err := iamauthz.StartEvaluator()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eval.Close()
+	d := cfntemplate.Deployment{Partition: "aws", AccountID: "123456789012", Region: "eu-west-1", StackName: "TestStack"}
+	_, stack := newStack(false, "")
+	NewQBusinessRole(stack, "Role", nil)
+	tpl := parsed(t, stack)
+	fns := tpl.Resources("AWS::Lambda::Function")
+	if len(fns) != 1 {
+		t.Fatalf("functions %v", fns)
+	}
+	cdkFn, err := iamauthz.FunctionOf(tpl, fns[0], d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	samFn, err := iamauthz.SAMFunction(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// One catalogue, the function's own identity substituted in each.
+	cdkV, err := iamauthz.Judge(eval, cdkFn, iamauthz.Catalogue(cdkFn, d.Partition, d.AccountID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	samV, err := iamauthz.Judge(eval, samFn, iamauthz.Catalogue(samFn, d.Partition, d.AccountID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range cdkV.Failures {
+		t.Errorf("synthesized: %s", f)
+	}
+	if !slices.Equal(cdkV.Results, samV.Results) {
+		t.Errorf("the synthesized policy decides differently from template.yaml's:\n%v\n%v", cdkV.Results, samV.Results)
+	}
+	fmt.Printf("attack suite (decisions, CDK-synthesized policy): %d checks, %d as wanted, all as template.yaml's\n%s",
+		len(cdkV.Results), len(cdkV.Results)-len(cdkV.Failures), cdkV)
 }

@@ -170,7 +170,7 @@ func (r resolver) ref(name string) (string, error) {
 		return v, nil
 	}
 	if strings.HasPrefix(name, "AWS::") {
-		return "", fmt.Errorf("Ref %s: no value", name)
+		return "", fmt.Errorf("resolving Ref %s: no value", name)
 	}
 	if p, ok := Lookup(r.t, "Parameters", name).(map[string]any); ok {
 		if v, ok := r.env.Params[name]; ok {
@@ -179,12 +179,12 @@ func (r resolver) ref(name string) (string, error) {
 		if d, ok := p["Default"]; ok {
 			return fmt.Sprint(d), nil
 		}
-		return "", fmt.Errorf("Ref %s: parameter without a value", name)
+		return "", fmt.Errorf("resolving Ref %s: parameter without a value", name)
 	}
 	if r.t.Resource(name) != nil && r.env.Ref != nil {
 		return r.env.Ref(name)
 	}
-	return "", fmt.Errorf("Ref %s: unknown", name)
+	return "", fmt.Errorf("resolving Ref %s: unknown", name)
 }
 
 var subVar = regexp.MustCompile(`\$\{([^}]*)\}`)

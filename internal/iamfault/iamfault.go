@@ -6,6 +6,7 @@
 package iamfault
 
 import (
+	"encoding/xml"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -112,10 +113,17 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return nil, fmt.Errorf("iamfault: unknown kind %q", kind)
 }
 
-// errorResponse is IAM's (query protocol) error answer.
+// ErrorBody is the body of IAM's (query protocol) error answer.
+func ErrorBody(code, msg, requestID string) string {
+	var esc strings.Builder
+	_ = xml.EscapeText(&esc, []byte(msg))
+	return fmt.Sprintf(`<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><Error><Type>Sender</Type>`+
+		`<Code>%s</Code><Message>%s</Message></Error><RequestId>%s</RequestId></ErrorResponse>`, code, esc.String(), requestID)
+}
+
+// errorResponse is IAM's error answer.
 func errorResponse(req *http.Request, status int, code, msg string) *http.Response {
-	body := fmt.Sprintf(`<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><Error><Type>Sender</Type>`+
-		`<Code>%s</Code><Message>%s</Message></Error><RequestId>injected-fault</RequestId></ErrorResponse>`, code, msg)
+	body := ErrorBody(code, msg, "injected-fault")
 	return &http.Response{
 		StatusCode: status, Status: fmt.Sprintf("%d %s", status, http.StatusText(status)),
 		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,

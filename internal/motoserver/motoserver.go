@@ -124,12 +124,16 @@ func (s *Server) Reset() error {
 
 // Env is the environment that points the AWS SDK (and the bootstrap binary)
 // at this server with dummy credentials.
-func (s *Server) Env() []string {
+func (s *Server) Env() []string { return ClientEnv(s.URL, "testing", "testing") }
+
+// ClientEnv is the environment that points the AWS SDK at an IAM endpoint on
+// this machine with the given credentials, and nowhere else.
+func ClientEnv(endpoint, accessKey, secretKey string) []string {
 	return []string{
-		"AWS_ENDPOINT_URL=" + s.URL,
-		"AWS_ENDPOINT_URL_IAM=" + s.URL,
-		"AWS_ACCESS_KEY_ID=testing",
-		"AWS_SECRET_ACCESS_KEY=testing",
+		"AWS_ENDPOINT_URL=" + endpoint,
+		"AWS_ENDPOINT_URL_IAM=" + endpoint,
+		"AWS_ACCESS_KEY_ID=" + accessKey,
+		"AWS_SECRET_ACCESS_KEY=" + secretKey,
 		"AWS_SESSION_TOKEN=",
 		"AWS_REGION=us-east-1",
 		"AWS_DEFAULT_REGION=us-east-1",

@@ -78,7 +78,7 @@ func TestConcurrentResources(t *testing.T) {
 	if faults.Injected() == 0 {
 		t.Error("no throttling was injected")
 	}
-	fmt.Printf("concurrency: %d resources created and updated in parallel in %v, %d IAM requests, %d throttled and retried\n",
+	fmt.Printf("concurrency (through the authorizing proxy): %d resources created and updated in parallel in %v, %d IAM requests, %d throttled and retried\n",
 		n, elapsed.Round(time.Millisecond), faults.Count(), faults.Injected())
 }
 

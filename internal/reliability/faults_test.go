@@ -135,7 +135,7 @@ func TestFaultMatrix(t *testing.T) {
 		}
 	}
 	// Printed for the README's figures.
-	fmt.Printf("fault matrix: %d lifecycles × every IAM call position × %d fault kinds = %d runs, %d passed, "+
+	fmt.Printf("fault matrix (through the authorizing proxy): %d lifecycles × every IAM call position × %d fault kinds = %d runs, %d passed, "+
 		"%d events each answered exactly once, %d replaced roles left by a failed cleanup Delete that CloudFormation does not retry\n",
 		len(lifecycles), len(iamfault.Kinds), runs, passed, events, abandoned)
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/qbrole/qbrole/internal/cfnresource"
 	"github.com/qbrole/qbrole/internal/cfnresource/cfntest"
 	"github.com/qbrole/qbrole/internal/cfnsim"
+	"github.com/qbrole/qbrole/internal/iamauthz"
 	"github.com/qbrole/qbrole/internal/iamfault"
 	"github.com/qbrole/qbrole/internal/motoserver"
 	"github.com/qbrole/qbrole/internal/roles"
@@ -27,12 +28,18 @@ import (
 )
 
 // Two moto servers: one reset before every run, one holding a service-linked
-// role made long enough ago to be adopted (adoption never deletes it).
-var moto, motoAdopt *motoserver.Server
+// role made long enough ago to be adopted (adoption never deletes it). Every
+// call the function makes goes through the authorizing proxy in front of its
+// server, which judges it against template.yaml's execution-role policy with
+// the IAM policy evaluator.
+var (
+	moto, motoAdopt *motoserver.Server
+	authz           *iamauthz.Harness
+)
 
 const stackID = "arn:aws:cloudformation:us-east-1:123456789012:stack/reliability/0f0e0d0c-0b0a-4909-8807-060504030201"
 
-func TestMain(m *testing.M) { motoserver.RunTests(m, &moto, &motoAdopt) }
+func TestMain(m *testing.M) { iamauthz.RunTests(m, &authz, &moto, &motoAdopt) }
 
 // fastRetries keeps the SDK's retry rules (throttling, 5xx, broken
 // connections are retried) with no waiting, so a test takes milliseconds.
@@ -52,15 +59,16 @@ type rig struct {
 	admin  *iam.Client
 }
 
-func newRig(s *motoserver.Server, rs *cfntest.ResponseServer, logical string, faults *iamfault.Transport, timeout time.Duration, creds ...string) *rig {
-	key, secret := "testing", "testing"
-	if len(creds) == 2 {
-		key, secret = creds[0], creds[1]
+// newRig calls IAM from inside the function, through s's proxy or through via.
+func newRig(s *motoserver.Server, rs *cfntest.ResponseServer, logical string, faults *iamfault.Transport, timeout time.Duration, via ...*iamauthz.Proxy) *rig {
+	proxy := authz.Proxy(s)
+	if len(via) == 1 {
+		proxy = via[0]
 	}
 	if faults == nil {
 		faults = &iamfault.Transport{}
 	}
-	client := s.IAM(key, secret, fastRetries, func(o *iam.Options) { o.HTTPClient = &http.Client{Transport: faults} })
+	client := iamauthz.Client(s, proxy.Inside, fastRetries, func(o *iam.Options) { o.HTTPClient = &http.Client{Transport: faults} })
 	m := &roles.Manager{IAM: client, PropagationTimeout: 2 * time.Second, RetryDelay: 5 * time.Millisecond,
 		PollInterval: 5 * time.Millisecond, CleanupTimeout: 300 * time.Millisecond}
 	runner := &cfnresource.Runner{Handler: m, Sender: &cfnresource.HTTPSender{AllowLoopback: true, Backoff: time.Millisecond},

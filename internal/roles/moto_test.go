@@ -19,14 +19,20 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 
 	"github.com/qbrole/qbrole/internal/cfnresource"
+	"github.com/qbrole/qbrole/internal/iamauthz"
 	"github.com/qbrole/qbrole/internal/motoserver"
 	"github.com/qbrole/qbrole/internal/roles"
 	"github.com/qbrole/qbrole/internal/roles/rolestest"
 )
 
-var moto *motoserver.Server
+// moto is IAM; the manager calls it through the authorizing proxy, as the
+// function would under template.yaml's execution-role policy.
+var (
+	moto  *motoserver.Server
+	authz *iamauthz.Harness
+)
 
-func TestMain(m *testing.M) { motoserver.RunTests(m, &moto) }
+func TestMain(m *testing.M) { iamauthz.RunTests(m, &authz, &moto) }
 
 // env is one test's view of moto: a clean IAM, a manager that uses it, a
 // recorder of the manager's calls, and a separate client for looking and for
@@ -44,7 +50,7 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	rec := &motoserver.Recorder{}
-	client := moto.IAM("testing", "testing", func(o *iam.Options) { o.HTTPClient = &http.Client{Transport: rec} })
+	client := iamauthz.Client(moto, authz.Proxy(moto).Inside, func(o *iam.Options) { o.HTTPClient = &http.Client{Transport: rec} })
 	return &env{t: t, rec: rec, iam: moto.IAM("testing", "testing"),
 		m: &roles.Manager{IAM: client, PropagationTimeout: 10 * time.Second, RetryDelay: 10 * time.Millisecond, PollInterval: 10 * time.Millisecond}}
 }

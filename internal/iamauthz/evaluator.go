@@ -1,0 +1,157 @@
+// Package iamauthz judges IAM requests the way IAM does, for the tests: an
+// Evaluator asks a real IAM policy evaluator (@cloud-copilot/iam-simulate, run
+// by node from the module's .iamsim directory; `make iamsim` installs it), and
+// a Proxy in front of moto's server derives each request's action, resource
+// and request context, evaluates it against the execution role's policy, and
+// answers IAM's AccessDenied where IAM would. moto itself authorizes nothing
+// here: it ignores resources and conditions.
+//
+// Test infrastructure: nothing that ships imports it.
+package iamauthz
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+)
+
+// Results of an evaluation, as IAM's policy evaluation logic names them.
+const (
+	Allowed          = "Allowed"
+	ImplicitlyDenied = "ImplicitlyDenied"
+	ExplicitlyDenied = "ExplicitlyDenied"
+)
+
+// Policy is one identity policy of a principal.
+type Policy struct {
+	Name     string         `json:"name"`
+	Document map[string]any `json:"policy"`
+}
+
+// Check is one authorization IAM makes: a principal, an action on a resource,
+// and the request context.
+type Check struct {
+	Principal string         `json:"principal"`
+	Action    string         `json:"action"`
+	Resource  string         `json:"resource"`
+	Account   string         `json:"account"`
+	Context   map[string]any `json:"context"`
+}
+
+// Evaluator is a running evaluator process. It is safe for concurrent use;
+// it answers one check at a time and remembers its answers.
+type Evaluator struct {
+	cmd *exec.Cmd
+	in  io.WriteCloser
+	out *bufio.Scanner
+
+	mu    sync.Mutex
+	cache map[string]string
+	asked int
+}
+
+// script is the evaluator's entry point, relative to the module root.
+const script = ".iamsim/evaluate.mjs"
+
+// StartEvaluator starts node with the evaluator script of this module.
+func StartEvaluator() (*Evaluator, error) {
+	root, err := moduleRoot()
+	if err != nil {
+		return nil, err
+	}
+	path := filepath.Join(root, script)
+	if _, err := os.Stat(filepath.Join(root, ".iamsim", "node_modules", "@cloud-copilot", "iam-simulate")); err != nil {
+		return nil, errors.New("the IAM policy evaluator is not installed: run `make iamsim` (make test does)")
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		return nil, fmt.Errorf("the IAM policy evaluator needs node: %w", err)
+	}
+	cmd := exec.Command(node, path)
+	cmd.Stderr = os.Stderr
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("starting the IAM policy evaluator: %w", err)
+	}
+	sc := bufio.NewScanner(out)
+	sc.Buffer(make([]byte, 1<<20), 1<<24)
+	return &Evaluator{cmd: cmd, in: in, out: sc, cache: map[string]string{}}, nil
+}
+
+// Close stops the process.
+func (e *Evaluator) Close() {
+	e.in.Close()
+	_ = e.cmd.Wait()
+}
+
+// Asked is the number of distinct checks the evaluator process answered.
+func (e *Evaluator) Asked() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.asked
+}
+
+// Evaluate judges c against the identity policies: Allowed, ImplicitlyDenied
+// or ExplicitlyDenied. An error means the evaluator refused the check (an
+// invalid policy or context key): a test must not read that as a denial.
+func (e *Evaluator) Evaluate(c Check, policies []Policy) (string, error) {
+	q, err := json.Marshal(struct {
+		Check
+		Policies []Policy `json:"policies"`
+	}{c, policies})
+	if err != nil {
+		return "", err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if r, ok := e.cache[string(q)]; ok {
+		return r, nil
+	}
+	if _, err := e.in.Write(append(q, '\n')); err != nil {
+		return "", fmt.Errorf("IAM policy evaluator: %w", err)
+	}
+	if !e.out.Scan() {
+		return "", fmt.Errorf("IAM policy evaluator stopped: %v", e.out.Err())
+	}
+	var a struct{ Result, Error string }
+	if err := json.Unmarshal(e.out.Bytes(), &a); err != nil {
+		return "", fmt.Errorf("IAM policy evaluator answered %q: %w", e.out.Bytes(), err)
+	}
+	if a.Error != "" || a.Result == "" {
+		return "", fmt.Errorf("IAM policy evaluator refused %s on %s: %s", c.Action, c.Resource, a.Error)
+	}
+	e.asked++
+	e.cache[string(q)] = a.Result
+	return a.Result, nil
+}
+
+// moduleRoot is the directory of the go.mod above the working directory.
+func moduleRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("no go.mod above the working directory")
+		}
+		dir = parent
+	}
+}
