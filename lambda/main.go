@@ -6,11 +6,13 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"os"
 	"strconv"
 	"time"
 
+	"github.com/aws/aws-lambda-go/cfn"
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
@@ -38,17 +40,34 @@ func runLambda() {
 	allow, _ := strconv.ParseBool(os.Getenv(allowLoopbackEnv))
 	var runner *cfnresource.Runner
 	lambda.Start(func(ctx context.Context, raw json.RawMessage) error {
-		if runner == nil {
+		r := runner
+		if r == nil {
+			var h cfnresource.Handler
 			m, err := newManager(ctx)
 			if err != nil {
-				return err
+				// Every event gets an answer, or the stack waits for its ServiceTimeout:
+				// this one fails, and the next invocation tries to start again.
+				h = startFailed(err)
+			} else {
+				h = m
 			}
-			runner = &cfnresource.Runner{Handler: m, Sender: &cfnresource.HTTPSender{AllowLoopback: allow}, Logger: logger}
+			r = &cfnresource.Runner{Handler: h, Sender: &cfnresource.HTTPSender{AllowLoopback: allow}, Logger: logger}
+			if err == nil {
+				runner = r
+			}
 		}
 		// The answer went to CloudFormation, or could not be sent and is logged;
 		// an error here would only make Lambda invoke the function again.
-		_, _ = runner.Run(ctx, raw)
+		_, _ = r.Run(ctx, raw)
 		return nil
+	})
+}
+
+// startFailed answers every event FAILED with the reason the function could
+// not start (no credentials, say); the runner supplies the physical id.
+func startFailed(err error) cfnresource.Handler {
+	return cfnresource.HandlerFunc(func(context.Context, cfn.Event) (cfnresource.Result, error) {
+		return cfnresource.Result{Outcome: roles.Failed}, fmt.Errorf("starting the function: %w", err)
 	})
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/cfn"
 
+	"github.com/qbrole/qbrole/internal/cfnresource"
 	"github.com/qbrole/qbrole/internal/cfnresource/cfntest"
 	"github.com/qbrole/qbrole/internal/lambdaemu"
 )
@@ -150,4 +151,22 @@ func TestDeadlineUnderRuntimeInterfaceEmulator(t *testing.T) {
 	// A function killed at its timeout sends nothing: the one response above
 	// proves it answered in time. The log says how long it took.
 	t.Logf("answered FAILED %v after the invocation", time.Since(start).Round(time.Millisecond))
+}
+
+// A function that cannot start (here: no credentials in its environment)
+// still answers every event FAILED with the reason, instead of leaving the
+// stack waiting for its ServiceTimeout.
+func TestStartupFailureIsAnsweredUnderRuntimeInterfaceEmulator(t *testing.T) {
+	srv := cfntest.NewResponseServer()
+	defer srv.Close()
+	e := emulated(t, append(authz.Proxy(moto).Env(), "AWS_ACCESS_KEY_ID=")...)
+	for _, file := range []string{"create-application-role.json", "delete-application-role.json"} {
+		got := send(t, e, srv, file, "")
+		if got.Status != cfn.StatusFailed || !strings.Contains(got.Reason, "no AWS credentials") {
+			t.Errorf("%s: response %+v", file, got)
+		}
+		if file == "create-application-role.json" && !cfnresource.IsFailedCreateID(got.PhysicalResourceID) {
+			t.Errorf("physical id %q: a failed Create must not name a role", got.PhysicalResourceID)
+		}
+	}
 }

@@ -37,7 +37,7 @@ type Driver struct {
 	Physical string
 	Props    map[string]any
 	// Abandoned lists physical ids whose cleanup Delete (after a
-	// replacement) failed: CloudFormation does not retry those.
+	// replacement) failed three times: CloudFormation then gives up on them.
 	Abandoned []string
 }
 
@@ -97,7 +97,7 @@ func (d *Driver) Create(props map[string]any) (bool, error) {
 }
 
 // Update changes the properties. A new physical id is a replacement: the old
-// one is deleted (once; CloudFormation does not retry a failed cleanup). On
+// one is deleted (in up to three attempts, as CloudFormation does). On
 // FAILED, CloudFormation rolls back with the old properties (and an operator
 // continues a failed rollback once).
 func (d *Driver) Update(props map[string]any) (bool, error) {
@@ -127,15 +127,24 @@ func (d *Driver) settle(physical string, props map[string]any, oldPhysical strin
 	if physical == oldPhysical {
 		return nil
 	}
-	r, err := d.send(cfn.RequestDelete, oldPhysical, oldProps, nil)
-	if err != nil {
-		return err
+	// "CloudFormation makes three attempts at deleting the old resource", then
+	// removes it from the stack and goes on (CloudFormation User Guide,
+	// "Monitor the progress of a stack update").
+	for range cleanupAttempts {
+		r, err := d.send(cfn.RequestDelete, oldPhysical, oldProps, nil)
+		if err != nil {
+			return err
+		}
+		if r.Status == cfn.StatusSuccess {
+			return nil
+		}
 	}
-	if r.Status != cfn.StatusSuccess {
-		d.Abandoned = append(d.Abandoned, oldPhysical)
-	}
+	d.Abandoned = append(d.Abandoned, oldPhysical)
 	return nil
 }
+
+// cleanupAttempts is how often CloudFormation tries a replaced resource's Delete.
+const cleanupAttempts = 3
 
 // Delete deletes the resource (the stack's deletion). A FAILED Delete is
 // retried once, as an operator retries DELETE_FAILED.

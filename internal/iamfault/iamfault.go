@@ -6,12 +6,14 @@
 package iamfault
 
 import (
+	"bytes"
 	"encoding/xml"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"sync"
@@ -45,7 +47,16 @@ type Transport struct {
 	mu       sync.Mutex
 	count    int
 	injected int
+	lost     []string
 	rng      *rand.Rand
+}
+
+// LostAnswers lists the IAM actions whose requests reached the server but
+// whose answers were lost (connection reset, slower than the deadline).
+func (t *Transport) LostAnswers() []string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return append([]string(nil), t.lost...)
 }
 
 // Count is the number of requests seen.
@@ -81,6 +92,9 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if kind != "" {
 		t.injected++
 	}
+	if kind == ConnectionReset || kind == Slow {
+		t.lost = append(t.lost, action(req))
+	}
 	t.mu.Unlock()
 
 	next := t.Next
@@ -111,6 +125,22 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, req.Context().Err()
 	}
 	return nil, fmt.Errorf("iamfault: unknown kind %q", kind)
+}
+
+// action reads the IAM action of a (query protocol) request and puts the
+// body back for the server.
+func action(req *http.Request) string {
+	if req.Body == nil {
+		return ""
+	}
+	raw, err := io.ReadAll(req.Body)
+	req.Body.Close()
+	req.Body = io.NopCloser(bytes.NewReader(raw))
+	if err != nil {
+		return ""
+	}
+	form, _ := url.ParseQuery(string(raw))
+	return form.Get("Action")
 }
 
 // ErrorBody is the body of IAM's (query protocol) error answer.

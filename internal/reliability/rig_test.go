@@ -157,7 +157,13 @@ func believedState(ctx context.Context, r *rig, always ...string) []string {
 	}
 	slices.Sort(want)
 	want = slices.Compact(want)
-	present := slices.DeleteFunc(slices.Clone(names), func(n string) bool { return slices.Contains(r.driver.Abandoned, n) && !slices.Contains(want, n) })
+	// A service-linked role whose creation's answer was lost is adopted, and
+	// adopted roles are never deleted: it may stay (by design; see the README).
+	lostSLR := slices.Contains(r.faults.LostAnswers(), "CreateServiceLinkedRole")
+	mayStay := func(n string) bool {
+		return slices.Contains(r.driver.Abandoned, n) || lostSLR && strings.EqualFold(n, "AWSServiceRoleForQBusiness")
+	}
+	present := slices.DeleteFunc(slices.Clone(names), func(n string) bool { return mayStay(n) && !slices.Contains(want, n) })
 	if !slices.Equal(present, want) {
 		bad = append(bad, fmt.Sprintf("roles in IAM %v, CloudFormation believes in %v (abandoned %v)", names, want, r.driver.Abandoned))
 	}
@@ -174,14 +180,15 @@ func believedState(ctx context.Context, r *rig, always ...string) []string {
 	return bad
 }
 
-// leftOver counts the abandoned roles that IAM still holds.
-func leftOver(ctx context.Context, r *rig) int {
+// leftOver counts the abandoned roles that IAM still holds, and whether a
+// service-linked role stayed after its creation's answer was lost.
+func leftOver(ctx context.Context, r *rig) (abandoned int, lostSLR bool) {
 	names, _ := roleNames(ctx, r.admin)
-	n := 0
 	for _, a := range r.driver.Abandoned {
 		if slices.Contains(names, a) {
-			n++
+			abandoned++
 		}
 	}
-	return n
+	lost := slices.Contains(r.faults.LostAnswers(), "CreateServiceLinkedRole")
+	return abandoned, lost && slices.ContainsFunc(names, func(n string) bool { return strings.EqualFold(n, "AWSServiceRoleForQBusiness") })
 }

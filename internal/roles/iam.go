@@ -82,6 +82,8 @@ func isPropagationError(err error) bool {
 
 func isDeleteConflict(err error) bool { return errorCode(err) == "DeleteConflict" }
 
+func isAccessDenied(err error) bool { return errorCode(err) == "AccessDenied" }
+
 // findRole returns the role, or errNotFound when IAM has no such role.
 func findRole(ctx context.Context, c IAM, name string) (*types.Role, error) {
 	out, err := c.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(name)})
@@ -115,6 +117,9 @@ func retryWhile(ctx context.Context, timeout, delay time.Duration, retryable fun
 			return err
 		case <-t.C:
 		}
-		delay = min(delay*2, 10*time.Second)
+		delay = min(delay*2, maxRetryDelay)
 	}
 }
+
+// maxRetryDelay caps the doubling pause between retries.
+const maxRetryDelay = 10 * time.Second

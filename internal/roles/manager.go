@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -29,28 +28,16 @@ const (
 	Failed    = "failed"
 )
 
-// Physical ids that are not role names. They hold ':', which no role name
-// may, so they never name a real role.
-const (
-	// adoptedPrefix marks a service-linked role that existed before the Create.
-	adoptedPrefix = "qbrole:adopted:"
-	// pendingSLRPrefix marks a CreateServiceLinkedRole whose answer was lost
-	// (timeout, broken connection), followed by the request's start in Unix
-	// milliseconds: the rollback's Delete removes a service-linked role IAM
-	// created after that moment, and nothing older.
-	pendingSLRPrefix = "qbrole:slr-pending:"
-)
-
-// clockSkew is how far IAM's clock (CreateDate) may be behind the function's
-// when deciding whether IAM created the service-linked role during a request.
-const clockSkew = 2 * time.Second
+// adoptedPrefix marks a service-linked role this resource did not create
+// (it holds ':', which no role name may, so it never names a real role).
+const adoptedPrefix = "qbrole:adopted:"
 
 // DefaultCleanupTimeout bounds the cleanup a failed replacement does after the
 // request's own time ran out (the runner keeps time for it before answering).
 const DefaultCleanupTimeout = 3 * time.Second
 
-// AdoptedID is the PhysicalResourceId of a service-linked role that existed
-// before the Create: a Delete of it never deletes the role.
+// AdoptedID is the PhysicalResourceId of a service-linked role this resource
+// did not create: a Delete of it never deletes the role.
 func AdoptedID(roleName string) string { return adoptedPrefix + roleName }
 
 // Default timings; Manager's zero fields take these.
@@ -133,7 +120,7 @@ func (m *Manager) update(ctx context.Context, ev cfn.Event, stack Stack) (Result
 	if spec.Type != old.Type {
 		// A new role of the other type; CloudFormation deletes the old one.
 		if spec.Type == ServiceLinkedRole {
-			return m.replaceWithServiceLinkedRole(ctx, spec, failed)
+			return m.createServiceLinkedRole(ctx, spec, failed)
 		}
 		name := orDefault(spec.Name, GeneratedRoleName(stack, ev.LogicalResourceID, ev.RequestID))
 		return m.replaceApplicationRole(ctx, spec, name, failed)
@@ -193,24 +180,6 @@ func (m *Manager) replaceApplicationRole(ctx context.Context, spec Spec, name st
 		defer cancel()
 		if derr := m.deleteIfOwned(cctx, name, spec.Owner); derr != nil {
 			err = errors.Join(err, fmt.Errorf("cleaning up replacement role: %w", derr))
-		}
-	}
-	return failed, err
-}
-
-// replaceWithServiceLinkedRole creates the service-linked role in place of an
-// application role. If IAM's answer was lost, a role IAM made meanwhile is
-// removed again, as replaceApplicationRole does.
-func (m *Manager) replaceWithServiceLinkedRole(ctx context.Context, spec Spec, failed Result) (Result, error) {
-	res, err := m.createServiceLinkedRole(ctx, spec, failed)
-	if err == nil {
-		return res, nil
-	}
-	if strings.HasPrefix(res.PhysicalResourceID, pendingSLRPrefix) {
-		cctx, cancel := m.cleanupContext(ctx)
-		defer cancel()
-		if _, derr := m.deletePendingServiceLinkedRole(cctx, res.PhysicalResourceID); derr != nil {
-			err = errors.Join(err, fmt.Errorf("cleaning up the service-linked role: %w", derr))
 		}
 	}
 	return failed, err
@@ -281,10 +250,14 @@ func (m *Manager) createApplicationRole(ctx context.Context, spec Spec, name str
 	if err != nil {
 		return failed, true, err
 	}
-	// IAM may still answer NoSuchEntity for a role it has just made.
-	err = retryWhile(ctx, m.propagationTimeout(), m.retryDelay(), isNoSuchEntity, func() error {
-		return m.putPolicy(ctx, name, spec)
-	})
+	// IAM may still answer NoSuchEntity for a role it has just made, and
+	// AccessDenied where the caller's permission rests on the new role's tags
+	// (the execution role's does): changes, "including tags used for ABAC",
+	// take time to become visible (IAM User Guide, troubleshooting, "Changes
+	// that I make are not always immediately visible"). Retried here only,
+	// for the role this request has just created.
+	err = retryWhile(ctx, m.propagationTimeout(), m.retryDelay(), func(err error) bool { return isNoSuchEntity(err) || isAccessDenied(err) },
+		func() error { return m.putPolicy(ctx, name, spec) })
 	if err != nil {
 		return failed, true, err
 	}
@@ -303,12 +276,22 @@ func (m *Manager) putPolicy(ctx context.Context, name string, spec Spec) error {
 	return nil
 }
 
-// waitForRole waits until GetRole sees a role that was just created.
+// errNoARNYet is a role IAM shows without its ARN yet.
+var errNoARNYet = errors.New("IAM does not give the role's ARN yet")
+
+// waitForRole waits until GetRole sees a role that was just created, with its
+// ARN: right after CreateRole, GetRole has been seen to answer the role's
+// unique id (AROA…) where the ARN belongs (Terraform's AWS provider waits it
+// out; AWS's documentation is silent), and the Arn attribute must be an ARN.
 func (m *Manager) waitForRole(ctx context.Context, name string) (*types.Role, error) {
 	var role *types.Role
-	err := retryWhile(ctx, m.propagationTimeout(), m.retryDelay(), func(err error) bool { return errors.Is(err, errNotFound) },
+	notYet := func(err error) bool { return errors.Is(err, errNotFound) || errors.Is(err, errNoARNYet) }
+	err := retryWhile(ctx, m.propagationTimeout(), m.retryDelay(), notYet,
 		func() error {
 			r, err := findRole(ctx, m.IAM, name)
+			if err == nil && !strings.HasPrefix(aws.ToString(r.Arn), "arn:") {
+				return errNoARNYet
+			}
 			role = r
 			return err
 		})
@@ -481,17 +464,10 @@ func (m *Manager) delete(ctx context.Context, ev cfn.Event, stack Stack) (Result
 	case strings.HasPrefix(physical, adoptedPrefix):
 		// An adopted service-linked role is never deleted, whatever OnDelete says.
 		return skipped, nil
-	case strings.HasPrefix(physical, pendingSLRPrefix):
-		deleted, err := m.deletePendingServiceLinkedRole(ctx, physical)
-		switch {
-		case err != nil:
-			return Result{PhysicalResourceID: physical, Outcome: Failed}, err
-		case deleted:
-			return Result{PhysicalResourceID: physical, Outcome: Deleted}, nil
-		}
-		return skipped, nil
 	case !roleNamePattern.MatchString(physical):
-		// An id CloudFormation made up after a lost response: no such role.
+		// An id CloudFormation made up after a lost response (no such role), or
+		// an earlier version's marker of a service-linked role it could not
+		// prove its own (qbrole:slr-pending:…): nothing this resource may delete.
 		return skipped, nil
 	}
 	// The properties were valid when applied; only RoleType and OnDelete matter here.
@@ -607,56 +583,46 @@ func (m *Manager) clearAttachments(ctx context.Context, name string) error {
 	return nil
 }
 
-// createServiceLinkedRole creates AWSServiceRoleForQBusiness, or adopts it
-// when it existed before this request. The name always comes from IAM's
-// answer. A role IAM created during this request (a retried call whose first
-// answer was lost) is this resource's, not adopted.
+// createServiceLinkedRole creates AWSServiceRoleForQBusiness where there is
+// none, and adopts the one there is. Only a role that this request's own
+// CreateServiceLinkedRole answered with is this resource's. One that exists
+// already (made by another stack, or by Q Business itself for an application
+// created without a RoleArn), one IAM says is taken, and one that is there
+// after a call whose answer was lost are adopted: an adopted role is never
+// deleted. An orphaned service-linked role costs nothing; deleting someone
+// else's breaks their applications. The name always comes from IAM.
 func (m *Manager) createServiceLinkedRole(ctx context.Context, spec Spec, failed Result) (Result, error) {
-	start := time.Now()
+	wrap := func(err error) error {
+		return fmt.Errorf("creating the service-linked role for %s: %w", ServicePrincipal, err)
+	}
+	adopt := func(role *types.Role) (Result, error) {
+		return Result{PhysicalResourceID: AdoptedID(aws.ToString(role.RoleName)), Data: roleData(role), Outcome: Adopted}, nil
+	}
+	role, err := m.findServiceLinkedRole(ctx)
+	if err == nil {
+		return adopt(role)
+	}
+	if !errors.Is(err, errNotFound) {
+		return failed, wrap(err)
+	}
 	out, err := m.IAM.CreateServiceLinkedRole(ctx, &iam.CreateServiceLinkedRoleInput{
 		AWSServiceName: aws.String(ServicePrincipal),
 		Description:    aws.String(spec.Description),
 	})
-	if isAlreadyExists(err) {
+	if isAlreadyExists(err) || unknownOutcome(err) {
 		role, ferr := m.findServiceLinkedRole(ctx)
-		if ferr != nil {
-			return failed, fmt.Errorf("adopting the service-linked role for %s: %w", ServicePrincipal, ferr)
+		if ferr == nil {
+			return adopt(role)
 		}
-		if createdSince(role, start) {
-			return Result{PhysicalResourceID: aws.ToString(role.RoleName), Data: roleData(role), Outcome: Created}, nil
-		}
-		return Result{PhysicalResourceID: AdoptedID(aws.ToString(role.RoleName)), Data: roleData(role), Outcome: Adopted}, nil
-	}
-	if unknownOutcome(err) {
-		return Result{PhysicalResourceID: fmt.Sprintf("%s%d", pendingSLRPrefix, start.UnixMilli()), Outcome: Failed},
-			fmt.Errorf("creating the service-linked role for %s: %w", ServicePrincipal, err)
+		return failed, wrap(errors.Join(err, ferr))
 	}
 	if err != nil {
-		return failed, fmt.Errorf("creating the service-linked role for %s: %w", ServicePrincipal, err)
+		return failed, wrap(err)
 	}
 	if out.Role == nil {
-		return failed, fmt.Errorf("creating the service-linked role for %s: IAM returned no role", ServicePrincipal)
+		return failed, wrap(errors.New("IAM returned no role"))
 	}
 	return Result{PhysicalResourceID: aws.ToString(out.Role.RoleName), Data: roleData(out.Role), Outcome: Created}, nil
-}
-
-// createdSince reports whether IAM created role at or after t (less clockSkew).
-func createdSince(role *types.Role, t time.Time) bool {
-	return role.CreateDate != nil && !role.CreateDate.Before(t.Add(-clockSkew))
-}
-
-// deletePendingServiceLinkedRole finishes what a Create with a lost answer
-// left: the service-linked role, if IAM created it after the marked moment.
-func (m *Manager) deletePendingServiceLinkedRole(ctx context.Context, physical string) (bool, error) {
-	ms, err := strconv.ParseInt(strings.TrimPrefix(physical, pendingSLRPrefix), 10, 64)
-	if err != nil {
-		return false, nil
-	}
-	role, err := m.findServiceLinkedRole(ctx)
-	if err != nil || !createdSince(role, time.UnixMilli(ms)) {
-		return false, nil // no such role, or an older one: nothing of ours
-	}
-	return true, m.deleteServiceLinkedRole(ctx, aws.ToString(role.RoleName))
 }
 
 // findServiceLinkedRole lists the roles under the Q Business service-linked
@@ -705,32 +671,67 @@ func (m *Manager) updateServiceLinkedRole(ctx context.Context, spec Spec, physic
 }
 
 // deleteServiceLinkedRole asks IAM to delete the role and polls the deletion
-// task until it ends or ctx's deadline (the Lambda's, less a margin) comes.
+// task. While Q Business still uses the role the task fails, and AWS's advice
+// is to "wait for a few minutes and try the operation again" (Amazon Q
+// Business User Guide, "Using service-linked roles"); an application deleted
+// in the same stack deletion lets go of the role shortly after. So a failed
+// task is retried — a new DeleteServiceLinkedRole, polled again — with
+// backoff until ctx's deadline (the Lambda's, less a margin); only then does
+// it fail, with the last list of what still uses the role.
 func (m *Manager) deleteServiceLinkedRole(ctx context.Context, name string) error {
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, m.propagationTimeout())
+		defer cancel()
+	}
+	delay := m.retryDelay()
+	for attempt := 1; ; attempt++ {
+		failure, err := m.deleteServiceLinkedRoleOnce(ctx, name)
+		if err != nil || failure == "" {
+			return err
+		}
+		t := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return fmt.Errorf("deleting service-linked role (%s): IAM could not delete it (%d attempts until the function's time ran out): %s",
+				name, attempt, failure)
+		case <-t.C:
+		}
+		delay = min(delay*2, maxRetryDelay)
+	}
+}
+
+// deleteServiceLinkedRoleOnce runs one deletion task to its end: it returns
+// the task's failure reason, "" when the role is gone, or an error.
+func (m *Manager) deleteServiceLinkedRoleOnce(ctx context.Context, name string) (string, error) {
 	out, err := m.IAM.DeleteServiceLinkedRole(ctx, &iam.DeleteServiceLinkedRoleInput{RoleName: aws.String(name)})
 	if isNoSuchEntity(err) {
-		return nil
+		return "", nil
 	}
 	if err != nil {
-		return fmt.Errorf("deleting service-linked role (%s): %w", name, err)
+		return "", fmt.Errorf("deleting service-linked role (%s): %w", name, err)
 	}
 	task := aws.ToString(out.DeletionTaskId)
+	if task == "" {
+		return "", fmt.Errorf("deleting service-linked role (%s): IAM returned no deletion task to follow", name)
+	}
 	for {
 		st, err := m.IAM.GetServiceLinkedRoleDeletionStatus(ctx, &iam.GetServiceLinkedRoleDeletionStatusInput{DeletionTaskId: aws.String(task)})
 		if err != nil {
-			return fmt.Errorf("deleting service-linked role (%s): reading deletion task %s: %w", name, task, err)
+			return "", fmt.Errorf("deleting service-linked role (%s): reading deletion task %s: %w", name, task, err)
 		}
 		switch st.Status {
 		case types.DeletionTaskStatusTypeSucceeded:
-			return nil
+			return "", nil
 		case types.DeletionTaskStatusTypeFailed:
-			return fmt.Errorf("deleting service-linked role (%s): IAM could not delete it: %s", name, usageReason(st.Reason))
+			return usageReason(st.Reason), nil
 		}
 		t := time.NewTimer(m.pollInterval())
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return fmt.Errorf("deleting service-linked role (%s): deletion task %s still %s when the function's time ran out; "+
+			return "", fmt.Errorf("deleting service-linked role (%s): deletion task %s still %s when the function's time ran out; "+
 				"IAM carries on with it, retry the delete to see its result", name, task, st.Status)
 		case <-t.C:
 		}
@@ -767,23 +768,27 @@ func owns(role *types.Role, o Owner) bool {
 }
 
 // diffTags returns the tags to set (new or changed) and the keys to remove.
+// IAM compares tag keys case-insensitively ("Tagging IAM resources": Team and
+// team are one key), so a key whose case changed is set — TagRole replaces
+// the tag — and never also removed, which would delete the tag just set.
 func diffTags(actual []types.Tag, want []Tag) ([]Tag, []string) {
-	have := map[string]string{}
+	type tag struct{ key, value string }
+	have := map[string]tag{}
 	for _, t := range actual {
-		have[aws.ToString(t.Key)] = aws.ToString(t.Value)
+		have[strings.ToLower(aws.ToString(t.Key))] = tag{aws.ToString(t.Key), aws.ToString(t.Value)}
 	}
 	var set []Tag
 	wanted := map[string]bool{}
 	for _, t := range want {
-		wanted[t.Key] = true
-		if v, ok := have[t.Key]; !ok || v != t.Value {
+		wanted[strings.ToLower(t.Key)] = true
+		if h, ok := have[strings.ToLower(t.Key)]; !ok || h != (tag{t.Key, t.Value}) {
 			set = append(set, t)
 		}
 	}
 	var remove []string
-	for k := range have {
+	for k, h := range have {
 		if !wanted[k] {
-			remove = append(remove, k)
+			remove = append(remove, h.key)
 		}
 	}
 	sort.Strings(remove)

@@ -93,6 +93,74 @@ func TestCreateRetriesPutRolePolicyUntilTheRoleIsKnown(t *testing.T) {
 	}
 }
 
+// Right after CreateRole, a write authorized through the new role's tags can
+// be denied until they propagate, and GetRole can answer the role's unique id
+// as its ARN: both are waited out for the role this request created.
+func TestCreateWaitsOutEventualConsistency(t *testing.T) {
+	f := &fakeIAM{}
+	happyCreate(f)
+	f.createRole = func(*iam.CreateRoleInput) (*iam.CreateRoleOutput, error) { return &iam.CreateRoleOutput{}, nil }
+	unknownARN := 1
+	f.getRole = func(in *iam.GetRoleInput) (*iam.GetRoleOutput, error) {
+		r := ownedRole(*in.RoleName)
+		if unknownARN > 0 {
+			unknownARN--
+			r.Arn = aws.String("AROAEXAMPLE")
+		}
+		return &iam.GetRoleOutput{Role: r}, nil
+	}
+	denied := 2
+	f.putRolePolicy = func(*iam.PutRolePolicyInput) (*iam.PutRolePolicyOutput, error) {
+		if denied > 0 {
+			denied--
+			return nil, apiErr("AccessDenied", "User is not authorized to perform: iam:PutRolePolicy on resource: role r")
+		}
+		return &iam.PutRolePolicyOutput{}, nil
+	}
+	res, err := fastManager(f).Handle(context.Background(), newEvent(cfn.RequestCreate, map[string]any{"RoleName": "r"}))
+	if err != nil || res.Outcome != Created {
+		t.Fatalf("result %+v, error %v", res, err)
+	}
+	if arn := res.Data["Arn"].(string); !strings.HasPrefix(arn, "arn:aws:iam::") {
+		t.Errorf("Arn %q is not an ARN", arn)
+	}
+	if want := []string{"CreateRole", "GetRole", "GetRole", "PutRolePolicy", "PutRolePolicy", "PutRolePolicy"}; !slices.Equal(f.Calls(), want) {
+		t.Errorf("calls = %v, want %v", f.Calls(), want)
+	}
+}
+
+// AccessDenied is retried only for the role this request has just created:
+// on an existing role it is an answer.
+func TestAccessDeniedOnAnExistingRoleIsNotRetried(t *testing.T) {
+	spec, err := ParseSpec(map[string]any{"RoleName": "r"}, testStack, "AppRole")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fakeIAM{}
+	f.getRole = func(in *iam.GetRoleInput) (*iam.GetRoleOutput, error) {
+		r := ownedRole(*in.RoleName) // as the spec wants it, but for its inline policy
+		r.AssumeRolePolicyDocument = aws.String(spec.TrustPolicy().JSON())
+		r.Description, r.MaxSessionDuration = aws.String(spec.Description), aws.Int32(spec.MaxSessionDuration)
+		return &iam.GetRoleOutput{Role: r}, nil
+	}
+	f.listRolePolicies = func(*iam.ListRolePoliciesInput) (*iam.ListRolePoliciesOutput, error) {
+		return &iam.ListRolePoliciesOutput{}, nil
+	}
+	f.putRolePolicy = func(*iam.PutRolePolicyInput) (*iam.PutRolePolicyOutput, error) {
+		return nil, apiErr("AccessDenied", "User is not authorized to perform: iam:PutRolePolicy")
+	}
+	ev := newEvent(cfn.RequestUpdate, map[string]any{"RoleName": "r"})
+	ev.PhysicalResourceID = "r"
+	ev.OldResourceProperties = map[string]any{"RoleName": "r"}
+	_, err = fastManager(f).Handle(context.Background(), ev)
+	if err == nil || !strings.Contains(err.Error(), "AccessDenied") {
+		t.Fatalf("error = %v", err)
+	}
+	if n := strings.Count(strings.Join(f.Calls(), " "), "PutRolePolicy"); n != 1 {
+		t.Errorf("%d PutRolePolicy calls, want 1: %v", n, f.Calls())
+	}
+}
+
 func TestCreateDoesNotRetryOtherErrors(t *testing.T) {
 	cases := []struct {
 		name string
@@ -202,27 +270,6 @@ func TestDeleteClearsAttachmentsOnDeleteConflict(t *testing.T) {
 	}
 }
 
-func TestServiceLinkedRoleAdoptedOnAWSHasBeenTaken(t *testing.T) {
-	f := &fakeIAM{
-		createServiceLinkedRole: func(*iam.CreateServiceLinkedRoleInput) (*iam.CreateServiceLinkedRoleOutput, error) {
-			return nil, apiErr("InvalidInput", "Service role name AWSServiceRoleForQBusiness has been taken in this account, please try a different suffix.")
-		},
-		listRoles: func(in *iam.ListRolesInput) (*iam.ListRolesOutput, error) {
-			if aws.ToString(in.PathPrefix) != SLRPath {
-				t.Errorf("PathPrefix = %q", aws.ToString(in.PathPrefix))
-			}
-			return &iam.ListRolesOutput{Roles: []types.Role{{RoleName: aws.String("AWSServiceRoleForQBusiness"), Path: aws.String(SLRPath)}}}, nil
-		},
-	}
-	res, err := fastManager(f).Handle(context.Background(), newEvent(cfn.RequestCreate, map[string]any{"RoleType": "ServiceLinkedRole"}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.PhysicalResourceID != AdoptedID("AWSServiceRoleForQBusiness") || res.Outcome != Adopted {
-		t.Errorf("result = %+v", res)
-	}
-}
-
 func TestServiceLinkedRoleDeletion(t *testing.T) {
 	slr := &types.Role{RoleName: aws.String("AWSServiceRoleForQBusiness"), Path: aws.String(SLRPath)}
 	base := func(statuses ...*iam.GetServiceLinkedRoleDeletionStatusOutput) *fakeIAM {
@@ -253,13 +300,39 @@ func TestServiceLinkedRoleDeletion(t *testing.T) {
 			t.Errorf("%d status polls, want 2", n)
 		}
 	})
-	t.Run("failure lists the regions and resources using it", func(t *testing.T) {
+	inUse := &iam.GetServiceLinkedRoleDeletionStatusOutput{Status: types.DeletionTaskStatusTypeFailed,
+		Reason: &types.DeletionTaskFailureReasonType{Reason: aws.String("in use")}}
+	t.Run("a failed task is retried with a new deletion until the service lets go of the role", func(t *testing.T) {
+		f := base(inUse, inUse, &iam.GetServiceLinkedRoleDeletionStatusOutput{Status: types.DeletionTaskStatusTypeSucceeded})
+		if _, err := fastManager(f).Handle(context.Background(), ev); err != nil {
+			t.Fatal(err)
+		}
+		if n := strings.Count(strings.Join(f.Calls(), " "), "DeleteServiceLinkedRole "); n != 3 {
+			t.Errorf("%d deletions, want 3: %v", n, f.Calls())
+		}
+	})
+	t.Run("IAM returns no deletion task", func(t *testing.T) {
+		f := base()
+		f.deleteServiceLinkedRole = func(*iam.DeleteServiceLinkedRoleInput) (*iam.DeleteServiceLinkedRoleOutput, error) {
+			return &iam.DeleteServiceLinkedRoleOutput{}, nil
+		}
+		_, err := fastManager(f).Handle(context.Background(), ev)
+		if err == nil || !strings.Contains(err.Error(), "no deletion task") {
+			t.Errorf("error = %v", err)
+		}
+		if slices.Contains(f.Calls(), "GetServiceLinkedRoleDeletionStatus") {
+			t.Error("polled an empty deletion task id")
+		}
+	})
+	t.Run("still in use at the deadline: the usage list", func(t *testing.T) {
 		f := base(&iam.GetServiceLinkedRoleDeletionStatusOutput{Status: types.DeletionTaskStatusTypeFailed,
 			Reason: &types.DeletionTaskFailureReasonType{Reason: aws.String("in use"), RoleUsageList: []types.RoleUsageType{
 				{Region: aws.String("us-east-1"), Resources: []string{"arn:aws:qbusiness:us-east-1:123456789012:application/a1"}},
 				{Region: aws.String("eu-west-1"), Resources: []string{"arn:aws:qbusiness:eu-west-1:123456789012:application/b2"}},
 			}}})
-		_, err := fastManager(f).Handle(context.Background(), ev)
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		defer cancel()
+		_, err := fastManager(f).Handle(ctx, ev)
 		for _, s := range []string{"in use", "us-east-1: arn:aws:qbusiness:us-east-1:123456789012:application/a1", "eu-west-1:", "application/b2"} {
 			if err == nil || !strings.Contains(err.Error(), s) {
 				t.Errorf("error %v lacks %q", err, s)
@@ -312,7 +385,7 @@ func TestBadInputMakesNoIAMCall(t *testing.T) {
 
 // Deletes of ids that are not roles of this resource touch nothing.
 func TestDeleteOfIdsThatAreNotRolesMakesNoIAMCall(t *testing.T) {
-	for _, id := range []string{cfnresource.FailedCreateID("req-0"), AdoptedID("AWSServiceRoleForQBusiness"),
+	for _, id := range []string{cfnresource.FailedCreateID("req-0"), AdoptedID("AWSServiceRoleForQBusiness"), "qbrole:slr-pending:1764200000000",
 		"2026/11/26/[$LATEST]0123456789abcdef0123456789abcdef"} {
 		t.Run(id, func(t *testing.T) {
 			f := &fakeIAM{}
@@ -341,76 +414,61 @@ func TestCreateWithUnknownOutcomeNamesTheRole(t *testing.T) {
 	}
 }
 
-func TestServiceLinkedRoleCreatedDuringThisRequestIsNotAdopted(t *testing.T) {
-	created := time.Now()
+// A service-linked role is this resource's only when its own
+// CreateServiceLinkedRole answered with it; every other one is adopted, and an
+// adopted role is never deleted.
+func TestServiceLinkedRoleIsOursOnlyWhenOurCreateAnsweredWithIt(t *testing.T) {
+	slr := types.Role{RoleName: aws.String("AWSServiceRoleForQBusiness"), Path: aws.String(SLRPath),
+		Arn: aws.String("arn:aws:iam::123456789012:role/aws-service-role/qbusiness.amazonaws.com/AWSServiceRoleForQBusiness")}
+	recent := slr
+	recent.CreateDate = aws.Time(time.Now().Add(-300 * time.Millisecond)) // made by someone else a moment ago
 	cases := []struct {
-		name      string
-		createdAt time.Time
-		outcome   string
-		physical  string
+		name     string
+		listed   [][]types.Role // what each ListRoles answers
+		listErr  error
+		create   error
+		outcome  string
+		physical string
+		creates  int
 	}{
-		{"created just now: a retry whose answer was lost", created, Created, "AWSServiceRoleForQBusiness"},
-		{"created an hour ago: adopted", created.Add(-time.Hour), Adopted, AdoptedID("AWSServiceRoleForQBusiness")},
+		{"there before, made by someone else a moment ago: adopted, no create", [][]types.Role{{recent}}, nil, nil, Adopted, AdoptedID("AWSServiceRoleForQBusiness"), 0},
+		{"absent: created, ours", [][]types.Role{{}}, nil, nil, Created, "AWSServiceRoleForQBusiness", 1},
+		{"taken meanwhile (AWS's InvalidInput): adopted", [][]types.Role{{}, {slr}}, nil,
+			apiErr("InvalidInput", "Service role name AWSServiceRoleForQBusiness has been taken in this account, please try a different suffix."), Adopted, AdoptedID("AWSServiceRoleForQBusiness"), 1},
+		{"taken meanwhile (moto's EntityAlreadyExists): adopted", [][]types.Role{{}, {slr}}, nil,
+			apiErr("EntityAlreadyExists", "Role with name AWSServiceRoleForqbusiness already exists."), Adopted, AdoptedID("AWSServiceRoleForQBusiness"), 1},
+		{"answer lost, role there: adopted", [][]types.Role{{}, {slr}}, nil, errors.New("read: connection reset by peer"), Adopted, AdoptedID("AWSServiceRoleForQBusiness"), 1},
+		{"answer lost, no role: failed, nothing to delete", [][]types.Role{{}, {}}, nil, errors.New("read: connection reset by peer"), Failed, cfnresource.FailedCreateID("req-1"), 1},
+		{"listing throttled: failed, no create", nil, apiErr("Throttling", "Rate exceeded"), nil, Failed, cfnresource.FailedCreateID("req-1"), 0},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			listed := c.listed
 			f := &fakeIAM{
-				createServiceLinkedRole: func(*iam.CreateServiceLinkedRoleInput) (*iam.CreateServiceLinkedRoleOutput, error) {
-					return nil, apiErr("EntityAlreadyExists", "Role with name AWSServiceRoleForQBusiness already exists.")
+				listRoles: func(in *iam.ListRolesInput) (*iam.ListRolesOutput, error) {
+					if aws.ToString(in.PathPrefix) != SLRPath {
+						t.Errorf("PathPrefix = %q", aws.ToString(in.PathPrefix))
+					}
+					if c.listErr != nil {
+						return nil, c.listErr
+					}
+					roles := listed[0]
+					listed = listed[1:]
+					return &iam.ListRolesOutput{Roles: roles}, nil
 				},
-				listRoles: func(*iam.ListRolesInput) (*iam.ListRolesOutput, error) {
-					return &iam.ListRolesOutput{Roles: []types.Role{{RoleName: aws.String("AWSServiceRoleForQBusiness"),
-						Path: aws.String(SLRPath), CreateDate: aws.Time(c.createdAt)}}}, nil
+				createServiceLinkedRole: func(*iam.CreateServiceLinkedRoleInput) (*iam.CreateServiceLinkedRoleOutput, error) {
+					if c.create != nil {
+						return nil, c.create
+					}
+					return &iam.CreateServiceLinkedRoleOutput{Role: &slr}, nil
 				},
 			}
 			res, err := fastManager(f).Handle(context.Background(), newEvent(cfn.RequestCreate, map[string]any{"RoleType": "ServiceLinkedRole"}))
-			if err != nil || res.Outcome != c.outcome || res.PhysicalResourceID != c.physical {
-				t.Errorf("result %+v, error %v", res, err)
+			if (err != nil) != (c.outcome == Failed) || res.Outcome != c.outcome || res.PhysicalResourceID != c.physical {
+				t.Errorf("result %+v, error %v; want %s %s", res, err, c.outcome, c.physical)
 			}
-		})
-	}
-}
-
-func TestServiceLinkedRoleWithUnknownOutcome(t *testing.T) {
-	var createdAt time.Time
-	f := &fakeIAM{createServiceLinkedRole: func(*iam.CreateServiceLinkedRoleInput) (*iam.CreateServiceLinkedRoleOutput, error) {
-		createdAt = time.Now()
-		return nil, errors.New("read: connection reset by peer")
-	}}
-	res, err := fastManager(f).Handle(context.Background(), newEvent(cfn.RequestCreate, map[string]any{"RoleType": "ServiceLinkedRole"}))
-	if err == nil || !strings.HasPrefix(res.PhysicalResourceID, pendingSLRPrefix) {
-		t.Fatalf("result %+v, error %v; want the pending marker", res, err)
-	}
-	for _, c := range []struct {
-		name      string
-		createdAt time.Time
-		deletes   int
-	}{
-		{"the role IAM made meanwhile is deleted", createdAt, 1},
-		{"an older role is left alone", createdAt.Add(-time.Hour), 0},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			deletes := 0
-			g := &fakeIAM{
-				listRoles: func(*iam.ListRolesInput) (*iam.ListRolesOutput, error) {
-					return &iam.ListRolesOutput{Roles: []types.Role{{RoleName: aws.String("AWSServiceRoleForQBusiness"),
-						Path: aws.String(SLRPath), CreateDate: aws.Time(c.createdAt)}}}, nil
-				},
-				deleteServiceLinkedRole: func(*iam.DeleteServiceLinkedRoleInput) (*iam.DeleteServiceLinkedRoleOutput, error) {
-					deletes++
-					return &iam.DeleteServiceLinkedRoleOutput{DeletionTaskId: aws.String("t")}, nil
-				},
-				getSLRDeletionStatus: func(*iam.GetServiceLinkedRoleDeletionStatusInput) (*iam.GetServiceLinkedRoleDeletionStatusOutput, error) {
-					return &iam.GetServiceLinkedRoleDeletionStatusOutput{Status: types.DeletionTaskStatusTypeSucceeded}, nil
-				},
-			}
-			ev := newEvent(cfn.RequestDelete, map[string]any{"RoleType": "ServiceLinkedRole"})
-			ev.PhysicalResourceID = res.PhysicalResourceID
-			if _, err := fastManager(g).Handle(context.Background(), ev); err != nil {
-				t.Fatal(err)
-			}
-			if deletes != c.deletes {
-				t.Errorf("%d deletes, want %d", deletes, c.deletes)
+			if n := strings.Count(strings.Join(f.Calls(), " "), "CreateServiceLinkedRole"); n != c.creates {
+				t.Errorf("%d creates, want %d: %v", n, c.creates, f.Calls())
 			}
 		})
 	}

@@ -267,10 +267,11 @@ func unknownProperty(name string) string {
 	return "unknown property (known: " + strings.Join(known, ", ") + ")"
 }
 
-// GeneratedRoleName makes a role name the way CloudFormation names resources:
-// stack name, logical id and a 12-character suffix, at most 64 characters.
-// The suffix is derived from the request, so a retried delivery of the same
-// Create gets the same name.
+// GeneratedRoleName makes a role name the way CloudFormation names resources —
+// stack name, logical id and a 12-character suffix, at most 64 characters —
+// with "QBusiness" before the suffix: the Amazon Q Business console offers
+// only roles with qbusiness or QBusiness in their name. The suffix is derived
+// from the request, so a retried delivery of the same Create gets the same name.
 func GeneratedRoleName(stack Stack, logicalID, requestID string) string {
 	sum := sha256.Sum256([]byte(stack.ID + "\x00" + logicalID + "\x00" + requestID))
 	suffix := strings.ToUpper(new(big.Int).SetBytes(sum[:]).Text(36))
@@ -278,14 +279,15 @@ func GeneratedRoleName(stack Stack, logicalID, requestID string) string {
 		suffix = "0" + suffix
 	}
 	suffix = suffix[:12]
-	const budget = 64 - 12 - 2
+	const marker = "QBusiness"
+	const budget = 64 - len(marker) - 12 - 3
 	stackName, logical := stack.Name, logicalID
 	if len(stackName)+len(logical) > budget {
 		keepLogical := min(len(logical), max(budget-len(stackName), budget/2))
 		logical = logical[:keepLogical]
 		stackName = stackName[:min(len(stackName), budget-keepLogical)]
 	}
-	return stackName + "-" + logical + "-" + suffix
+	return stackName + "-" + logical + "-" + marker + "-" + suffix
 }
 
 // propReader reads typed values out of CloudFormation's property map and
@@ -416,8 +418,12 @@ func (p *propReader) tags(name string) []Tag {
 		case seen[strings.ToLower(key)]:
 			p.fail(where+".Key", fmt.Sprintf("%q appears twice (IAM tag keys are case-insensitive)", key))
 		}
-		if utf8.RuneCountInString(value) > 256 || !tagValuePattern.MatchString(value) {
+		switch {
+		case utf8.RuneCountInString(value) > 256 || !tagValuePattern.MatchString(value):
 			p.fail(where+".Value", "must be at most 256 letters, digits, spaces and _.:/=+-@")
+		case strings.HasPrefix(strings.ToLower(value), "aws:"):
+			// IAM refuses tag keys and values that begin with aws: ("Tagging IAM resources").
+			p.fail(where+".Value", fmt.Sprintf("%q: values beginning with aws: are reserved by AWS", value))
 		}
 		seen[strings.ToLower(key)] = true
 		tags = append(tags, Tag{Key: key, Value: value})

@@ -112,6 +112,8 @@ func TestParseSpecRejects(t *testing.T) {
 		{"tag key too long", map[string]any{"Tags": []any{map[string]any{"Key": strings.Repeat("k", 129), "Value": "v"}}}, "Tags[0].Key"},
 		{"tag value too long", map[string]any{"Tags": []any{map[string]any{"Key": "k", "Value": strings.Repeat("v", 257)}}}, "Tags[0].Value"},
 		{"tag key reserved by AWS", map[string]any{"Tags": []any{map[string]any{"Key": "aws:x", "Value": "v"}}}, "Tags[0].Key"},
+		{"tag value reserved by AWS", map[string]any{"Tags": []any{map[string]any{"Key": "k", "Value": "aws:x"}}}, "Tags[0].Value"},
+		{"tag value reserved by AWS, upper case", map[string]any{"Tags": []any{map[string]any{"Key": "k", "Value": "AWS:x"}}}, "Tags[0].Value"},
 		{"tag key forging ownership", map[string]any{"Tags": []any{map[string]any{"Key": TagStackID, "Value": "v"}}}, "Tags[0].Key"},
 		{"duplicate tag keys", map[string]any{"Tags": []any{map[string]any{"Key": "K", "Value": "1"}, map[string]any{"Key": "k", "Value": "2"}}}, "Tags[1].Key"},
 		{"tag with extra field", map[string]any{"Tags": []any{map[string]any{"Key": "k", "Value": "v", "Propagate": "true"}}}, "Tags[0]"},
@@ -164,14 +166,14 @@ func TestGeneratedRoleName(t *testing.T) {
 		stack           Stack
 		logical, prefix string
 	}{
-		{"short", testStack, "AppRole", "qbusiness-demo-AppRole-"},
-		{"long stack name", long, "AppRole", strings.Repeat("S", 43) + "-AppRole-"},
-		{"long stack and logical id", long, strings.Repeat("L", 200), strings.Repeat("S", 25) + "-" + strings.Repeat("L", 25) + "-"},
+		{"short", testStack, "AppRole", "qbusiness-demo-AppRole-QBusiness-"},
+		{"long stack name", long, "AppRole", strings.Repeat("S", 33) + "-AppRole-QBusiness-"},
+		{"long stack and logical id", long, strings.Repeat("L", 200), strings.Repeat("S", 20) + "-" + strings.Repeat("L", 20) + "-QBusiness-"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			a := GeneratedRoleName(c.stack, c.logical, "req-1")
-			if !roleNamePattern.MatchString(a) || len(a) > 64 {
+			if !roleNamePattern.MatchString(a) || len(a) > 64 || !strings.Contains(a, "QBusiness") {
 				t.Errorf("%q is not a valid role name", a)
 			}
 			if !strings.HasPrefix(a, c.prefix) || len(a) != len(c.prefix)+12 {
