@@ -70,8 +70,11 @@ staticcheck:
 # The proof tests (internal/iamauthz, internal/reliability) run last and
 # verbose, to print their figures: the attack suite's decisions, fault-matrix
 # size and passes, actions proven necessary, concurrency.
+# The lifecycle tests run twice: their IAM calls reach moto through the
+# authorizing proxy, then also through the strict IAM layer (internal/iamstrict).
 unit:
 	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v -e /internal/reliability -e /internal/iamauthz)
+	QBROLE_TEST_IAM=strict $(GO) test -race -count=1 ./internal/roles ./lambda
 	$(GO) test -race -count=1 -v ./internal/iamauthz ./internal/reliability | \
 		grep -E '^(fault matrix|least privilege|concurrency|attack suite|  inside|  outside|  another|--- FAIL|FAIL|ok|PASS)|_test.go'
 

@@ -23,6 +23,12 @@ var (
 
 func TestMain(m *testing.M) { iamauthz.RunTests(m, &authz, &moto) }
 
+// chainEnv is the function's environment, calling IAM through this run's chain.
+func chainEnv() []string {
+	p, _ := authz.Chain(moto)
+	return p.Env()
+}
+
 func eventFile(name string) string { return filepath.Join("..", "events", name) }
 
 func run(t *testing.T, args ...string) (int, string, string) {
@@ -102,7 +108,7 @@ func TestInvokeAgainstMoto(t *testing.T) {
 	if err := moto.Reset(); err != nil {
 		t.Fatal(err)
 	}
-	for _, kv := range authz.Proxy(moto).Env() {
+	for _, kv := range chainEnv() {
 		k, v, _ := strings.Cut(kv, "=")
 		t.Setenv(k, v)
 	}

@@ -79,7 +79,7 @@ func TestLifecycleUnderRuntimeInterfaceEmulator(t *testing.T) {
 	}
 	srv := cfntest.NewResponseServer()
 	defer srv.Close()
-	e := emulated(t, authz.Proxy(moto).Env()...)
+	e := emulated(t, chainEnv()...)
 
 	steps := []struct {
 		file   string
@@ -134,7 +134,7 @@ func TestDeadlineUnderRuntimeInterfaceEmulator(t *testing.T) {
 			defer c.Close()
 		}
 	}()
-	env := append(authz.Proxy(moto).Env(), "AWS_ENDPOINT_URL_IAM=http://"+hang.Addr().String(), "AWS_LAMBDA_FUNCTION_TIMEOUT=4")
+	env := append(chainEnv(), "AWS_ENDPOINT_URL_IAM=http://"+hang.Addr().String(), "AWS_LAMBDA_FUNCTION_TIMEOUT=4")
 	srv := cfntest.NewResponseServer()
 	defer srv.Close()
 	e := emulated(t, env...)
@@ -159,7 +159,7 @@ func TestDeadlineUnderRuntimeInterfaceEmulator(t *testing.T) {
 func TestStartupFailureIsAnsweredUnderRuntimeInterfaceEmulator(t *testing.T) {
 	srv := cfntest.NewResponseServer()
 	defer srv.Close()
-	e := emulated(t, append(authz.Proxy(moto).Env(), "AWS_ACCESS_KEY_ID=")...)
+	e := emulated(t, append(chainEnv(), "AWS_ACCESS_KEY_ID=")...)
 	for _, file := range []string{"create-application-role.json", "delete-application-role.json"} {
 		got := send(t, e, srv, file, "")
 		if got.Status != cfn.StatusFailed || !strings.Contains(got.Reason, "no AWS credentials") {

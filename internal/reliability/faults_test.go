@@ -64,7 +64,7 @@ var lifecycles = []lifecycle{
 
 // runLifecycle runs one lifecycle with one fault and returns what went wrong,
 // the number of IAM requests, and the ids CloudFormation abandoned.
-func runLifecycle(lc lifecycle, rs *cfntest.ResponseServer, kind iamfault.Kind, failAt int) (problems []string, calls, abandoned int, slrLeft bool) {
+func runLifecycle(c chain, lc lifecycle, rs *cfntest.ResponseServer, kind iamfault.Kind, failAt int) (problems []string, calls, abandoned int, slrLeft bool) {
 	ctx := context.Background()
 	s := lc.server()
 	if lc.reset {
@@ -79,7 +79,7 @@ func runLifecycle(lc lifecycle, rs *cfntest.ResponseServer, kind iamfault.Kind, 
 	if kind == iamfault.Slow {
 		timeout = 2 * time.Second // the handler's context ends after 1 s; 0.5 s more for cleanup
 	}
-	r := newRig(s, rs, "FaultRole", &iamfault.Transport{FailAt: failAt, Kind: kind}, timeout)
+	r := newRigOn(c, s, rs, "FaultRole", &iamfault.Transport{FailAt: failAt, Kind: kind}, timeout)
 	foreignBefore := snapshot(ctx, r.admin, foreignRole)
 	for _, step := range lc.steps {
 		if _, err := step(r.driver); err != nil {
@@ -113,9 +113,17 @@ func TestFaultMatrix(t *testing.T) {
 	}
 	time.Sleep(2100 * time.Millisecond) // older than the adoption grace: a role someone made before
 
+	for _, c := range []chain{viaMoto, strictIAM} {
+		t.Run(c.name, func(t *testing.T) { faultMatrix(t, c, rs) })
+	}
+}
+
+// faultMatrix runs every lifecycle with every fault at every IAM call, the
+// function's calls reaching moto through chain c.
+func faultMatrix(t *testing.T, c chain, rs *cfntest.ResponseServer) {
 	runs, passed, events, abandoned, slrsLeft := 0, 0, 0, 0, 0
 	for _, lc := range lifecycles {
-		problems, calls, _, _ := runLifecycle(lc, rs, "", 0)
+		problems, calls, _, _ := runLifecycle(c, lc, rs, "", 0)
 		if len(problems) > 0 {
 			t.Fatalf("%s without faults: %s", lc.name, strings.Join(problems, "\n"))
 		}
@@ -123,7 +131,7 @@ func TestFaultMatrix(t *testing.T) {
 			for n := 1; n <= calls; n++ {
 				name := fmt.Sprintf("%s/%s/IAM call %d of %d", lc.name, kind, n, calls)
 				before := len(rs.Puts())
-				problems, _, ab, slrLeft := runLifecycle(lc, rs, kind, n)
+				problems, _, ab, slrLeft := runLifecycle(c, lc, rs, kind, n)
 				runs++
 				events += len(rs.Puts()) - before
 				abandoned += ab
@@ -139,8 +147,8 @@ func TestFaultMatrix(t *testing.T) {
 		}
 	}
 	// Printed for the README's figures.
-	fmt.Printf("fault matrix (through the authorizing proxy): %d lifecycles × every IAM call position × %d fault kinds = %d runs, %d passed, "+
+	fmt.Printf("fault matrix (through the authorizing proxy, %s): %d lifecycles × every IAM call position × %d fault kinds = %d runs, %d passed, "+
 		"%d events each answered exactly once, %d replaced roles left after CloudFormation's three cleanup Delete attempts failed, "+
 		"%d service-linked roles left in place (adopted) after their creation's answer was lost\n",
-		len(lifecycles), len(iamfault.Kinds), runs, passed, events, abandoned, slrsLeft)
+		c.name, len(lifecycles), len(iamfault.Kinds), runs, passed, events, abandoned, slrsLeft)
 }

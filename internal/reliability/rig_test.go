@@ -61,7 +61,40 @@ type rig struct {
 
 // newRig calls IAM from inside the function, through s's proxy or through via.
 func newRig(s *motoserver.Server, rs *cfntest.ResponseServer, logical string, faults *iamfault.Transport, timeout time.Duration, via ...*iamauthz.Proxy) *rig {
-	proxy := authz.Proxy(s)
+	return newRigOn(viaMoto, s, rs, logical, faults, timeout, via...)
+}
+
+// chain is the way the function's calls reach moto: through the authorizing
+// proxy, and for strictIAM also through the strict IAM layer
+// (internal/iamstrict), which gives IAM's documented behaviours moto lacks.
+type chain struct {
+	name   string
+	strict bool
+}
+
+var (
+	viaMoto   = chain{name: "moto"}
+	strictIAM = chain{name: "strict IAM", strict: true}
+)
+
+func (c chain) proxy(s *motoserver.Server) *iamauthz.Proxy {
+	if c.strict {
+		return authz.Strict(s)
+	}
+	return authz.Proxy(s)
+}
+
+// admin sees IAM's state as the chain gives it (names included), with the
+// tests' own credentials, to which no quirk of time applies.
+func (c chain) admin(s *motoserver.Server) *iam.Client {
+	if c.strict {
+		return s.IAM("testing", "testing", fastRetries, func(o *iam.Options) { o.BaseEndpoint = aws.String(authz.Layer(s).URL) })
+	}
+	return s.IAM("testing", "testing", fastRetries)
+}
+
+func newRigOn(c chain, s *motoserver.Server, rs *cfntest.ResponseServer, logical string, faults *iamfault.Transport, timeout time.Duration, via ...*iamauthz.Proxy) *rig {
+	proxy := c.proxy(s)
 	if len(via) == 1 {
 		proxy = via[0]
 	}
@@ -69,13 +102,13 @@ func newRig(s *motoserver.Server, rs *cfntest.ResponseServer, logical string, fa
 		faults = &iamfault.Transport{}
 	}
 	client := iamauthz.Client(s, proxy.Inside, fastRetries, func(o *iam.Options) { o.HTTPClient = &http.Client{Transport: faults} })
-	m := &roles.Manager{IAM: client, PropagationTimeout: 2 * time.Second, RetryDelay: 5 * time.Millisecond,
+	m := &roles.Manager{IAM: client, PropagationTimeout: time.Second, RetryDelay: 5 * time.Millisecond,
 		PollInterval: 5 * time.Millisecond, CleanupTimeout: 300 * time.Millisecond}
 	runner := &cfnresource.Runner{Handler: m, Sender: &cfnresource.HTTPSender{AllowLoopback: true, Backoff: time.Millisecond},
 		Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))}
 	return &rig{
 		faults: faults,
-		admin:  s.IAM("testing", "testing", fastRetries),
+		admin:  c.admin(s),
 		driver: &cfnsim.Driver{
 			Invoke: func(ctx context.Context, ev []byte) error {
 				_, err := runner.Run(ctx, ev)
@@ -147,13 +180,19 @@ func believedState(ctx context.Context, r *rig, always ...string) []string {
 	if err != nil {
 		return []string{err.Error()}
 	}
-	want := append([]string{}, always...)
+	for i, n := range names {
+		names[i] = canonical(n)
+	}
+	var want []string
+	for _, n := range always {
+		want = append(want, canonical(n))
+	}
 	physical := r.driver.Physical
 	if name, ok := strings.CutPrefix(physical, "qbrole:adopted:"); ok {
 		physical = name
 	}
 	if physical != "" {
-		want = append(want, physical)
+		want = append(want, canonical(physical))
 	}
 	slices.Sort(want)
 	want = slices.Compact(want)
@@ -178,6 +217,15 @@ func believedState(ctx context.Context, r *rig, always ...string) []string {
 		}
 	}
 	return bad
+}
+
+// canonical is a role's name with the service-linked role's spelled as IAM
+// spells it (moto: AWSServiceRoleForqbusiness).
+func canonical(name string) string {
+	if strings.EqualFold(name, "AWSServiceRoleForQBusiness") {
+		return "AWSServiceRoleForQBusiness"
+	}
+	return name
 }
 
 // leftOver counts the abandoned roles that IAM still holds, and whether a

@@ -185,9 +185,23 @@ func (m *Manager) replaceApplicationRole(ctx context.Context, spec Spec, name st
 	return failed, err
 }
 
+// findRoleToDelete reads a role that is to be deleted. IAM may not show a
+// role made moments ago (the rollback's Delete right after a failed Create, the
+// cleanup of a failed replacement): a role it does not find is looked for
+// again within the propagation timeout before it counts as gone, so that none
+// is left behind (IAM User Guide, "Changes that I make are not always
+// immediately visible").
+func (m *Manager) findRoleToDelete(ctx context.Context, name string) (*types.Role, error) {
+	role, err := findRole(ctx, m.IAM, name)
+	if !errors.Is(err, errNotFound) {
+		return role, err
+	}
+	return m.waitForRole(ctx, name)
+}
+
 // deleteIfOwned deletes the role if it exists and carries owner's tags.
 func (m *Manager) deleteIfOwned(ctx context.Context, name string, owner Owner) error {
-	role, err := findRole(ctx, m.IAM, name)
+	role, err := m.findRoleToDelete(ctx, name)
 	if errors.Is(err, errNotFound) {
 		return nil
 	}
@@ -221,7 +235,10 @@ func (m *Manager) createApplicationRole(ctx context.Context, spec Spec, name str
 		return err
 	})
 	if isAlreadyExists(err) {
-		role, ferr := findRole(ctx, m.IAM, name)
+		// IAM says the role exists (perhaps made by this very call, whose
+		// first answer was lost and which the SDK sent again): it may still
+		// not show it for a while.
+		role, ferr := m.waitForRole(ctx, name)
 		if ferr != nil {
 			return failed, false, fmt.Errorf("creating IAM role (%s): it exists, and reading it failed: %w", name, ferr)
 		}
@@ -473,7 +490,7 @@ func (m *Manager) delete(ctx context.Context, ev cfn.Event, stack Stack) (Result
 	// The properties were valid when applied; only RoleType and OnDelete matter here.
 	spec, _ := ParseSpec(ev.ResourceProperties, stack, ev.LogicalResourceID)
 
-	role, err := findRole(ctx, m.IAM, physical)
+	role, err := m.findRoleToDelete(ctx, physical)
 	if errors.Is(err, errNotFound) {
 		return Result{PhysicalResourceID: physical, Outcome: Deleted}, nil
 	}

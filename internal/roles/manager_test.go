@@ -473,3 +473,65 @@ func TestServiceLinkedRoleIsOursOnlyWhenOurCreateAnsweredWithIt(t *testing.T) {
 		})
 	}
 }
+
+// A role IAM does not show yet (made moments ago; the rollback's Delete right
+// after a failed Create) is looked for again before it counts as gone: it is
+// deleted, not left behind.
+func TestDeleteLooksAgainForARoleIAMDoesNotShowYet(t *testing.T) {
+	hidden := 2
+	deleted := false
+	f := &fakeIAM{
+		getRole: func(in *iam.GetRoleInput) (*iam.GetRoleOutput, error) {
+			if hidden > 0 {
+				hidden--
+				return nil, apiErr("NoSuchEntity", "The role with name r cannot be found.")
+			}
+			return &iam.GetRoleOutput{Role: ownedRole(*in.RoleName)}, nil
+		},
+		listRolePolicies: func(*iam.ListRolePoliciesInput) (*iam.ListRolePoliciesOutput, error) { return &iam.ListRolePoliciesOutput{}, nil },
+		deleteRole: func(*iam.DeleteRoleInput) (*iam.DeleteRoleOutput, error) {
+			deleted = true
+			return &iam.DeleteRoleOutput{}, nil
+		},
+	}
+	ev := newEvent(cfn.RequestDelete, map[string]any{"RoleName": "r"})
+	ev.PhysicalResourceID = "r"
+	res, err := fastManager(f).Handle(context.Background(), ev)
+	if err != nil || res.Outcome != Deleted || !deleted {
+		t.Errorf("result %+v, error %v, DeleteRole called %v: the role was left behind", res, err, deleted)
+	}
+}
+
+// The SDK sends a CreateRole again when its first answer was lost; IAM then
+// says the role exists, and may not show it yet: it is waited for and taken
+// as this resource's (its tags say so), not refused.
+func TestCreateAfterALostAnswerWaitsForTheRole(t *testing.T) {
+	f := &fakeIAM{}
+	happyCreate(f)
+	f.createRole = func(*iam.CreateRoleInput) (*iam.CreateRoleOutput, error) {
+		return nil, apiErr("EntityAlreadyExists", "Role with name r already exists.")
+	}
+	hidden := 1
+	spec, err := ParseSpec(map[string]any{"RoleName": "r"}, testStack, "AppRole")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.getRole = func(in *iam.GetRoleInput) (*iam.GetRoleOutput, error) {
+		if hidden > 0 {
+			hidden--
+			return nil, apiErr("NoSuchEntity", "The role with name r cannot be found.")
+		}
+		r := ownedRole(*in.RoleName)
+		r.AssumeRolePolicyDocument = aws.String(spec.TrustPolicy().JSON())
+		r.Description, r.MaxSessionDuration = aws.String(spec.Description), aws.Int32(spec.MaxSessionDuration)
+		return &iam.GetRoleOutput{Role: r}, nil
+	}
+	f.listRolePolicies = func(*iam.ListRolePoliciesInput) (*iam.ListRolePoliciesOutput, error) { return &iam.ListRolePoliciesOutput{}, nil }
+	f.listAttachedRolePolicies = func(*iam.ListAttachedRolePoliciesInput) (*iam.ListAttachedRolePoliciesOutput, error) {
+		return &iam.ListAttachedRolePoliciesOutput{}, nil
+	}
+	res, err := fastManager(f).Handle(context.Background(), newEvent(cfn.RequestCreate, map[string]any{"RoleName": "r"}))
+	if err != nil || res.PhysicalResourceID != "r" {
+		t.Errorf("result %+v, error %v", res, err)
+	}
+}
