@@ -488,7 +488,9 @@ func TestDeleteLooksAgainForARoleIAMDoesNotShowYet(t *testing.T) {
 			}
 			return &iam.GetRoleOutput{Role: ownedRole(*in.RoleName)}, nil
 		},
-		listRolePolicies: func(*iam.ListRolePoliciesInput) (*iam.ListRolePoliciesOutput, error) { return &iam.ListRolePoliciesOutput{}, nil },
+		listRolePolicies: func(*iam.ListRolePoliciesInput) (*iam.ListRolePoliciesOutput, error) {
+			return &iam.ListRolePoliciesOutput{}, nil
+		},
 		deleteRole: func(*iam.DeleteRoleInput) (*iam.DeleteRoleOutput, error) {
 			deleted = true
 			return &iam.DeleteRoleOutput{}, nil
@@ -526,7 +528,9 @@ func TestCreateAfterALostAnswerWaitsForTheRole(t *testing.T) {
 		r.Description, r.MaxSessionDuration = aws.String(spec.Description), aws.Int32(spec.MaxSessionDuration)
 		return &iam.GetRoleOutput{Role: r}, nil
 	}
-	f.listRolePolicies = func(*iam.ListRolePoliciesInput) (*iam.ListRolePoliciesOutput, error) { return &iam.ListRolePoliciesOutput{}, nil }
+	f.listRolePolicies = func(*iam.ListRolePoliciesInput) (*iam.ListRolePoliciesOutput, error) {
+		return &iam.ListRolePoliciesOutput{}, nil
+	}
 	f.listAttachedRolePolicies = func(*iam.ListAttachedRolePoliciesInput) (*iam.ListAttachedRolePoliciesOutput, error) {
 		return &iam.ListAttachedRolePoliciesOutput{}, nil
 	}
