@@ -1,6 +1,8 @@
 package reliability_test
 
 import (
+	"maps"
+	"slices"
 	"context"
 	"fmt"
 	"strings"
@@ -116,6 +118,20 @@ func TestFaultMatrix(t *testing.T) {
 	for _, c := range []chain{viaMoto, strictIAM} {
 		t.Run(c.name, func(t *testing.T) { faultMatrix(t, c, rs) })
 	}
+	applied := map[string]int{}
+	for _, s := range []*motoserver.Server{moto, motoAdopt} {
+		for k, v := range authz.Layer(s).Applied() {
+			applied[k] += v
+		}
+	}
+	var quirks []string
+	for _, k := range slices.Sorted(maps.Keys(applied)) {
+		quirks = append(quirks, fmt.Sprintf("%s ×%d", k, applied[k]))
+	}
+	if len(quirks) == 0 {
+		t.Error("the strict IAM layer changed no answer: the strict runs tested nothing more than moto")
+	}
+	fmt.Printf("strict IAM layer, answers it changed in the fault matrix: %s\n", strings.Join(quirks, ", "))
 }
 
 // faultMatrix runs every lifecycle with every fault at every IAM call, the

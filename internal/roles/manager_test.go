@@ -279,6 +279,9 @@ func TestServiceLinkedRoleDeletion(t *testing.T) {
 				return &iam.DeleteServiceLinkedRoleOutput{DeletionTaskId: aws.String("task-1")}, nil
 			},
 			getSLRDeletionStatus: func(*iam.GetServiceLinkedRoleDeletionStatusInput) (*iam.GetServiceLinkedRoleDeletionStatusOutput, error) {
+				if len(statuses) == 0 {
+					return nil, errors.New("no deletion task to report on")
+				}
 				s := statuses[0]
 				if len(statuses) > 1 {
 					statuses = statuses[1:]
