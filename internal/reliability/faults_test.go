@@ -1,10 +1,10 @@
 package reliability_test
 
 import (
-	"maps"
-	"slices"
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 	"time"
