@@ -16,7 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 
-	"github.com/qbrole/qbrole/internal/iamfault"
+	"github.com/qbrole/qbrole/internal/iamwire"
 )
 
 // Caller is whoever holds one access key: the principal IAM sees, and the
@@ -92,29 +92,16 @@ func (p *Proxy) Decisions() []Decision {
 	return append([]Decision(nil), p.decisions...)
 }
 
-var credentialKey = regexp.MustCompile(`Credential=([^/,\s]+)/`)
-
 func (p *Proxy) handler(inside bool) http.Handler {
 	forward := httputil.NewSingleHostReverseProxy(p.target)
 	forward.ModifyResponse = p.rememberDeletionTask
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(r.Body)
-		r.Body.Close()
+		form, err := iamwire.ReadForm(r)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
-		form, _ := url.ParseQuery(string(body))
-		if r.URL.RawQuery != "" {
-			q, _ := url.ParseQuery(r.URL.RawQuery)
-			for k, v := range q {
-				form[k] = v
-			}
-		}
-		key := ""
-		if m := credentialKey.FindStringSubmatch(r.Header.Get("Authorization")); m != nil {
-			key = m[1]
-		}
+		key := iamwire.AccessKeyID(r.Header)
 		caller, known := p.callers[key]
 		if !known {
 			deny(w, http.StatusForbidden, "InvalidClientTokenId", "The security token included in the request is invalid.")
@@ -148,17 +135,13 @@ func (p *Proxy) handler(inside bool) http.Handler {
 		if form.Get("Action") == "DeleteServiceLinkedRole" {
 			r.Header.Set(taskHeader, checks[0].Resource) // see rememberDeletionTask
 		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		r.ContentLength = int64(len(body))
 		r.Host = p.target.Host
 		forward.ServeHTTP(w, r)
 	})
 }
 
 func deny(w http.ResponseWriter, status int, code, msg string) {
-	w.Header().Set("Content-Type", "text/xml")
-	w.WriteHeader(status)
-	_, _ = io.WriteString(w, iamfault.ErrorBody(code, msg, "iamauthz"))
+	iamwire.WriteError(w, status, code, msg, "iamauthz")
 }
 
 // taskHeader carries a DeleteServiceLinkedRole's role ARN to its answer.

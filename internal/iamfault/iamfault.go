@@ -6,18 +6,17 @@
 package iamfault
 
 import (
-	"bytes"
-	"encoding/xml"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"strings"
 	"sync"
 	"syscall"
+
+	"github.com/qbrole/qbrole/internal/iamwire"
 )
 
 // Kind is a kind of fault.
@@ -127,33 +126,18 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return nil, fmt.Errorf("iamfault: unknown kind %q", kind)
 }
 
-// action reads the IAM action of a (query protocol) request and puts the
-// body back for the server.
+// action reads the IAM action of a request; its body stays readable.
 func action(req *http.Request) string {
-	if req.Body == nil {
-		return ""
-	}
-	raw, err := io.ReadAll(req.Body)
-	req.Body.Close()
-	req.Body = io.NopCloser(bytes.NewReader(raw))
+	form, err := iamwire.ReadForm(req)
 	if err != nil {
 		return ""
 	}
-	form, _ := url.ParseQuery(string(raw))
 	return form.Get("Action")
-}
-
-// ErrorBody is the body of IAM's (query protocol) error answer.
-func ErrorBody(code, msg, requestID string) string {
-	var esc strings.Builder
-	_ = xml.EscapeText(&esc, []byte(msg))
-	return fmt.Sprintf(`<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><Error><Type>Sender</Type>`+
-		`<Code>%s</Code><Message>%s</Message></Error><RequestId>%s</RequestId></ErrorResponse>`, code, esc.String(), requestID)
 }
 
 // errorResponse is IAM's error answer.
 func errorResponse(req *http.Request, status int, code, msg string) *http.Response {
-	body := ErrorBody(code, msg, "injected-fault")
+	body := iamwire.ErrorBody(code, msg, "injected-fault")
 	return &http.Response{
 		StatusCode: status, Status: fmt.Sprintf("%d %s", status, http.StatusText(status)),
 		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,

@@ -47,7 +47,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 
-	"github.com/qbrole/qbrole/internal/iamfault"
+	"github.com/qbrole/qbrole/internal/iamwire"
 )
 
 // Options sets the quirks of time.
@@ -138,29 +138,19 @@ func (l *Layer) count(quirk string) {
 	l.mu.Unlock()
 }
 
-var credentialKey = regexp.MustCompile(`Credential=([^/,\s]+)/`)
-
 func (l *Layer) handler(forward *httputil.ReverseProxy, target *url.URL) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		raw, err := io.ReadAll(r.Body)
-		r.Body.Close()
+		form, err := iamwire.ReadForm(r)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
-		form, _ := url.ParseQuery(string(raw))
-		key := ""
-		if m := credentialKey.FindStringSubmatch(r.Header.Get("Authorization")); m != nil {
-			key = m[1]
-		}
+		key := iamwire.AccessKeyID(r.Header)
 		subject := l.subjects[key]
 		if answered := l.before(r.Context(), w, form, subject); answered {
 			return
 		}
-		body := form.Encode()
-		r.Body = io.NopCloser(strings.NewReader(body))
-		r.ContentLength = int64(len(body))
-		r.Header.Del("Content-Length")
+		iamwire.SetForm(r, form)
 		r.Host = target.Host
 		rec := &recorder{ResponseWriter: w}
 		forward.ServeHTTP(rec, r)
@@ -349,7 +339,7 @@ func (l *Layer) rewriteAnswer(resp *http.Response) error {
 		body = bytes.ReplaceAll(body, []byte(motoSLRName), []byte(iamSLRName))
 	}
 	if req := resp.Request; req != nil && resp.StatusCode == http.StatusOK && bytes.Contains(body, []byte("<GetRoleResponse")) {
-		if m := credentialKey.FindStringSubmatch(req.Header.Get("Authorization")); m != nil && l.subjects[m[1]] {
+		if l.subjects[iamwire.AccessKeyID(req.Header)] {
 			name := ""
 			if n := regexp.MustCompile(`<RoleName>([^<]*)</RoleName>`).FindSubmatch(body); n != nil {
 				name = string(n[1])
@@ -373,9 +363,7 @@ func (l *Layer) rewriteAnswer(resp *http.Response) error {
 }
 
 func answer(w http.ResponseWriter, status int, code, msg string) {
-	w.Header().Set("Content-Type", "text/xml")
-	w.WriteHeader(status)
-	_, _ = io.WriteString(w, iamfault.ErrorBody(code, msg, "iamstrict"))
+	iamwire.WriteError(w, status, code, msg, "iamstrict")
 }
 
 func writeXML(w http.ResponseWriter, action, result string) {

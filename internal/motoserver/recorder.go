@@ -1,12 +1,11 @@
 package motoserver
 
 import (
-	"bytes"
-	"io"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
+
+	"github.com/qbrole/qbrole/internal/iamwire"
 )
 
 // Recorder is an http.RoundTripper that notes the IAM action of every request
@@ -22,18 +21,14 @@ type Recorder struct {
 
 // RoundTrip records the request's Action and passes it on.
 func (r *Recorder) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.Body != nil {
-		body, err := io.ReadAll(req.Body)
-		req.Body.Close()
-		if err != nil {
-			return nil, err
-		}
-		req.Body = io.NopCloser(bytes.NewReader(body))
-		if form, err := url.ParseQuery(string(body)); err == nil && form.Get("Action") != "" {
-			r.mu.Lock()
-			r.actions = append(r.actions, form.Get("Action"))
-			r.mu.Unlock()
-		}
+	form, err := iamwire.ReadForm(req)
+	if err != nil {
+		return nil, err
+	}
+	if a := form.Get("Action"); a != "" {
+		r.mu.Lock()
+		r.actions = append(r.actions, a)
+		r.mu.Unlock()
 	}
 	next := r.Next
 	if next == nil {
