@@ -75,7 +75,7 @@ staticcheck:
 unit:
 	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v -e /internal/reliability -e /internal/iamauthz)
 	QBROLE_TEST_IAM=strict $(GO) test -race -count=1 ./internal/roles ./lambda
-	$(GO) test -race -count=1 -v ./internal/iamauthz ./internal/reliability | \
+	$(GO) test -race -count=1 -timeout=30m -v ./internal/iamauthz ./internal/reliability | \
 		grep -E '^(fault matrix|strict IAM layer|least privilege|concurrency|attack suite|  inside|  outside|  another|--- FAIL|FAIL|ok|PASS)|_test.go'
 
 # The Lambda's code: dist/bootstrap for provided.al2023 arm64, and the zip.
