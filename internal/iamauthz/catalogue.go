@@ -45,8 +45,8 @@ func (c Case) Holds(result string) bool {
 // Catalogue is every request the tests judge: what the code does (allowed
 // from inside the function, under any of its ARNs, and denied from anywhere
 // else) and what an attacker holding the function's credentials would try
-// (denied from everywhere, but for the one gap IAM cannot close). account
-// and partition are the deployment's; ownerStack is a stack of it.
+// (denied from everywhere, but for the one gap IAM cannot close), in the
+// deployment's partition and account.
 func Catalogue(fn Function, partition, account string) []Case {
 	role := func(path string) string { return fmt.Sprintf("arn:%s:iam::%s:role%s", partition, account, path) }
 	stack := func(acct, name string) string {
