@@ -23,10 +23,11 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/qbrole/qbrole/internal/execrole"
+	"github.com/qbrole/qbrole/internal/lambdabuild"
 )
 
 // LambdaPackage is the Go package of the function's code.
-const LambdaPackage = "github.com/qbrole/qbrole/lambda"
+const LambdaPackage = Module + "/lambda"
 
 // providerID is the provider's construct id under its stack.
 const providerID = "QBusinessRoleProvider"
@@ -197,37 +198,41 @@ func statements(fnArn *string, guard bool) *[]awsiam.PolicyStatement {
 // code is the function's asset: bootstrap built by goBundler. The asset hash
 // is the bundled output's, so any change of the code makes a new version.
 func code() awslambda.Code {
-	return awslambda.Code_FromAsset(jsii.String(sourceDir()), &awss3assets.AssetOptions{
+	dir := moduleDir()
+	return awslambda.Code_FromAsset(jsii.String(filepath.Join(dir, "lambda")), &awss3assets.AssetOptions{
 		AssetHashType: awscdk.AssetHashType_OUTPUT,
 		Bundling: &awscdk.BundlingOptions{
 			// Required by the type; never used, since local bundling always succeeds or fails loudly.
 			Image: awscdk.DockerImage_FromRegistry(jsii.String("public.ecr.aws/docker/library/golang:1.26")),
-			Local: &goBundler{pkg: LambdaPackage},
+			Local: &goBundler{dir: dir},
 		},
 	})
 }
 
-// sourceDir is the directory of the Lambda's source: next to this file in
-// this module (or in the module cache, for other apps that import it).
-func sourceDir() string {
-	_, file, _, ok := runtime.Caller(0)
-	if ok {
-		dir := filepath.Join(filepath.Dir(file), "..", "..", "lambda")
-		if _, err := os.Stat(dir); err == nil {
-			return dir
-		}
+// Module is this module's path.
+const Module = "github.com/qbrole/qbrole"
+
+// moduleDir is this module's directory as the go command of the app being
+// synthesized sees it: a checkout (a replace directive, this module's own
+// tests) or the read-only module cache.
+func moduleDir() string {
+	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", Module).Output()
+	if dir := strings.TrimSpace(string(out)); err == nil && dir != "" {
+		return dir
 	}
-	out, err := exec.Command("go", "list", "-f", "{{.Dir}}", LambdaPackage).Output()
-	if err != nil {
-		panic(fmt.Sprintf("qbrole: cannot find the source of %s: %v", LambdaPackage, err))
+	// Without a usable go command: the source next to this file, so that the
+	// bundler can say what is missing.
+	if _, file, _, ok := runtime.Caller(0); ok {
+		return filepath.Join(filepath.Dir(file), "..", "..")
 	}
-	return strings.TrimSpace(string(out))
+	panic(fmt.Sprintf("qbrole: cannot find the module %s: %v", Module, err))
 }
 
 // goBundler cross-compiles the function for linux/arm64 with the local Go
-// toolchain. jsii needs it passed as a pointer.
+// toolchain, in this module's own directory: with its go.mod and go.sum,
+// whatever the app's module covers. jsii needs it passed as a pointer.
 type goBundler struct {
-	pkg string
+	dir string
 	// goBin overrides the go command (tests).
 	goBin string
 }
@@ -241,20 +246,61 @@ func (b *goBundler) TryBundle(outputDir *string, _ *awscdk.BundlingOptions) *boo
 	return jsii.Bool(true)
 }
 
+// minGo is the oldest Go that builds this module (its go.mod's go line).
+const minGo = "1.26.6"
+
 func (b *goBundler) build(outputDir string) error {
 	goBin := b.goBin
 	if goBin == "" {
 		goBin = "go"
 	}
+	need := fmt.Sprintf("qbrole: building the Custom::QBusinessRole function needs Go %s or later on PATH", minGo)
 	path, err := exec.LookPath(goBin)
 	if err != nil {
-		return fmt.Errorf("qbrole: building the Custom::QBusinessRole function needs Go (1.26 or later) on PATH: %w; install it from https://go.dev/dl/", err)
+		return fmt.Errorf("%s: %w; install it from https://go.dev/dl/", need, err)
 	}
-	cmd := exec.Command(path, "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags=-s -w -buildid=",
-		"-o", filepath.Join(outputDir, "bootstrap"), b.pkg)
-	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0")
+	version, err := exec.Command(path, "env", "GOVERSION").Output()
+	if err != nil {
+		return fmt.Errorf("%s: %s env GOVERSION: %w", need, path, err)
+	}
+	if v := strings.TrimSpace(string(version)); !atLeast(strings.TrimPrefix(v, "go"), minGo) {
+		return fmt.Errorf("%s, found %s; install a newer one from https://go.dev/dl/", need, v)
+	}
+	cmd := exec.Command(path, lambdabuild.Args(filepath.Join(outputDir, "bootstrap"))...)
+	cmd.Dir = b.dir
+	// The module's own go.mod and go.sum, never a workspace's; the module cache is read-only.
+	cmd.Env = append(append(os.Environ(), lambdabuild.TargetEnv...), "GOWORK=off", "GOFLAGS=-mod=readonly -buildvcs=false")
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("qbrole: go build %s: %w\n%s", b.pkg, err, out)
+		return fmt.Errorf("qbrole: go build %s in %s: %w\n%s", lambdabuild.Package, b.dir, err, out)
 	}
 	return nil
+}
+
+// atLeast compares dotted versions such as 1.26.8 and 1.26.6 (a pre-release
+// such as 1.27rc1 counts as its release).
+func atLeast(have, want string) bool {
+	num := func(s string) []int {
+		var out []int
+		for _, part := range strings.Split(s, ".") {
+			n := 0
+			for _, c := range part {
+				if c < '0' || c > '9' {
+					break
+				}
+				n = n*10 + int(c-'0')
+			}
+			out = append(out, n)
+		}
+		return out
+	}
+	h, w := num(have), num(want)
+	for i := range w {
+		if i >= len(h) {
+			return false
+		}
+		if h[i] != w[i] {
+			return h[i] > w[i]
+		}
+	}
+	return true
 }

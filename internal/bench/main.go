@@ -31,6 +31,7 @@ import (
 	"github.com/qbrole/qbrole/internal/cfnresource"
 	"github.com/qbrole/qbrole/internal/cfnresource/cfntest"
 	"github.com/qbrole/qbrole/internal/cfnsim"
+	"github.com/qbrole/qbrole/internal/lambdabuild"
 	"github.com/qbrole/qbrole/internal/lambdaemu"
 	"github.com/qbrole/qbrole/internal/motoserver"
 	"github.com/qbrole/qbrole/internal/roles"
@@ -96,8 +97,8 @@ func run(runs int) error {
 
 	// Size of the shipped artifact.
 	armDir := filepath.Join(tmp, "arm64")
-	cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags=-s -w -buildid=", "-o", filepath.Join(armDir, "bootstrap"), "./lambda")
-	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0")
+	cmd := exec.Command("go", lambdabuild.Args(filepath.Join(armDir, "bootstrap"))...)
+	cmd.Env = append(os.Environ(), lambdabuild.TargetEnv...)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("building linux/arm64 bootstrap: %v\n%s", err, out)
 	}

@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"github.com/qbrole/qbrole/internal/motoserver"
+
+	"github.com/qbrole/qbrole/internal/lambdabuild"
 )
 
 // BuildBootstrap compiles the module's ./lambda package into dir/bootstrap for
@@ -26,9 +28,9 @@ import (
 // returns its path. moduleRoot is the repository root.
 func BuildBootstrap(moduleRoot, dir string) (string, error) {
 	out := filepath.Join(dir, "bootstrap")
-	cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-trimpath", "-o", out, "./lambda")
+	cmd := exec.Command("go", lambdabuild.Args(out)...)
 	cmd.Dir = moduleRoot
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	cmd.Env = append(os.Environ(), lambdabuild.HostEnv...)
 	if b, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("building bootstrap: %v\n%s", err, b)
 	}
