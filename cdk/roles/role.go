@@ -60,6 +60,15 @@ type QBusinessRoleProps struct {
 	OnDelete OnDelete
 	// ServiceTimeout bounds CloudFormation's wait for the function; 11 minutes when nil.
 	ServiceTimeout awscdk.Duration
+
+	// ServiceToken is a shared provider's function ARN (the ServiceToken output
+	// of template.yaml, deployed once per account and region): the stack then
+	// gets no provider of its own. Nil: the stack's own provider.
+	ServiceToken *string
+	// ProviderExportName imports a shared provider's ServiceToken from the
+	// provider stack's export (template.yaml exports <stack name>-ServiceToken).
+	// Give ServiceToken or ProviderExportName, not both.
+	ProviderExportName *string
 }
 
 // QBusinessRole is one Custom::QBusinessRole resource.
@@ -67,30 +76,44 @@ type QBusinessRole struct {
 	constructs.Construct
 	// Resource is the underlying custom resource.
 	Resource awscdk.CustomResource
-	// Provider is the stack's provider function.
+	// Provider is the stack's provider function; nil with a shared provider.
 	Provider *Provider
 }
 
-// NewQBusinessRole adds a Custom::QBusinessRole to scope's stack, with the
-// stack's provider (created on first use).
+// NewQBusinessRole adds a Custom::QBusinessRole to scope's stack: with a
+// shared provider when props name one (ServiceToken, ProviderExportName),
+// else with the stack's own provider (created on first use).
 func NewQBusinessRole(scope constructs.Construct, id string, props *QBusinessRoleProps) *QBusinessRole {
 	if props == nil {
 		props = &QBusinessRoleProps{}
 	}
+	if props.ServiceToken != nil && props.ProviderExportName != nil {
+		panic("qbrole: QBusinessRoleProps: give ServiceToken or ProviderExportName, not both")
+	}
 	c := constructs.NewConstruct(scope, jsii.String(id))
-	provider := ProviderFor(c)
+	var provider *Provider
+	token := props.ServiceToken
+	if props.ProviderExportName != nil {
+		token = awscdk.Fn_ImportValue(props.ProviderExportName)
+	}
+	if token == nil {
+		provider = ProviderFor(c)
+		token = provider.Function.FunctionArn()
+	}
 	timeout := props.ServiceTimeout
 	if timeout == nil {
 		timeout = awscdk.Duration_Minutes(jsii.Number(FunctionTimeoutMinutes + 1))
 	}
 	res := awscdk.NewCustomResource(c, jsii.String("Resource"), &awscdk.CustomResourceProps{
-		ServiceToken:   provider.Function.FunctionArn(),
+		ServiceToken:   token,
 		ResourceType:   jsii.String(ResourceType),
 		Properties:     props.properties(),
 		ServiceTimeout: timeout,
 	})
-	// The function may only run once its IAM permissions are in place.
-	res.Node().AddDependency(provider.Policy)
+	if provider != nil {
+		// The function may only run once its IAM permissions are in place.
+		res.Node().AddDependency(provider.Policy)
+	}
 	return &QBusinessRole{Construct: c, Resource: res, Provider: provider}
 }
 

@@ -381,3 +381,46 @@ func TestSynthesizedPolicyDecidesLikeTemplateYAML(t *testing.T) {
 	fmt.Printf("attack suite (decisions, CDK-synthesized policy): %d checks, %d as wanted, all as template.yaml's\n%s",
 		len(cdkV.Results), len(cdkV.Results)-len(cdkV.Failures), cdkV)
 }
+
+// With a shared provider the stack has no function, role, policy or log group
+// of its own; the custom resource calls the shared one.
+func TestSharedProvider(t *testing.T) {
+	token := "arn:aws:lambda:eu-west-1:123456789012:function:qbrole-provider-QBusinessRoleFunction-AbCdEf123456"
+	cases := []struct {
+		name  string
+		props QBusinessRoleProps
+		want  any
+	}{
+		{"by ServiceToken", QBusinessRoleProps{ServiceToken: jsii.String(token)}, token},
+		{"by the provider stack's export", QBusinessRoleProps{ProviderExportName: jsii.String("qbrole-provider-ServiceToken")},
+			map[string]any{"Fn::ImportValue": "qbrole-provider-ServiceToken"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, stack := newStack(false, "")
+			r := NewQBusinessRole(stack, "Role", &c.props)
+			tpl := parsed(t, stack)
+			for _, typ := range []string{"AWS::Lambda::Function", "AWS::IAM::Role", "AWS::IAM::Policy", "AWS::Logs::LogGroup"} {
+				if got := tpl.Resources(typ); len(got) != 0 {
+					t.Errorf("%s: %v, want none", typ, got)
+				}
+			}
+			res := tpl.Resources(ResourceType)
+			if len(res) != 1 || !reflect.DeepEqual(tpl.Props(res[0])["ServiceToken"], c.want) {
+				t.Fatalf("custom resources %v, ServiceToken %v", res, tpl.Props(res[0])["ServiceToken"])
+			}
+			if tpl.Resource(res[0])["DependsOn"] != nil || r.Provider != nil {
+				t.Errorf("DependsOn %v, provider %v", tpl.Resource(res[0])["DependsOn"], r.Provider)
+			}
+		})
+	}
+	t.Run("both at once", func(t *testing.T) {
+		defer func() {
+			if p := recover(); p == nil || !strings.Contains(fmt.Sprint(p), "not both") {
+				t.Errorf("panic %v", p)
+			}
+		}()
+		_, stack := newStack(false, "")
+		NewQBusinessRole(stack, "Role", &QBusinessRoleProps{ServiceToken: jsii.String(token), ProviderExportName: jsii.String("x")})
+	})
+}

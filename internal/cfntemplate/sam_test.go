@@ -190,3 +190,29 @@ func TestSAMTemplateLints(t *testing.T) {
 		t.Errorf("cfn-lint: %v\n%s", err, out)
 	}
 }
+
+// template.yaml can be published with `sam publish`: the Serverless
+// Application Repository's metadata is complete, and its files exist.
+func TestSAMIsPublishable(t *testing.T) {
+	tpl := loadSAM(t)
+	meta, _ := cfntemplate.Lookup(tpl, "Metadata", "AWS::ServerlessRepo::Application").(map[string]any)
+	for _, key := range []string{"Name", "Description", "Author", "SpdxLicenseId", "LicenseUrl", "ReadmeUrl", "SemanticVersion", "SourceCodeUrl"} {
+		if v, _ := meta[key].(string); strings.TrimSpace(v) == "" {
+			t.Errorf("AWS::ServerlessRepo::Application lacks %s", key)
+		}
+	}
+	if v, _ := meta["SemanticVersion"].(string); !regexp.MustCompile(`^\d+\.\d+\.\d+$`).MatchString(v) {
+		t.Errorf("SemanticVersion %q", v)
+	}
+	for _, key := range []string{"LicenseUrl", "ReadmeUrl"} {
+		if f, _ := meta[key].(string); f != "" {
+			if _, err := os.Stat(filepath.Join("../..", f)); err != nil {
+				t.Errorf("%s: %v", key, err)
+			}
+		}
+	}
+	license, _ := os.ReadFile("../../LICENSE")
+	if meta["SpdxLicenseId"] != "MIT" || !strings.HasPrefix(string(license), "MIT License") {
+		t.Errorf("SpdxLicenseId %v does not match LICENSE", meta["SpdxLicenseId"])
+	}
+}
