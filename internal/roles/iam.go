@@ -4,11 +4,8 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
-	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/smithy-go"
 )
 
@@ -40,9 +37,6 @@ type IAM interface {
 }
 
 var _ IAM = (*iam.Client)(nil)
-
-// errNotFound is what the finders return for NoSuchEntity.
-var errNotFound = errors.New("not found")
 
 func errorCode(err error) string {
 	var ae smithy.APIError
@@ -83,43 +77,3 @@ func isPropagationError(err error) bool {
 func isDeleteConflict(err error) bool { return errorCode(err) == "DeleteConflict" }
 
 func isAccessDenied(err error) bool { return errorCode(err) == "AccessDenied" }
-
-// findRole returns the role, or errNotFound when IAM has no such role.
-func findRole(ctx context.Context, c IAM, name string) (*types.Role, error) {
-	out, err := c.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(name)})
-	if isNoSuchEntity(err) {
-		return nil, errNotFound
-	}
-	if err != nil {
-		return nil, err
-	}
-	if out.Role == nil {
-		return nil, errNotFound
-	}
-	return out.Role, nil
-}
-
-// retryWhile calls fn until it succeeds, fails with an error retryable does
-// not accept, or timeout (bounded by ctx's deadline) runs out; then it returns
-// fn's last error.
-func retryWhile(ctx context.Context, timeout, delay time.Duration, retryable func(error) bool, fn func() error) error {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	for {
-		err := fn()
-		if err == nil || !retryable(err) {
-			return err
-		}
-		t := time.NewTimer(delay)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return err
-		case <-t.C:
-		}
-		delay = min(delay*2, maxRetryDelay)
-	}
-}
-
-// maxRetryDelay caps the doubling pause between retries.
-const maxRetryDelay = 10 * time.Second

@@ -1,0 +1,138 @@
+package roles
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/iam/types"
+)
+
+// replaceApplicationRole creates the replacement role. If that fails after the
+// new role exists (or may exist), the new role is removed again, even when the
+// request's own time has run out: CloudFormation keeps the old physical id
+// after a failed Update and would never delete the new one.
+func (m *Manager) replaceApplicationRole(ctx context.Context, spec Spec, name string, failed Result) (Result, error) {
+	res, created, err := m.createApplicationRole(ctx, spec, name, failed)
+	if err == nil {
+		return res, nil
+	}
+	if created {
+		cctx, cancel := m.cleanupContext(ctx)
+		defer cancel()
+		if derr := m.deleteIfOwned(cctx, name, spec.Owner); derr != nil {
+			err = errors.Join(err, fmt.Errorf("cleaning up replacement role: %w", derr))
+		}
+	}
+	return failed, err
+}
+
+// createApplicationRole creates the role and its inline policy and waits until
+// IAM shows it. created says whether this call made (or may have made) the role. If the name is
+// taken by a role of this same resource (a retried delivery of the same
+// Create), that role is reconciled instead; a role of anyone else is refused.
+func (m *Manager) createApplicationRole(ctx context.Context, spec Spec, name string, failed Result) (Result, bool, error) {
+	input := &iam.CreateRoleInput{
+		RoleName:                 aws.String(name),
+		Path:                     aws.String(spec.Path),
+		Description:              aws.String(spec.Description),
+		AssumeRolePolicyDocument: aws.String(spec.TrustPolicy().JSON()),
+		MaxSessionDuration:       aws.Int32(spec.MaxSessionDuration),
+		Tags:                     iamTags(spec.AllTags()),
+	}
+	if spec.PermissionsBoundary != "" {
+		input.PermissionsBoundary = aws.String(spec.PermissionsBoundary)
+	}
+	err := retryWhile(ctx, m.propagationTimeout(), m.retryDelay(), isPropagationError, func() error {
+		_, err := m.IAM.CreateRole(ctx, input)
+		return err
+	})
+	if isAlreadyExists(err) {
+		// IAM says the role exists (perhaps made by this very call, whose
+		// first answer was lost and which the SDK sent again): it may still
+		// not show it for a while.
+		role, ferr := m.waitForRole(ctx, name)
+		if ferr != nil {
+			return failed, false, fmt.Errorf("creating IAM role (%s): it exists, and reading it failed: %w", name, ferr)
+		}
+		if !owns(role, spec.Owner) {
+			return failed, false, fmt.Errorf("creating IAM role (%s): it exists and is not managed by this stack; "+
+				"left untouched (choose another RoleName, or leave RoleName out to get a generated one)", name)
+		}
+		res, err := m.reconcile(ctx, spec, role)
+		if err != nil {
+			res = Result{PhysicalResourceID: name, Outcome: Failed}
+		}
+		return res, false, err
+	}
+	if unknownOutcome(err) {
+		// IAM may have made the role: answer with its name. The rollback's
+		// Delete removes it only if it carries this resource's ownership tags.
+		return Result{PhysicalResourceID: name, Outcome: Failed}, true, fmt.Errorf("creating IAM role (%s): %w", name, err)
+	}
+	if err != nil {
+		return failed, false, fmt.Errorf("creating IAM role (%s): %w", name, err)
+	}
+	// From here on the role exists: a failure still answers with its name, so
+	// that the rollback's Delete removes it and nothing is orphaned.
+	failed = Result{PhysicalResourceID: name, Outcome: Failed}
+	role, err := m.waitForRole(ctx, name)
+	if err != nil {
+		return failed, true, err
+	}
+	// IAM may still answer NoSuchEntity for a role it has just made, and
+	// AccessDenied where the caller's permission rests on the new role's tags
+	// (the execution role's does): changes, "including tags used for ABAC",
+	// take time to become visible (IAM User Guide, troubleshooting, "Changes
+	// that I make are not always immediately visible"). Retried here only,
+	// for the role this request has just created.
+	err = retryWhile(ctx, m.propagationTimeout(), m.retryDelay(), func(err error) bool { return isNoSuchEntity(err) || isAccessDenied(err) },
+		func() error { return m.putPolicy(ctx, name, spec) })
+	if err != nil {
+		return failed, true, err
+	}
+	return Result{PhysicalResourceID: name, Data: roleData(role), Outcome: Created}, true, nil
+}
+
+func (m *Manager) putPolicy(ctx context.Context, name string, spec Spec) error {
+	_, err := m.IAM.PutRolePolicy(ctx, &iam.PutRolePolicyInput{
+		RoleName:       aws.String(name),
+		PolicyName:     aws.String(spec.PolicyName),
+		PolicyDocument: aws.String(spec.PermissionsPolicy().JSON()),
+	})
+	if err != nil {
+		return fmt.Errorf("putting policy %s on IAM role (%s): %w", spec.PolicyName, name, err)
+	}
+	return nil
+}
+
+func owns(role *types.Role, o Owner) bool {
+	var stack, logical bool
+	for _, t := range role.Tags {
+		switch aws.ToString(t.Key) {
+		case TagStackID:
+			stack = aws.ToString(t.Value) == o.StackID
+		case TagLogicalID:
+			logical = aws.ToString(t.Value) == o.LogicalResourceID
+		}
+	}
+	return stack && logical
+}
+
+func iamTags(tags []Tag) []types.Tag {
+	out := make([]types.Tag, len(tags))
+	for i, t := range tags {
+		out[i] = types.Tag{Key: aws.String(t.Key), Value: aws.String(t.Value)}
+	}
+	return out
+}
+
+func roleData(r *types.Role) map[string]any {
+	return map[string]any{
+		"Arn":      aws.ToString(r.Arn),
+		"RoleName": aws.ToString(r.RoleName),
+		"RoleId":   aws.ToString(r.RoleId),
+	}
+}

@@ -1,0 +1,195 @@
+// The Q Business service-linked role AWSServiceRoleForQBusiness: created only
+// when absent, adopted otherwise, and deleted only when this resource made it.
+
+package roles
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/iam/types"
+)
+
+// adoptedPrefix marks a service-linked role this resource did not create
+// (it holds ':', which no role name may, so it never names a real role).
+const adoptedPrefix = "qbrole:adopted:"
+
+// AdoptedID is the PhysicalResourceId of a service-linked role this resource
+// did not create: a Delete of it never deletes the role.
+func AdoptedID(roleName string) string { return adoptedPrefix + roleName }
+
+// createServiceLinkedRole creates AWSServiceRoleForQBusiness where there is
+// none, and adopts the one there is. Only a role that this request's own
+// CreateServiceLinkedRole answered with is this resource's. One that exists
+// already (made by another stack, or by Q Business itself for an application
+// created without a RoleArn), one IAM says is taken, and one that is there
+// after a call whose answer was lost are adopted: an adopted role is never
+// deleted. An orphaned service-linked role costs nothing; deleting someone
+// else's breaks their applications. The name always comes from IAM.
+func (m *Manager) createServiceLinkedRole(ctx context.Context, spec Spec, failed Result) (Result, error) {
+	wrap := func(err error) error {
+		return fmt.Errorf("creating the service-linked role for %s: %w", ServicePrincipal, err)
+	}
+	adopt := func(role *types.Role) (Result, error) {
+		return Result{PhysicalResourceID: AdoptedID(aws.ToString(role.RoleName)), Data: roleData(role), Outcome: Adopted}, nil
+	}
+	role, err := m.findServiceLinkedRole(ctx)
+	if err == nil {
+		return adopt(role)
+	}
+	if !errors.Is(err, errNotFound) {
+		return failed, wrap(err)
+	}
+	out, err := m.IAM.CreateServiceLinkedRole(ctx, &iam.CreateServiceLinkedRoleInput{
+		AWSServiceName: aws.String(ServicePrincipal),
+		Description:    aws.String(spec.Description),
+	})
+	if isAlreadyExists(err) || unknownOutcome(err) {
+		role, ferr := m.findServiceLinkedRole(ctx)
+		if ferr == nil {
+			return adopt(role)
+		}
+		return failed, wrap(errors.Join(err, ferr))
+	}
+	if err != nil {
+		return failed, wrap(err)
+	}
+	if out.Role == nil {
+		return failed, wrap(errors.New("IAM returned no role"))
+	}
+	return Result{PhysicalResourceID: aws.ToString(out.Role.RoleName), Data: roleData(out.Role), Outcome: Created}, nil
+}
+
+// findServiceLinkedRole lists the roles under the Q Business service-linked
+// role path; IAM allows exactly one.
+func (m *Manager) findServiceLinkedRole(ctx context.Context) (*types.Role, error) {
+	out, err := m.IAM.ListRoles(ctx, &iam.ListRolesInput{PathPrefix: aws.String(SLRPath)})
+	if err != nil {
+		return nil, fmt.Errorf("listing roles under %s: %w", SLRPath, err)
+	}
+	for i := range out.Roles {
+		if aws.ToString(out.Roles[i].Path) == SLRPath {
+			return &out.Roles[i], nil
+		}
+	}
+	return nil, fmt.Errorf("no role is listed under %s: %w", SLRPath, errNotFound)
+}
+
+// updateServiceLinkedRole keeps the description of a service-linked role this
+// resource created; an adopted one is left as it is.
+func (m *Manager) updateServiceLinkedRole(ctx context.Context, spec Spec, physical string) (Result, error) {
+	failed := Result{PhysicalResourceID: physical, Outcome: Failed}
+	if name, ok := strings.CutPrefix(physical, adoptedPrefix); ok {
+		role, err := findRole(ctx, m.IAM, name)
+		if err != nil {
+			return failed, fmt.Errorf("reading service-linked role (%s): %w", name, err)
+		}
+		return Result{PhysicalResourceID: physical, Data: roleData(role), Outcome: Unchanged}, nil
+	}
+	role, err := findRole(ctx, m.IAM, physical)
+	if errors.Is(err, errNotFound) {
+		return m.createServiceLinkedRole(ctx, spec, failed)
+	}
+	if err != nil {
+		return failed, fmt.Errorf("reading service-linked role (%s): %w", physical, err)
+	}
+	if aws.ToString(role.Path) != SLRPath {
+		return failed, fmt.Errorf("updating service-linked role (%s): it is not the %s service-linked role; left untouched", physical, ServicePrincipal)
+	}
+	if aws.ToString(role.Description) == spec.Description {
+		return Result{PhysicalResourceID: physical, Data: roleData(role), Outcome: Unchanged}, nil
+	}
+	if _, err := m.IAM.UpdateRole(ctx, &iam.UpdateRoleInput{RoleName: aws.String(physical), Description: aws.String(spec.Description)}); err != nil {
+		return failed, fmt.Errorf("updating service-linked role (%s) description: %w", physical, err)
+	}
+	return Result{PhysicalResourceID: physical, Data: roleData(role), Outcome: Updated, Changes: []string{"description"}}, nil
+}
+
+// deleteServiceLinkedRole asks IAM to delete the role and polls the deletion
+// task. While Q Business still uses the role the task fails, and AWS's advice
+// is to "wait for a few minutes and try the operation again" (Amazon Q
+// Business User Guide, "Using service-linked roles"); an application deleted
+// in the same stack deletion lets go of the role shortly after. So a failed
+// task is retried — a new DeleteServiceLinkedRole, polled again — with
+// backoff until ctx's deadline (the Lambda's, less a margin); only then does
+// it fail, with the last list of what still uses the role.
+func (m *Manager) deleteServiceLinkedRole(ctx context.Context, name string) error {
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, m.propagationTimeout())
+		defer cancel()
+	}
+	delay := m.retryDelay()
+	for attempt := 1; ; attempt++ {
+		failure, err := m.deleteServiceLinkedRoleOnce(ctx, name)
+		if err != nil || failure == "" {
+			return err
+		}
+		t := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return fmt.Errorf("deleting service-linked role (%s): IAM could not delete it (%d attempts until the function's time ran out): %s",
+				name, attempt, failure)
+		case <-t.C:
+		}
+		delay = min(delay*2, maxRetryDelay)
+	}
+}
+
+// deleteServiceLinkedRoleOnce runs one deletion task to its end: it returns
+// the task's failure reason, "" when the role is gone, or an error.
+func (m *Manager) deleteServiceLinkedRoleOnce(ctx context.Context, name string) (string, error) {
+	out, err := m.IAM.DeleteServiceLinkedRole(ctx, &iam.DeleteServiceLinkedRoleInput{RoleName: aws.String(name)})
+	if isNoSuchEntity(err) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("deleting service-linked role (%s): %w", name, err)
+	}
+	task := aws.ToString(out.DeletionTaskId)
+	if task == "" {
+		return "", fmt.Errorf("deleting service-linked role (%s): IAM returned no deletion task to follow", name)
+	}
+	for {
+		st, err := m.IAM.GetServiceLinkedRoleDeletionStatus(ctx, &iam.GetServiceLinkedRoleDeletionStatusInput{DeletionTaskId: aws.String(task)})
+		if err != nil {
+			return "", fmt.Errorf("deleting service-linked role (%s): reading deletion task %s: %w", name, task, err)
+		}
+		switch st.Status {
+		case types.DeletionTaskStatusTypeSucceeded:
+			return "", nil
+		case types.DeletionTaskStatusTypeFailed:
+			return usageReason(st.Reason), nil
+		}
+		t := time.NewTimer(m.pollInterval())
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return "", fmt.Errorf("deleting service-linked role (%s): deletion task %s still %s when the function's time ran out; "+
+				"IAM carries on with it, retry the delete to see its result", name, task, st.Status)
+		case <-t.C:
+		}
+	}
+}
+
+// usageReason lists the regions and resources that still use the role.
+func usageReason(r *types.DeletionTaskFailureReasonType) string {
+	if r == nil {
+		return "no reason given"
+	}
+	var b strings.Builder
+	b.WriteString(orDefault(aws.ToString(r.Reason), "no reason given"))
+	if len(r.RoleUsageList) > 0 {
+		b.WriteString("; still used by:")
+		for _, u := range r.RoleUsageList {
+			fmt.Fprintf(&b, " %s: %s;", aws.ToString(u.Region), strings.Join(u.Resources, ", "))
+		}
+	}
+	return strings.TrimSuffix(b.String(), ";")
+}
