@@ -57,11 +57,16 @@ bench: deps-python
 	$(GO) run ./internal/bench
 	$(GO) test -run='^$$' -bench=. -benchmem ./internal/roles ./internal/cfnresource
 
-# moto's server is the local IAM of the integration tests, cfn-lint checks the
-# templates; install them where missing.
+# moto's server is the local IAM of the integration tests (they rely on its
+# error codes), cfn-lint checks the templates: pinned, installed where missing
+# or of another version.
+MOTO_VERSION    := 5.2.1
+CFNLINT_VERSION := 1.51.0
 deps-python:
-	@command -v moto_server >/dev/null || python3 -m pip install --quiet 'moto[server]'
-	@command -v cfn-lint >/dev/null || python3 -m pip install --quiet cfn-lint
+	@command -v moto_server >/dev/null && python3 -c 'import moto, sys; sys.exit(moto.__version__ != "$(MOTO_VERSION)")' \
+		|| python3 -m pip install --quiet 'moto[server]==$(MOTO_VERSION)'
+	@cfn-lint --version 2>/dev/null | grep -qx 'cfn-lint $(CFNLINT_VERSION)' \
+		|| python3 -m pip install --quiet 'cfn-lint==$(CFNLINT_VERSION)'
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.*')); \
