@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"maps"
 	"strings"
+
+	"github.com/qbrole/qbrole/internal/iamwire"
 )
 
 // Origin is where a call with the function's credentials comes from.
@@ -56,7 +58,7 @@ func Catalogue(fn Function, partition, account string) []Case {
 	var (
 		owned     = role("/service-role/qbusiness-app")
 		foreign   = role("/Admin")
-		slr       = role("/aws-service-role/qbusiness.amazonaws.com/AWSServiceRoleForQBusiness")
+		slr       = role("/aws-service-role/qbusiness.amazonaws.com/" + iamwire.ServiceLinkedRole)
 		otherSLR  = role("/aws-service-role/elasticbeanstalk.amazonaws.com/AWSServiceRoleForElasticBeanstalk")
 		profile   = fmt.Sprintf("arn:%s:iam::%s:instance-profile/app", partition, account)
 		ownership = map[string]any{"qbrole:stack-id": ours, "qbrole:logical-resource-id": "AppRole"}

@@ -3,6 +3,7 @@ package iamauthz
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/smithy-go"
 
 	"github.com/qbrole/qbrole/internal/iamwire"
 )
@@ -263,7 +265,7 @@ func (p *Proxy) checks(ctx context.Context, form url.Values, principal string, i
 }
 
 func (p *Proxy) roleARN(path, name string) string {
-	return fmt.Sprintf("arn:aws:iam::%s:role%s%s", p.account, path, iamName(name))
+	return fmt.Sprintf("arn:aws:iam::%s:role%s%s", p.account, path, iamwire.RoleName(name))
 }
 
 // serviceLinkedRoleName is the name IAM gives a service's service-linked role.
@@ -272,19 +274,10 @@ func (p *Proxy) roleARN(path, name string) string {
 // name is a guess, which only matters to a policy that names them.
 func serviceLinkedRoleName(service string) string {
 	if service == "qbusiness.amazonaws.com" {
-		return "AWSServiceRoleForQBusiness"
+		return iamwire.ServiceLinkedRole
 	}
 	first, _, _ := strings.Cut(service, ".")
 	return "AWSServiceRoleFor" + strings.ToUpper(first[:min(1, len(first))]) + first[min(1, len(first)):]
-}
-
-// iamName is the role's name as IAM spells it: moto names Q Business's
-// service-linked role AWSServiceRoleForqbusiness.
-func iamName(name string) string {
-	if strings.EqualFold(name, "AWSServiceRoleForQBusiness") {
-		return "AWSServiceRoleForQBusiness"
-	}
-	return name
 }
 
 // role returns a role's ARN and tags as IAM knows them; a role that does not
@@ -292,14 +285,15 @@ func iamName(name string) string {
 func (p *Proxy) role(ctx context.Context, name string) (string, map[string]string, error) {
 	out, err := p.admin.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(name)})
 	if err != nil {
-		if strings.Contains(err.Error(), "NoSuchEntity") {
+		var ae smithy.APIError
+		if errors.As(err, &ae) && ae.ErrorCode() == "NoSuchEntity" {
 			return p.roleARN("/", name), nil, nil
 		}
 		return "", nil, fmt.Errorf("reading role %s: %w", name, err)
 	}
 	arn := aws.ToString(out.Role.Arn)
 	if i := strings.LastIndex(arn, "/"); i >= 0 {
-		arn = arn[:i+1] + iamName(arn[i+1:])
+		arn = arn[:i+1] + iamwire.RoleName(arn[i+1:])
 	}
 	tags := map[string]string{}
 	for _, t := range out.Role.Tags {

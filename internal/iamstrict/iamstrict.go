@@ -95,7 +95,7 @@ const (
 	ARNLag        = "unique id answered as Arn"
 	SLRInUse      = "service-linked role deletion failed: in use"
 	motoSLRName   = "AWSServiceRoleForqbusiness"
-	iamSLRName    = "AWSServiceRoleForQBusiness"
+	iamSLRName    = iamwire.ServiceLinkedRole
 	qbusiness     = "qbusiness.amazonaws.com"
 	slrPathPrefix = "/aws-service-role/" + qbusiness + "/"
 )
@@ -322,8 +322,9 @@ func (l *Layer) slrExists(ctx context.Context) bool {
 }
 
 var (
-	arnElement    = regexp.MustCompile(`<Arn>[^<]*</Arn>`)
-	roleIDElement = regexp.MustCompile(`<RoleId>([^<]*)</RoleId>`)
+	arnElement      = regexp.MustCompile(`<Arn>[^<]*</Arn>`)
+	roleIDElement   = regexp.MustCompile(`<RoleId>([^<]*)</RoleId>`)
+	roleNameElement = regexp.MustCompile(`<RoleName>([^<]*)</RoleName>`)
 )
 
 // rewriteAnswer names the service-linked role as IAM does, and answers a
@@ -341,7 +342,7 @@ func (l *Layer) rewriteAnswer(resp *http.Response) error {
 	if req := resp.Request; req != nil && resp.StatusCode == http.StatusOK && bytes.Contains(body, []byte("<GetRoleResponse")) {
 		if l.subjects[iamwire.AccessKeyID(req.Header)] {
 			name := ""
-			if n := regexp.MustCompile(`<RoleName>([^<]*)</RoleName>`).FindSubmatch(body); n != nil {
+			if n := roleNameElement.FindSubmatch(body); n != nil {
 				name = string(n[1])
 			}
 			l.mu.Lock()

@@ -56,6 +56,20 @@ func AccessKeyID(h http.Header) string {
 	return ""
 }
 
+// ServiceLinkedRole is Q Business's service-linked role as IAM names it (Amazon
+// Q Business User Guide, "Using service-linked roles"); moto names it
+// AWSServiceRoleForqbusiness.
+const ServiceLinkedRole = "AWSServiceRoleForQBusiness"
+
+// RoleName is a role's name as IAM spells it: moto's spelling of the Q
+// Business service-linked role becomes IAM's; any other name is unchanged.
+func RoleName(name string) string {
+	if strings.EqualFold(name, ServiceLinkedRole) {
+		return ServiceLinkedRole
+	}
+	return name
+}
+
 // ErrorBody is the body of IAM's error answer.
 func ErrorBody(code, msg, requestID string) string {
 	var esc strings.Builder

@@ -22,6 +22,7 @@ import (
 	"github.com/qbrole/qbrole/internal/cfnsim"
 	"github.com/qbrole/qbrole/internal/iamauthz"
 	"github.com/qbrole/qbrole/internal/iamfault"
+	"github.com/qbrole/qbrole/internal/iamwire"
 	"github.com/qbrole/qbrole/internal/motoserver"
 	"github.com/qbrole/qbrole/internal/roles"
 	"github.com/qbrole/qbrole/internal/roles/rolestest"
@@ -181,18 +182,18 @@ func believedState(ctx context.Context, r *rig, always ...string) []string {
 		return []string{err.Error()}
 	}
 	for i, n := range names {
-		names[i] = canonical(n)
+		names[i] = iamwire.RoleName(n)
 	}
 	var want []string
 	for _, n := range always {
-		want = append(want, canonical(n))
+		want = append(want, iamwire.RoleName(n))
 	}
 	physical := r.driver.Physical
 	if name, ok := strings.CutPrefix(physical, "qbrole:adopted:"); ok {
 		physical = name
 	}
 	if physical != "" {
-		want = append(want, canonical(physical))
+		want = append(want, iamwire.RoleName(physical))
 	}
 	slices.Sort(want)
 	want = slices.Compact(want)
@@ -200,7 +201,7 @@ func believedState(ctx context.Context, r *rig, always ...string) []string {
 	// adopted roles are never deleted: it may stay (by design; see the README).
 	lostSLR := slices.Contains(r.faults.LostAnswers(), "CreateServiceLinkedRole")
 	mayStay := func(n string) bool {
-		return slices.Contains(r.driver.Abandoned, n) || lostSLR && strings.EqualFold(n, "AWSServiceRoleForQBusiness")
+		return slices.Contains(r.driver.Abandoned, n) || lostSLR && iamwire.RoleName(n) == iamwire.ServiceLinkedRole
 	}
 	present := slices.DeleteFunc(slices.Clone(names), func(n string) bool { return mayStay(n) && !slices.Contains(want, n) })
 	if !slices.Equal(present, want) {
@@ -219,15 +220,6 @@ func believedState(ctx context.Context, r *rig, always ...string) []string {
 	return bad
 }
 
-// canonical is a role's name with the service-linked role's spelled as IAM
-// spells it (moto: AWSServiceRoleForqbusiness).
-func canonical(name string) string {
-	if strings.EqualFold(name, "AWSServiceRoleForQBusiness") {
-		return "AWSServiceRoleForQBusiness"
-	}
-	return name
-}
-
 // leftOver counts the abandoned roles that IAM still holds, and whether a
 // service-linked role stayed after its creation's answer was lost.
 func leftOver(ctx context.Context, r *rig) (abandoned int, lostSLR bool) {
@@ -238,5 +230,5 @@ func leftOver(ctx context.Context, r *rig) (abandoned int, lostSLR bool) {
 		}
 	}
 	lost := slices.Contains(r.faults.LostAnswers(), "CreateServiceLinkedRole")
-	return abandoned, lost && slices.ContainsFunc(names, func(n string) bool { return strings.EqualFold(n, "AWSServiceRoleForQBusiness") })
+	return abandoned, lost && slices.ContainsFunc(names, func(n string) bool { return iamwire.RoleName(n) == iamwire.ServiceLinkedRole })
 }
