@@ -187,8 +187,8 @@ func TestResponseFitsCloudFormationLimit(t *testing.T) {
 			}
 			puts := srv.Puts()
 			raw := puts[len(puts)-1].Body
-			if len(raw) > MaxResponseBytes {
-				t.Errorf("body is %d bytes, limit %d", len(raw), MaxResponseBytes)
+			if len(raw) > maxResponseBytes {
+				t.Errorf("body is %d bytes, limit %d", len(raw), maxResponseBytes)
 			}
 			last := puts[len(puts)-1].Response
 			if (last.Data != nil) != c.wantData {
@@ -214,8 +214,8 @@ func TestCleanReason(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			if got := CleanReason(c.in, c.max); got != c.want {
-				t.Errorf("CleanReason(%q) = %q, want %q", c.in, got, c.want)
+			if got := cleanReason(c.in, c.max); got != c.want {
+				t.Errorf("cleanReason(%q) = %q, want %q", c.in, got, c.want)
 			}
 		})
 	}
@@ -275,9 +275,9 @@ func TestCheckURL(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.url, func(t *testing.T) {
-			err := (&HTTPSender{AllowLoopback: c.loopback}).CheckURL(c.url)
+			err := (&HTTPSender{AllowLoopback: c.loopback}).checkURL(c.url)
 			if (err == nil) != c.ok {
-				t.Errorf("CheckURL = %v, want ok=%v", err, c.ok)
+				t.Errorf("checkURL = %v, want ok=%v", err, c.ok)
 			}
 		})
 	}
@@ -287,7 +287,7 @@ func TestMargin(t *testing.T) {
 	for _, c := range []struct{ remaining, want time.Duration }{
 		{time.Second, time.Second}, {5 * time.Second, time.Second}, {30 * time.Second, 3 * time.Second}, {15 * time.Minute, 10 * time.Second},
 	} {
-		if got := Margin(c.remaining); got != c.want {
+		if got := answerMargin(c.remaining); got != c.want {
 			t.Errorf("Margin(%v) = %v, want %v", c.remaining, got, c.want)
 		}
 	}
@@ -313,5 +313,26 @@ func TestUndeliverableResponseIsLoggedWithReason(t *testing.T) {
 	}
 	if strings.Contains(log.String(), "SECRET") {
 		t.Errorf("log holds the signature: %s", log.String())
+	}
+}
+
+func TestAnswerID(t *testing.T) {
+	cases := []struct {
+		name, physical, given, want string
+	}{
+		{"the work named one", "old", "new", "new"},
+		{"an Update or Delete that named none keeps its id", "old", "", "old"},
+		{"a Create that named none gets the marker", "", "", "qbrole:create-failed:req-1"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ev := cfn.Event{RequestID: "req-1", PhysicalResourceID: c.physical}
+			if got := AnswerID(ev, c.given); got != c.want {
+				t.Errorf("AnswerID = %q, want %q", got, c.want)
+			}
+			if got := IsFailedCreateID(AnswerID(ev, c.given)); got != (c.want == FailedCreateID("req-1")) {
+				t.Errorf("IsFailedCreateID = %v", got)
+			}
+		})
 	}
 }

@@ -45,7 +45,7 @@ func FuzzResponse(f *testing.F) {
 	f.Add(strings.Repeat("é\n\x00", 3000), strings.Repeat("d", 5000), 3)
 	f.Fuzz(func(t *testing.T, reason, data string, copies int) {
 		r := &cfn.Response{Status: cfn.StatusFailed, RequestID: "r", StackID: "s", LogicalResourceID: "l", PhysicalResourceID: "p",
-			Reason: CleanReason(reason, maxReason), Data: map[string]any{}}
+			Reason: cleanReason(reason, maxReason), Data: map[string]any{}}
 		for i := range min(max(copies, 0), 10) {
 			r.Data[string(rune('A'+i))] = data
 		}
@@ -54,7 +54,7 @@ func FuzzResponse(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(b) > MaxResponseBytes {
+		if len(b) > maxResponseBytes {
 			t.Fatalf("%d bytes", len(b))
 		}
 		if !utf8.ValidString(r.Reason) || strings.IndexFunc(r.Reason, unicode.IsControl) >= 0 {

@@ -26,8 +26,8 @@ import (
 	"github.com/aws/aws-lambda-go/cfn"
 )
 
-// MaxResponseBytes is CloudFormation's limit on a response body.
-const MaxResponseBytes = 4096
+// maxResponseBytes is CloudFormation's limit on a response body.
+const maxResponseBytes = 4096
 
 // Sender delivers a response to the event's ResponseURL.
 type Sender interface {
@@ -52,7 +52,7 @@ type HTTPSender struct {
 // backoff until Attempts are spent or ctx ends. Errors name the URL without
 // its query, which holds the signature.
 func (s *HTTPSender) Send(ctx context.Context, responseURL string, r *cfn.Response) error {
-	if err := s.CheckURL(responseURL); err != nil {
+	if err := s.checkURL(responseURL); err != nil {
 		return err
 	}
 	body, err := json.Marshal(r)
@@ -78,7 +78,7 @@ func (s *HTTPSender) Send(ctx context.Context, responseURL string, r *cfn.Respon
 			select {
 			case <-ctx.Done():
 				t.Stop()
-				return fmt.Errorf("sending response to %s: %w (last try: %v)", RedactURL(responseURL), ctx.Err(), last)
+				return fmt.Errorf("sending response to %s: %w (last try: %v)", redactURL(responseURL), ctx.Err(), last)
 			case <-t.C:
 			}
 			backoff *= 2
@@ -92,7 +92,7 @@ func (s *HTTPSender) Send(ctx context.Context, responseURL string, r *cfn.Respon
 			break
 		}
 	}
-	return fmt.Errorf("sending response to %s: %w", RedactURL(responseURL), last)
+	return fmt.Errorf("sending response to %s: %w", redactURL(responseURL), last)
 }
 
 // put does one PUT; retry says whether the failure may pass.
@@ -123,25 +123,25 @@ func put(ctx context.Context, client *http.Client, u string, body []byte) (retry
 	}
 }
 
-// CheckURL accepts a response URL only where a response may go.
-func (s *HTTPSender) CheckURL(raw string) error {
+// checkURL accepts a response URL only where a response may go.
+func (s *HTTPSender) checkURL(raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" {
-		return fmt.Errorf("ResponseURL %q is not a URL", RedactURL(raw))
+		return fmt.Errorf("ResponseURL %q is not a URL", redactURL(raw))
 	}
 	host := strings.ToLower(u.Hostname())
 	if s.AllowLoopback && (u.Scheme == "http" || u.Scheme == "https") && isLoopback(host) {
 		return nil
 	}
 	if u.Scheme != "https" {
-		return fmt.Errorf("ResponseURL %s must use https", RedactURL(raw))
+		return fmt.Errorf("ResponseURL %s must use https", redactURL(raw))
 	}
 	for _, suffix := range []string{".amazonaws.com", ".amazonaws.com.cn", ".amazonaws.eu"} {
 		if strings.HasSuffix(host, suffix) {
 			return nil
 		}
 	}
-	return fmt.Errorf("ResponseURL %s is not an AWS S3 pre-signed URL", RedactURL(raw))
+	return fmt.Errorf("ResponseURL %s is not an AWS S3 pre-signed URL", redactURL(raw))
 }
 
 func isLoopback(host string) bool {
@@ -152,9 +152,9 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// RedactURL returns the URL without its query string (the signature), for logs
+// redactURL returns the URL without its query string (the signature), for logs
 // and messages.
-func RedactURL(raw string) string {
+func redactURL(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return "(unparsable URL)"
@@ -167,18 +167,18 @@ func RedactURL(raw string) string {
 	return u.String()
 }
 
-// fit makes the response's JSON at most MaxResponseBytes: first Data goes,
+// fit makes the response's JSON at most maxResponseBytes: first Data goes,
 // then Reason is cut on a rune boundary.
 func fit(r *cfn.Response) {
 	size := func() int {
 		b, _ := json.Marshal(r)
 		return len(b)
 	}
-	if size() <= MaxResponseBytes {
+	if size() <= maxResponseBytes {
 		return
 	}
 	r.Data = nil
-	for over := size() - MaxResponseBytes; over > 0; over = size() - MaxResponseBytes {
+	for over := size() - maxResponseBytes; over > 0; over = size() - maxResponseBytes {
 		if r.Reason == "" {
 			return
 		}
@@ -186,10 +186,10 @@ func fit(r *cfn.Response) {
 	}
 }
 
-// CleanReason makes a message fit for CloudFormation's console: control
+// cleanReason makes a message fit for CloudFormation's console: control
 // characters become spaces, invalid UTF-8 is replaced, and it is cut at
 // maxBytes on a rune boundary.
-func CleanReason(s string, maxBytes int) string {
+func cleanReason(s string, maxBytes int) string {
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	s = strings.Map(func(r rune) rune {
 		if unicode.IsControl(r) {

@@ -17,9 +17,16 @@ import (
 type Result struct {
 	PhysicalResourceID string
 	Data               map[string]any
-	Outcome            string
+	Outcome            Outcome
 	Changes            []string
 }
+
+// Outcome names what a request did, for the log line. Handlers define their
+// own; the runner writes only Failed.
+type Outcome string
+
+// Failed is the Outcome of every request that is answered FAILED.
+const Failed Outcome = "failed"
 
 // Handler carries out one request. Its context ends a margin before the
 // function's deadline; a Handler that honours it returns in time to be answered
@@ -45,7 +52,22 @@ func FailedCreateID(requestID string) string { return failedCreatePrefix + reque
 // IsFailedCreateID reports whether id was made by FailedCreateID.
 func IsFailedCreateID(id string) bool { return strings.HasPrefix(id, failedCreatePrefix) }
 
-// maxReason leaves room in MaxResponseBytes for the ids around the reason.
+// AnswerID is the PhysicalResourceId to answer ev with when the work gave
+// none (it failed before it named anything): the resource's current id, or for
+// a Create the failed-create marker, so that the rollback's Delete knows there
+// is nothing to remove.
+func AnswerID(ev cfn.Event, id string) string {
+	switch {
+	case id != "":
+		return id
+	case ev.PhysicalResourceID != "":
+		return ev.PhysicalResourceID
+	default:
+		return FailedCreateID(ev.RequestID)
+	}
+}
+
+// maxReason leaves room in maxResponseBytes for the ids around the reason.
 const maxReason = 2048
 
 // noDeadline is the time a request may take when the context has none (the
@@ -60,11 +82,11 @@ type Runner struct {
 	Logger *slog.Logger
 }
 
-// Margin is the time kept back from the function's deadline for answering:
+// answerMargin is the time kept back from the function's deadline for answering:
 // a tenth of the time left, at least 1 s, at most 10 s. The handler's context
 // ends one margin before the deadline; the runner waits for it half a margin
 // more (time for undoing a half-made replacement), then answers.
-func Margin(remaining time.Duration) time.Duration {
+func answerMargin(remaining time.Duration) time.Duration {
 	return min(max(remaining/10, time.Second), 10*time.Second)
 }
 
@@ -87,7 +109,7 @@ func (r *Runner) Run(ctx context.Context, raw []byte) (*cfn.Response, error) {
 	if !ok {
 		deadline = start.Add(noDeadline)
 	}
-	margin := Margin(time.Until(deadline))
+	margin := answerMargin(time.Until(deadline))
 	var res Result
 	var err error
 	var panicStack string
@@ -102,27 +124,33 @@ func (r *Runner) Run(ctx context.Context, raw []byte) (*cfn.Response, error) {
 		RequestID:          ev.RequestID,
 		LogicalResourceID:  ev.LogicalResourceID,
 		StackID:            ev.StackID,
-		PhysicalResourceID: res.PhysicalResourceID,
+		PhysicalResourceID: AnswerID(ev, res.PhysicalResourceID),
 		Data:               res.Data,
 	}
-	if resp.PhysicalResourceID == "" {
-		resp.PhysicalResourceID = ev.PhysicalResourceID
-	}
-	if resp.PhysicalResourceID == "" {
-		resp.PhysicalResourceID = FailedCreateID(ev.RequestID)
-	}
 	if err != nil {
+		res.Outcome = Failed
 		resp.Status = cfn.StatusFailed
-		resp.Reason = CleanReason(err.Error(), maxReason)
+		resp.Reason = cleanReason(err.Error(), maxReason)
 		resp.Data = nil
 	}
 	fit(resp)
 
 	sendErr := r.Sender.Send(ctx, ev.ResponseURL, resp)
+	attrs := logAttrs(ev, resp, res, panicStack, time.Since(start))
+	if sendErr != nil {
+		log.Error("response not delivered", append(attrs, "error", sendErr.Error())...)
+		return resp, sendErr
+	}
+	log.Info("request answered", attrs...)
+	return resp, nil
+}
+
+// logAttrs are the fields of the one log line per event.
+func logAttrs(ev cfn.Event, resp *cfn.Response, res Result, panicStack string, took time.Duration) []any {
 	attrs := []any{
 		"RequestType", string(ev.RequestType), "StackId", ev.StackID, "LogicalResourceId", ev.LogicalResourceID,
 		"RequestId", ev.RequestID, "PhysicalResourceId", resp.PhysicalResourceID, "Status", string(resp.Status),
-		"Outcome", res.Outcome, "ResponseURL", RedactURL(ev.ResponseURL), "DurationMs", time.Since(start).Milliseconds(),
+		"Outcome", string(res.Outcome), "ResponseURL", redactURL(ev.ResponseURL), "DurationMs", took.Milliseconds(),
 	}
 	if len(res.Changes) > 0 {
 		attrs = append(attrs, "Changes", res.Changes)
@@ -133,12 +161,7 @@ func (r *Runner) Run(ctx context.Context, raw []byte) (*cfn.Response, error) {
 	if panicStack != "" {
 		attrs = append(attrs, "PanicStack", panicStack)
 	}
-	if sendErr != nil {
-		log.Error("response not delivered", append(attrs, "error", sendErr.Error())...)
-		return resp, sendErr
-	}
-	log.Info("request answered", attrs...)
-	return resp, nil
+	return attrs
 }
 
 // handle runs the Handler with a context ending at soft, recovers a panic
@@ -156,7 +179,7 @@ func (r *Runner) handle(ctx context.Context, ev cfn.Event, soft, hard time.Time)
 	go func() {
 		defer func() {
 			if p := recover(); p != nil {
-				done <- outcome{Result{Outcome: "failed"}, fmt.Errorf("internal error: %v", p), string(debug.Stack())}
+				done <- outcome{Result{}, fmt.Errorf("internal error: %v", p), string(debug.Stack())}
 			}
 		}()
 		res, err := r.Handler.Handle(work, ev)
@@ -171,8 +194,8 @@ func (r *Runner) handle(ctx context.Context, ev cfn.Event, soft, hard time.Time)
 	case o := <-done:
 		return o.res, o.stack, o.err
 	case <-timer.C:
-		return Result{Outcome: "failed"}, "", errors.New("timed out: the function's deadline came before the request finished")
+		return Result{}, "", errors.New("timed out: the function's deadline came before the request finished")
 	case <-ctx.Done():
-		return Result{Outcome: "failed"}, "", fmt.Errorf("cancelled: %w", ctx.Err())
+		return Result{}, "", fmt.Errorf("cancelled: %w", ctx.Err())
 	}
 }

@@ -189,8 +189,8 @@ func believedState(ctx context.Context, r *rig, always ...string) []string {
 		want = append(want, iamwire.RoleName(n))
 	}
 	physical := r.driver.Physical
-	if name, ok := strings.CutPrefix(physical, "qbrole:adopted:"); ok {
-		physical = name
+	if id := roles.ParsePhysicalID(physical); id.Kind == roles.IDAdopted {
+		physical = id.RoleName
 	}
 	if physical != "" {
 		want = append(want, iamwire.RoleName(physical))

@@ -4,13 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/aws/aws-lambda-go/cfn"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
-	"github.com/qbrole/qbrole/internal/cfnresource"
 )
 
 // findRoleToDelete reads a role that is to be deleted. IAM may not show a
@@ -45,16 +43,11 @@ func (m *Manager) deleteIfOwned(ctx context.Context, name string, owner Owner) e
 func (m *Manager) delete(ctx context.Context, ev cfn.Event, stack Stack) (Result, error) {
 	physical := ev.PhysicalResourceID
 	skipped := Result{PhysicalResourceID: physical, Outcome: Skipped}
-	switch {
-	case cfnresource.IsFailedCreateID(physical):
-		return skipped, nil
-	case strings.HasPrefix(physical, adoptedPrefix):
-		// An adopted service-linked role is never deleted, whatever OnDelete says.
-		return skipped, nil
-	case !roleNamePattern.MatchString(physical):
-		// An id CloudFormation made up after a lost response (no such role), or
-		// an earlier version's marker of a service-linked role it could not
-		// prove its own (qbrole:slr-pending:…): nothing this resource may delete.
+	// Only a role's name may lead to a deletion. Not a failed Create's marker,
+	// not an adopted service-linked role (whatever OnDelete says), not an
+	// earlier version's pending marker, not an id CloudFormation made up
+	// after a lost response.
+	if ParsePhysicalID(physical).Kind != IDRole {
 		return skipped, nil
 	}
 	// The properties were valid when applied; only RoleType and OnDelete matter here.
@@ -65,7 +58,7 @@ func (m *Manager) delete(ctx context.Context, ev cfn.Event, stack Stack) (Result
 		return Result{PhysicalResourceID: physical, Outcome: Deleted}, nil
 	}
 	if err != nil {
-		return Result{PhysicalResourceID: physical, Outcome: Failed}, fmt.Errorf("deleting IAM role (%s): reading it: %w", physical, err)
+		return Result{}, fmt.Errorf("deleting IAM role (%s): reading it: %w", physical, err)
 	}
 	isSLR := aws.ToString(role.Path) == SLRPath
 	switch {
@@ -82,7 +75,7 @@ func (m *Manager) delete(ctx context.Context, ev cfn.Event, stack Stack) (Result
 		err = m.deleteApplicationRole(ctx, physical)
 	}
 	if err != nil {
-		return Result{PhysicalResourceID: physical, Outcome: Failed}, err
+		return Result{}, err
 	}
 	return Result{PhysicalResourceID: physical, Outcome: Deleted}, nil
 }

@@ -11,16 +11,19 @@ import (
 	"github.com/qbrole/qbrole/internal/cfnresource"
 )
 
-// Outcomes of a request, as Result.Outcome reports them.
+// Outcome is what a request did, as Result.Outcome reports it.
+type Outcome = cfnresource.Outcome
+
+// Outcomes of a request.
 const (
-	Created   = "created"   // a new role
-	Adopted   = "adopted"   // the service-linked role existed; it is never deleted by this resource
-	Updated   = "updated"   // an existing role was changed to match the properties
-	Unchanged = "unchanged" // the role already matched; no IAM write
-	Deleted   = "deleted"   // the role is gone (or was already)
-	Retained  = "retained"  // OnDelete: Retain kept the role
-	Skipped   = "skipped"   // the physical id is not a role this resource owns; nothing touched
-	Failed    = "failed"
+	Created   Outcome = "created"   // a new role
+	Adopted   Outcome = "adopted"   // the service-linked role existed; it is never deleted by this resource
+	Updated   Outcome = "updated"   // an existing role was changed to match the properties
+	Unchanged Outcome = "unchanged" // the role already matched; no IAM write
+	Deleted   Outcome = "deleted"   // the role is gone (or was already)
+	Retained  Outcome = "retained"  // OnDelete: Retain kept the role
+	Skipped   Outcome = "skipped"   // the physical id is not a role this resource owns; nothing touched
+	Failed            = cfnresource.Failed
 )
 
 // DefaultCleanupTimeout bounds the cleanup a failed replacement does after the
@@ -57,11 +60,22 @@ type Manager struct {
 type Result = cfnresource.Result
 
 // Handle carries out one CloudFormation request. It returns a Result even with
-// an error, so the FAILED response carries the right PhysicalResourceId.
+// an error, so the FAILED response carries the right PhysicalResourceId: the
+// role's name once one may exist, else the id the resource had (for a Create,
+// the failed-create marker), and the writes made before the failure.
 func (m *Manager) Handle(ctx context.Context, ev cfn.Event) (Result, error) {
+	res, err := m.handle(ctx, ev)
+	if err != nil {
+		res.Outcome, res.Data = Failed, nil
+	}
+	res.PhysicalResourceID = cfnresource.AnswerID(ev, res.PhysicalResourceID)
+	return res, err
+}
+
+func (m *Manager) handle(ctx context.Context, ev cfn.Event) (Result, error) {
 	stack, err := ParseStackID(ev.StackID)
 	if err != nil {
-		return Result{PhysicalResourceID: orDefault(ev.PhysicalResourceID, cfnresource.FailedCreateID(ev.RequestID)), Outcome: Failed}, err
+		return Result{}, err
 	}
 	switch ev.RequestType {
 	case cfn.RequestCreate:
@@ -71,86 +85,93 @@ func (m *Manager) Handle(ctx context.Context, ev cfn.Event) (Result, error) {
 	case cfn.RequestDelete:
 		return m.delete(ctx, ev, stack)
 	default:
-		return Result{PhysicalResourceID: orDefault(ev.PhysicalResourceID, cfnresource.FailedCreateID(ev.RequestID)), Outcome: Failed},
-			fmt.Errorf("unknown RequestType %q (want Create, Update or Delete)", ev.RequestType)
+		return Result{}, fmt.Errorf("unknown RequestType %q (want Create, Update or Delete)", ev.RequestType)
 	}
 }
 
 func (m *Manager) create(ctx context.Context, ev cfn.Event, stack Stack) (Result, error) {
-	failed := Result{PhysicalResourceID: cfnresource.FailedCreateID(ev.RequestID), Outcome: Failed}
 	spec, err := ParseSpec(ev.ResourceProperties, stack, ev.LogicalResourceID)
 	if err != nil {
-		return failed, err
+		return Result{}, err
 	}
 	if spec.Type == ServiceLinkedRole {
-		return m.createServiceLinkedRole(ctx, spec, failed)
+		return m.createServiceLinkedRole(ctx, spec)
 	}
 	name := orDefault(spec.Name, GeneratedRoleName(stack, ev.LogicalResourceID, ev.RequestID))
-	res, _, err := m.createApplicationRole(ctx, spec, name, failed)
+	res, _, err := m.createApplicationRole(ctx, spec, name)
 	return res, err
 }
 
 func (m *Manager) update(ctx context.Context, ev cfn.Event, stack Stack) (Result, error) {
 	physical := ev.PhysicalResourceID
-	failed := Result{PhysicalResourceID: physical, Outcome: Failed}
 	spec, err := ParseSpec(ev.ResourceProperties, stack, ev.LogicalResourceID)
 	if err != nil {
-		return failed, err
+		return Result{}, err
+	}
+	if ParsePhysicalID(physical).Kind == IDFailedCreate {
+		return Result{}, fmt.Errorf("updating %s: the resource's Create failed, so there is no role to update", physical)
 	}
 	// The old properties passed validation when they were applied; a spec
 	// with errors still carries the values that did parse.
 	old, _ := ParseSpec(ev.OldResourceProperties, stack, ev.LogicalResourceID)
-	if cfnresource.IsFailedCreateID(physical) {
-		return failed, fmt.Errorf("updating %s: the resource's Create failed, so there is no role to update", physical)
-	}
-
-	if spec.Type != old.Type {
-		// A new role of the other type; CloudFormation deletes the old one.
-		if spec.Type == ServiceLinkedRole {
-			return m.createServiceLinkedRole(ctx, spec, failed)
-		}
-		name := orDefault(spec.Name, GeneratedRoleName(stack, ev.LogicalResourceID, ev.RequestID))
-		return m.replaceApplicationRole(ctx, spec, name, failed)
-	}
-	if spec.Type == ServiceLinkedRole {
+	switch {
+	case spec.Type == old.Type && spec.Type == ServiceLinkedRole:
 		return m.updateServiceLinkedRole(ctx, spec, physical)
+	case spec.Type == ServiceLinkedRole:
+		// A new role of the other type (here and below); CloudFormation
+		// deletes the old one.
+		return m.createServiceLinkedRole(ctx, spec)
 	}
+	generated := GeneratedRoleName(stack, ev.LogicalResourceID, ev.RequestID)
+	if spec.Type != old.Type {
+		return m.replaceApplicationRole(ctx, spec, orDefault(spec.Name, generated))
+	}
+	name, err := updatedRoleName(spec, old, physical, generated)
+	if err != nil {
+		return Result{}, err
+	}
+	if name != physical {
+		return m.replaceApplicationRole(ctx, spec, name)
+	}
+	return m.updateApplicationRole(ctx, spec, name)
+}
 
+// updatedRoleName is the name the application role has after an Update from
+// old to spec: physical when it can stay, else a new one (generated is the
+// name to generate), as CloudFormation replaces an AWS::IAM::Role.
+func updatedRoleName(spec, old Spec, physical, generated string) (string, error) {
 	name := physical
 	switch {
 	case spec.Name != "":
 		name = spec.Name
 	case old.Name != "" || spec.Path != old.Path:
-		// The custom name was removed, or a generated-name role needs replacing:
-		// a new generated name, as CloudFormation does.
-		name = GeneratedRoleName(stack, ev.LogicalResourceID, ev.RequestID)
+		// The custom name was removed, or a generated-name role needs
+		// replacing: a new generated name.
+		name = generated
 	}
-	if name != physical || spec.Path != old.Path {
-		if name == physical {
-			return failed, fmt.Errorf("updating IAM role (%s): changing Path from %q to %q needs a new role, "+
-				"but a new role cannot have the same RoleName; change RoleName too, or remove it so that a name is generated",
-				physical, old.Path, spec.Path)
-		}
-		return m.replaceApplicationRole(ctx, spec, name, failed)
+	if name == physical && spec.Path != old.Path {
+		return "", fmt.Errorf("updating IAM role (%s): changing Path from %q to %q needs a new role, "+
+			"but a new role cannot have the same RoleName; change RoleName too, or remove it so that a name is generated",
+			physical, old.Path, spec.Path)
 	}
+	return name, nil
+}
 
+// updateApplicationRole brings the role that keeps its name to spec.
+func (m *Manager) updateApplicationRole(ctx context.Context, spec Spec, name string) (Result, error) {
 	role, err := findRole(ctx, m.IAM, name)
 	if errors.Is(err, errNotFound) {
 		// Deleted outside CloudFormation: put it back.
-		res, _, err := m.createApplicationRole(ctx, spec, name, failed)
+		res, _, err := m.createApplicationRole(ctx, spec, name)
 		return res, err
 	}
 	if err != nil {
-		return failed, fmt.Errorf("reading IAM role (%s): %w", name, err)
+		return Result{}, fmt.Errorf("reading IAM role (%s): %w", name, err)
 	}
 	if !owns(role, spec.Owner) {
-		return failed, fmt.Errorf("updating IAM role (%s): it exists and is not managed by this stack; left untouched", name)
+		return Result{}, fmt.Errorf("updating IAM role (%s): it exists and is not managed by this stack; left untouched", name)
 	}
-	res, err := m.reconcile(ctx, spec, role)
-	if err != nil {
-		return failed, err
-	}
-	return res, nil
+	return m.reconcile(ctx, spec, role)
 }
 
 func orDefault(s, def string) string {

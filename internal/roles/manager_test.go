@@ -388,7 +388,7 @@ func TestBadInputMakesNoIAMCall(t *testing.T) {
 
 // Deletes of ids that are not roles of this resource touch nothing.
 func TestDeleteOfIdsThatAreNotRolesMakesNoIAMCall(t *testing.T) {
-	for _, id := range []string{cfnresource.FailedCreateID("req-0"), AdoptedID("AWSServiceRoleForQBusiness"), "qbrole:slr-pending:1764200000000",
+	for _, id := range []string{cfnresource.FailedCreateID("req-0"), adoptedID("AWSServiceRoleForQBusiness"), "qbrole:slr-pending:1764200000000",
 		"2026/11/26/[$LATEST]0123456789abcdef0123456789abcdef"} {
 		t.Run(id, func(t *testing.T) {
 			f := &fakeIAM{}
@@ -430,17 +430,17 @@ func TestServiceLinkedRoleIsOursOnlyWhenOurCreateAnsweredWithIt(t *testing.T) {
 		listed   [][]types.Role // what each ListRoles answers
 		listErr  error
 		create   error
-		outcome  string
+		outcome  Outcome
 		physical string
 		creates  int
 	}{
-		{"there before, made by someone else a moment ago: adopted, no create", [][]types.Role{{recent}}, nil, nil, Adopted, AdoptedID("AWSServiceRoleForQBusiness"), 0},
+		{"there before, made by someone else a moment ago: adopted, no create", [][]types.Role{{recent}}, nil, nil, Adopted, adoptedID("AWSServiceRoleForQBusiness"), 0},
 		{"absent: created, ours", [][]types.Role{{}}, nil, nil, Created, "AWSServiceRoleForQBusiness", 1},
 		{"taken meanwhile (AWS's InvalidInput): adopted", [][]types.Role{{}, {slr}}, nil,
-			apiErr("InvalidInput", "Service role name AWSServiceRoleForQBusiness has been taken in this account, please try a different suffix."), Adopted, AdoptedID("AWSServiceRoleForQBusiness"), 1},
+			apiErr("InvalidInput", "Service role name AWSServiceRoleForQBusiness has been taken in this account, please try a different suffix."), Adopted, adoptedID("AWSServiceRoleForQBusiness"), 1},
 		{"taken meanwhile (moto's EntityAlreadyExists): adopted", [][]types.Role{{}, {slr}}, nil,
-			apiErr("EntityAlreadyExists", "Role with name AWSServiceRoleForqbusiness already exists."), Adopted, AdoptedID("AWSServiceRoleForQBusiness"), 1},
-		{"answer lost, role there: adopted", [][]types.Role{{}, {slr}}, nil, errors.New("read: connection reset by peer"), Adopted, AdoptedID("AWSServiceRoleForQBusiness"), 1},
+			apiErr("EntityAlreadyExists", "Role with name AWSServiceRoleForqbusiness already exists."), Adopted, adoptedID("AWSServiceRoleForQBusiness"), 1},
+		{"answer lost, role there: adopted", [][]types.Role{{}, {slr}}, nil, errors.New("read: connection reset by peer"), Adopted, adoptedID("AWSServiceRoleForQBusiness"), 1},
 		{"answer lost, no role: failed, nothing to delete", [][]types.Role{{}, {}}, nil, errors.New("read: connection reset by peer"), Failed, cfnresource.FailedCreateID("req-1"), 1},
 		{"listing throttled: failed, no create", nil, apiErr("Throttling", "Rate exceeded"), nil, Failed, cfnresource.FailedCreateID("req-1"), 0},
 	}

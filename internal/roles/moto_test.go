@@ -215,7 +215,7 @@ func TestCreateServiceLinkedRole(t *testing.T) {
 
 	// A second resource (another stack, a later redelivery) adopts it, at once.
 	adopted := e.mustHandle(loadEvent(t, "create-service-linked-role.json", func(ev *cfn.Event) { ev.LogicalResourceID = "Other" }))
-	if adopted.Outcome != roles.Adopted || adopted.PhysicalResourceID != roles.AdoptedID(name) || adopted.Data["RoleName"] != name {
+	if adopted.Outcome != roles.Adopted || roles.ParsePhysicalID(adopted.PhysicalResourceID) != (roles.PhysicalID{Kind: roles.IDAdopted, RoleName: name}) || adopted.Data["RoleName"] != name {
 		t.Errorf("adopt result = %+v", adopted)
 	}
 	if !slices.Equal(e.rec.Actions(), []string{"ListRoles"}) {

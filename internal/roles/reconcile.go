@@ -11,124 +11,167 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 )
 
+// An aspect is one part of a role that reconcile brings to the spec. Its step
+// makes the IAM writes that part needs, in order, and names each write it made
+// (also those before a failure); no write when the part already matches.
+type aspect struct {
+	name string
+	step func(m *Manager, ctx context.Context, spec Spec, role *types.Role) (writes []string, err error)
+}
+
+// aspects are reconciled in this order: trust first, so that Q Business can
+// assume the role as soon as possible; managed policies last, after the
+// permissions policy the role needs is in place.
+var aspects = []aspect{
+	{"trust policy", (*Manager).reconcileTrust},
+	{"settings", (*Manager).reconcileSettings},
+	{"permissions boundary", (*Manager).reconcileBoundary},
+	{"tags", (*Manager).reconcileTags},
+	{"inline policies", (*Manager).reconcileInlinePolicies},
+	{"managed policies", (*Manager).reconcileManagedPolicies},
+}
+
 // reconcile changes role to match spec, one IAM write per property that
-// differs and none when everything matches.
+// differs and none when everything matches. The Result names the writes made,
+// also when a later one fails.
 func (m *Manager) reconcile(ctx context.Context, spec Spec, role *types.Role) (Result, error) {
 	name := aws.ToString(role.RoleName)
-	var changes []string
-	change := func(what string, err error) error {
+	var writes []string
+	for _, a := range aspects {
+		made, err := a.step(m, ctx, spec, role)
+		writes = append(writes, made...)
 		if err != nil {
-			return fmt.Errorf("updating IAM role (%s) %s: %w", name, what, err)
+			return Result{PhysicalResourceID: name, Changes: writes}, fmt.Errorf("updating IAM role (%s) %s: %w", name, a.name, err)
 		}
-		changes = append(changes, what)
-		return nil
 	}
+	outcome := Unchanged
+	if len(writes) > 0 {
+		outcome = Updated
+	}
+	return Result{PhysicalResourceID: name, Data: roleData(role), Outcome: outcome, Changes: writes}, nil
+}
 
-	if !SameDocument(aws.ToString(role.AssumeRolePolicyDocument), spec.TrustPolicy()) {
-		err := retryWhile(ctx, m.propagationTimeout(), m.retryDelay(), isPropagationError, func() error {
-			_, err := m.IAM.UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{
-				RoleName: aws.String(name), PolicyDocument: aws.String(spec.TrustPolicy().JSON()),
-			})
-			return err
-		})
-		if err := change("trust policy", err); err != nil {
-			return Result{}, err
-		}
+// wrote is the writes of a step with one IAM write: [what], or none when
+// the write failed.
+func wrote(what string, err error) ([]string, error) {
+	if err != nil {
+		return nil, err
 	}
-	if aws.ToString(role.Description) != spec.Description || aws.ToInt32(role.MaxSessionDuration) != spec.MaxSessionDuration {
-		_, err := m.IAM.UpdateRole(ctx, &iam.UpdateRoleInput{
-			RoleName: aws.String(name), Description: aws.String(spec.Description),
-			MaxSessionDuration: aws.Int32(spec.MaxSessionDuration),
-		})
-		if err := change("description and session duration", err); err != nil {
-			return Result{}, err
-		}
+	return []string{what}, nil
+}
+
+func (m *Manager) reconcileTrust(ctx context.Context, spec Spec, role *types.Role) ([]string, error) {
+	if SameDocument(aws.ToString(role.AssumeRolePolicyDocument), spec.TrustPolicy()) {
+		return nil, nil
 	}
-	actualBoundary := ""
+	return wrote("trust policy", retryWhile(ctx, m.propagationTimeout(), m.retryDelay(), isPropagationError, func() error {
+		_, err := m.IAM.UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{
+			RoleName: role.RoleName, PolicyDocument: aws.String(spec.TrustPolicy().JSON()),
+		})
+		return err
+	}))
+}
+
+func (m *Manager) reconcileSettings(ctx context.Context, spec Spec, role *types.Role) ([]string, error) {
+	if aws.ToString(role.Description) == spec.Description && aws.ToInt32(role.MaxSessionDuration) == spec.MaxSessionDuration {
+		return nil, nil
+	}
+	_, err := m.IAM.UpdateRole(ctx, &iam.UpdateRoleInput{
+		RoleName: role.RoleName, Description: aws.String(spec.Description),
+		MaxSessionDuration: aws.Int32(spec.MaxSessionDuration),
+	})
+	return wrote("description and session duration", err)
+}
+
+func (m *Manager) reconcileBoundary(ctx context.Context, spec Spec, role *types.Role) ([]string, error) {
+	actual := ""
 	if role.PermissionsBoundary != nil {
-		actualBoundary = aws.ToString(role.PermissionsBoundary.PermissionsBoundaryArn)
+		actual = aws.ToString(role.PermissionsBoundary.PermissionsBoundaryArn)
 	}
 	switch {
-	case actualBoundary == spec.PermissionsBoundary:
+	case actual == spec.PermissionsBoundary:
+		return nil, nil
 	case spec.PermissionsBoundary == "":
-		_, err := m.IAM.DeleteRolePermissionsBoundary(ctx, &iam.DeleteRolePermissionsBoundaryInput{RoleName: aws.String(name)})
-		if err := change("permissions boundary (removed)", err); err != nil {
-			return Result{}, err
-		}
+		_, err := m.IAM.DeleteRolePermissionsBoundary(ctx, &iam.DeleteRolePermissionsBoundaryInput{RoleName: role.RoleName})
+		return wrote("permissions boundary (removed)", err)
 	default:
 		_, err := m.IAM.PutRolePermissionsBoundary(ctx, &iam.PutRolePermissionsBoundaryInput{
-			RoleName: aws.String(name), PermissionsBoundary: aws.String(spec.PermissionsBoundary),
+			RoleName: role.RoleName, PermissionsBoundary: aws.String(spec.PermissionsBoundary),
 		})
-		if err := change("permissions boundary", err); err != nil {
-			return Result{}, err
-		}
+		return wrote("permissions boundary", err)
 	}
+}
 
+func (m *Manager) reconcileTags(ctx context.Context, spec Spec, role *types.Role) ([]string, error) {
 	toSet, toRemove := diffTags(role.Tags, spec.AllTags())
+	var writes []string
 	if len(toSet) > 0 {
-		_, err := m.IAM.TagRole(ctx, &iam.TagRoleInput{RoleName: aws.String(name), Tags: iamTags(toSet)})
-		if err := change("tags", err); err != nil {
-			return Result{}, err
+		if _, err := m.IAM.TagRole(ctx, &iam.TagRoleInput{RoleName: role.RoleName, Tags: iamTags(toSet)}); err != nil {
+			return writes, err
 		}
+		writes = append(writes, "tags")
 	}
 	if len(toRemove) > 0 {
-		_, err := m.IAM.UntagRole(ctx, &iam.UntagRoleInput{RoleName: aws.String(name), TagKeys: toRemove})
-		if err := change("tags (removed)", err); err != nil {
-			return Result{}, err
+		if _, err := m.IAM.UntagRole(ctx, &iam.UntagRoleInput{RoleName: role.RoleName, TagKeys: toRemove}); err != nil {
+			return writes, fmt.Errorf("removing %s: %w", strings.Join(toRemove, ", "), err)
 		}
+		writes = append(writes, "tags (removed)")
 	}
+	return writes, nil
+}
 
+// reconcileInlinePolicies deletes every inline policy but the spec's, and puts
+// the spec's where it is missing or differs.
+func (m *Manager) reconcileInlinePolicies(ctx context.Context, spec Spec, role *types.Role) ([]string, error) {
+	name := aws.ToString(role.RoleName)
 	inline, err := m.inlinePolicyNames(ctx, name)
 	if err != nil {
-		return Result{}, err
+		return nil, err
 	}
+	var writes []string
 	hasPolicy := false
 	for _, p := range inline {
 		if p == spec.PolicyName {
 			hasPolicy = true
 			continue
 		}
-		_, err := m.IAM.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String(name), PolicyName: aws.String(p)})
-		if isNoSuchEntity(err) {
-			err = nil
-		}
-		if err := change("inline policy "+p+" (removed)", err); err != nil {
-			return Result{}, err
-		}
-	}
-	same := false
-	if hasPolicy {
-		out, err := m.IAM.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String(name), PolicyName: aws.String(spec.PolicyName)})
+		_, err := m.IAM.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: role.RoleName, PolicyName: aws.String(p)})
 		if err != nil && !isNoSuchEntity(err) {
-			return Result{}, fmt.Errorf("reading policy %s of IAM role (%s): %w", spec.PolicyName, name, err)
+			return writes, fmt.Errorf("deleting inline policy %s: %w", p, err)
 		}
-		same = err == nil && SameDocument(aws.ToString(out.PolicyDocument), spec.PermissionsPolicy())
+		writes = append(writes, "inline policy "+p+" (removed)")
 	}
-	if !same {
-		if err := change("permissions policy", m.putPolicy(ctx, name, spec)); err != nil {
-			return Result{}, err
+	if hasPolicy {
+		out, err := m.IAM.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: role.RoleName, PolicyName: aws.String(spec.PolicyName)})
+		if err != nil && !isNoSuchEntity(err) {
+			return writes, fmt.Errorf("reading policy %s: %w", spec.PolicyName, err)
+		}
+		if err == nil && SameDocument(aws.ToString(out.PolicyDocument), spec.PermissionsPolicy()) {
+			return writes, nil
 		}
 	}
+	if err := m.putPolicy(ctx, name, spec); err != nil {
+		return writes, err
+	}
+	return append(writes, "permissions policy"), nil
+}
 
-	attached, err := m.attachedPolicyARNs(ctx, name)
+// reconcileManagedPolicies detaches every managed policy: the role's
+// permissions are the spec's inline policy alone.
+func (m *Manager) reconcileManagedPolicies(ctx context.Context, _ Spec, role *types.Role) ([]string, error) {
+	attached, err := m.attachedPolicyARNs(ctx, aws.ToString(role.RoleName))
 	if err != nil {
-		return Result{}, err
+		return nil, err
 	}
+	var writes []string
 	for _, arn := range attached {
-		_, err := m.IAM.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: aws.String(name), PolicyArn: aws.String(arn)})
-		if isNoSuchEntity(err) {
-			err = nil
+		_, err := m.IAM.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: role.RoleName, PolicyArn: aws.String(arn)})
+		if err != nil && !isNoSuchEntity(err) {
+			return writes, fmt.Errorf("detaching managed policy %s: %w", arn, err)
 		}
-		if err := change("managed policy "+arn+" (detached)", err); err != nil {
-			return Result{}, err
-		}
+		writes = append(writes, "managed policy "+arn+" (detached)")
 	}
-
-	res := Result{PhysicalResourceID: name, Data: roleData(role), Outcome: Unchanged, Changes: changes}
-	if len(changes) > 0 {
-		res.Outcome = Updated
-	}
-	return res, nil
+	return writes, nil
 }
 
 func (m *Manager) inlinePolicyNames(ctx context.Context, name string) ([]string, error) {

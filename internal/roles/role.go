@@ -13,9 +13,10 @@ import (
 // replaceApplicationRole creates the replacement role. If that fails after the
 // new role exists (or may exist), the new role is removed again, even when the
 // request's own time has run out: CloudFormation keeps the old physical id
-// after a failed Update and would never delete the new one.
-func (m *Manager) replaceApplicationRole(ctx context.Context, spec Spec, name string, failed Result) (Result, error) {
-	res, created, err := m.createApplicationRole(ctx, spec, name, failed)
+// after a failed Update and would never delete the new one. A failure answers
+// with the old id.
+func (m *Manager) replaceApplicationRole(ctx context.Context, spec Spec, name string) (Result, error) {
+	res, created, err := m.createApplicationRole(ctx, spec, name)
 	if err == nil {
 		return res, nil
 	}
@@ -26,14 +27,50 @@ func (m *Manager) replaceApplicationRole(ctx context.Context, spec Spec, name st
 			err = errors.Join(err, fmt.Errorf("cleaning up replacement role: %w", derr))
 		}
 	}
-	return failed, err
+	return Result{Changes: res.Changes}, err
 }
 
 // createApplicationRole creates the role and its inline policy and waits until
-// IAM shows it. created says whether this call made (or may have made) the role. If the name is
-// taken by a role of this same resource (a retried delivery of the same
-// Create), that role is reconciled instead; a role of anyone else is refused.
-func (m *Manager) createApplicationRole(ctx context.Context, spec Spec, name string, failed Result) (Result, bool, error) {
+// IAM shows it. created says whether this call made (or may have made) the
+// role; a failure after that answers with the role's name, so that the
+// rollback's Delete removes it and nothing is orphaned. If the name is taken
+// by a role of this same resource (a retried delivery of the same Create),
+// that role is reconciled instead; a role of anyone else is refused.
+func (m *Manager) createApplicationRole(ctx context.Context, spec Spec, name string) (res Result, created bool, err error) {
+	err = retryWhile(ctx, m.propagationTimeout(), m.retryDelay(), isPropagationError, func() error {
+		_, err := m.IAM.CreateRole(ctx, createRoleInput(spec, name))
+		return err
+	})
+	switch {
+	case isAlreadyExists(err):
+		res, err := m.takeOverRetriedCreate(ctx, spec, name)
+		return res, false, err
+	case unknownOutcome(err):
+		// IAM may have made the role: answer with its name. The rollback's
+		// Delete removes it only if it carries this resource's ownership tags.
+		return Result{PhysicalResourceID: name}, true, fmt.Errorf("creating IAM role (%s): %w", name, err)
+	case err != nil:
+		return Result{}, false, fmt.Errorf("creating IAM role (%s): %w", name, err)
+	}
+	role, err := m.waitForRole(ctx, name)
+	if err != nil {
+		return Result{PhysicalResourceID: name}, true, err
+	}
+	// IAM may still answer NoSuchEntity for a role it has just made, and
+	// AccessDenied where the caller's permission rests on the new role's tags
+	// (the execution role's does): changes, "including tags used for ABAC",
+	// take time to become visible (IAM User Guide, troubleshooting, "Changes
+	// that I make are not always immediately visible"). Retried here only,
+	// for the role this request has just created.
+	err = retryWhile(ctx, m.propagationTimeout(), m.retryDelay(), func(err error) bool { return isNoSuchEntity(err) || isAccessDenied(err) },
+		func() error { return m.putPolicy(ctx, name, spec) })
+	if err != nil {
+		return Result{PhysicalResourceID: name}, true, err
+	}
+	return Result{PhysicalResourceID: name, Data: roleData(role), Outcome: Created}, true, nil
+}
+
+func createRoleInput(spec Spec, name string) *iam.CreateRoleInput {
 	input := &iam.CreateRoleInput{
 		RoleName:                 aws.String(name),
 		Path:                     aws.String(spec.Path),
@@ -45,55 +82,23 @@ func (m *Manager) createApplicationRole(ctx context.Context, spec Spec, name str
 	if spec.PermissionsBoundary != "" {
 		input.PermissionsBoundary = aws.String(spec.PermissionsBoundary)
 	}
-	err := retryWhile(ctx, m.propagationTimeout(), m.retryDelay(), isPropagationError, func() error {
-		_, err := m.IAM.CreateRole(ctx, input)
-		return err
-	})
-	if isAlreadyExists(err) {
-		// IAM says the role exists (perhaps made by this very call, whose
-		// first answer was lost and which the SDK sent again): it may still
-		// not show it for a while.
-		role, ferr := m.waitForRole(ctx, name)
-		if ferr != nil {
-			return failed, false, fmt.Errorf("creating IAM role (%s): it exists, and reading it failed: %w", name, ferr)
-		}
-		if !owns(role, spec.Owner) {
-			return failed, false, fmt.Errorf("creating IAM role (%s): it exists and is not managed by this stack; "+
-				"left untouched (choose another RoleName, or leave RoleName out to get a generated one)", name)
-		}
-		res, err := m.reconcile(ctx, spec, role)
-		if err != nil {
-			res = Result{PhysicalResourceID: name, Outcome: Failed}
-		}
-		return res, false, err
-	}
-	if unknownOutcome(err) {
-		// IAM may have made the role: answer with its name. The rollback's
-		// Delete removes it only if it carries this resource's ownership tags.
-		return Result{PhysicalResourceID: name, Outcome: Failed}, true, fmt.Errorf("creating IAM role (%s): %w", name, err)
-	}
-	if err != nil {
-		return failed, false, fmt.Errorf("creating IAM role (%s): %w", name, err)
-	}
-	// From here on the role exists: a failure still answers with its name, so
-	// that the rollback's Delete removes it and nothing is orphaned.
-	failed = Result{PhysicalResourceID: name, Outcome: Failed}
+	return input
+}
+
+// takeOverRetriedCreate handles a CreateRole that IAM says exists: perhaps
+// made by this very call, whose first answer was lost and which the SDK sent
+// again (IAM may still not show it for a while). A role of this resource is
+// reconciled; anyone else's is left untouched.
+func (m *Manager) takeOverRetriedCreate(ctx context.Context, spec Spec, name string) (Result, error) {
 	role, err := m.waitForRole(ctx, name)
 	if err != nil {
-		return failed, true, err
+		return Result{}, fmt.Errorf("creating IAM role (%s): it exists, and reading it failed: %w", name, err)
 	}
-	// IAM may still answer NoSuchEntity for a role it has just made, and
-	// AccessDenied where the caller's permission rests on the new role's tags
-	// (the execution role's does): changes, "including tags used for ABAC",
-	// take time to become visible (IAM User Guide, troubleshooting, "Changes
-	// that I make are not always immediately visible"). Retried here only,
-	// for the role this request has just created.
-	err = retryWhile(ctx, m.propagationTimeout(), m.retryDelay(), func(err error) bool { return isNoSuchEntity(err) || isAccessDenied(err) },
-		func() error { return m.putPolicy(ctx, name, spec) })
-	if err != nil {
-		return failed, true, err
+	if !owns(role, spec.Owner) {
+		return Result{}, fmt.Errorf("creating IAM role (%s): it exists and is not managed by this stack; "+
+			"left untouched (choose another RoleName, or leave RoleName out to get a generated one)", name)
 	}
-	return Result{PhysicalResourceID: name, Data: roleData(role), Outcome: Created}, true, nil
+	return m.reconcile(ctx, spec, role)
 }
 
 func (m *Manager) putPolicy(ctx context.Context, name string, spec Spec) error {

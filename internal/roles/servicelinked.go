@@ -15,14 +15,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 )
 
-// adoptedPrefix marks a service-linked role this resource did not create
-// (it holds ':', which no role name may, so it never names a real role).
-const adoptedPrefix = "qbrole:adopted:"
-
-// AdoptedID is the PhysicalResourceId of a service-linked role this resource
-// did not create: a Delete of it never deletes the role.
-func AdoptedID(roleName string) string { return adoptedPrefix + roleName }
-
 // createServiceLinkedRole creates AWSServiceRoleForQBusiness where there is
 // none, and adopts the one there is. Only a role that this request's own
 // CreateServiceLinkedRole answered with is this resource's. One that exists
@@ -31,19 +23,19 @@ func AdoptedID(roleName string) string { return adoptedPrefix + roleName }
 // after a call whose answer was lost are adopted: an adopted role is never
 // deleted. An orphaned service-linked role costs nothing; deleting someone
 // else's breaks their applications. The name always comes from IAM.
-func (m *Manager) createServiceLinkedRole(ctx context.Context, spec Spec, failed Result) (Result, error) {
+func (m *Manager) createServiceLinkedRole(ctx context.Context, spec Spec) (Result, error) {
 	wrap := func(err error) error {
 		return fmt.Errorf("creating the service-linked role for %s: %w", ServicePrincipal, err)
 	}
 	adopt := func(role *types.Role) (Result, error) {
-		return Result{PhysicalResourceID: AdoptedID(aws.ToString(role.RoleName)), Data: roleData(role), Outcome: Adopted}, nil
+		return Result{PhysicalResourceID: adoptedID(aws.ToString(role.RoleName)), Data: roleData(role), Outcome: Adopted}, nil
 	}
 	role, err := m.findServiceLinkedRole(ctx)
 	if err == nil {
 		return adopt(role)
 	}
 	if !errors.Is(err, errNotFound) {
-		return failed, wrap(err)
+		return Result{}, wrap(err)
 	}
 	out, err := m.IAM.CreateServiceLinkedRole(ctx, &iam.CreateServiceLinkedRoleInput{
 		AWSServiceName: aws.String(ServicePrincipal),
@@ -54,13 +46,13 @@ func (m *Manager) createServiceLinkedRole(ctx context.Context, spec Spec, failed
 		if ferr == nil {
 			return adopt(role)
 		}
-		return failed, wrap(errors.Join(err, ferr))
+		return Result{}, wrap(errors.Join(err, ferr))
 	}
 	if err != nil {
-		return failed, wrap(err)
+		return Result{}, wrap(err)
 	}
 	if out.Role == nil {
-		return failed, wrap(errors.New("IAM returned no role"))
+		return Result{}, wrap(errors.New("IAM returned no role"))
 	}
 	return Result{PhysicalResourceID: aws.ToString(out.Role.RoleName), Data: roleData(out.Role), Outcome: Created}, nil
 }
@@ -83,29 +75,28 @@ func (m *Manager) findServiceLinkedRole(ctx context.Context) (*types.Role, error
 // updateServiceLinkedRole keeps the description of a service-linked role this
 // resource created; an adopted one is left as it is.
 func (m *Manager) updateServiceLinkedRole(ctx context.Context, spec Spec, physical string) (Result, error) {
-	failed := Result{PhysicalResourceID: physical, Outcome: Failed}
-	if name, ok := strings.CutPrefix(physical, adoptedPrefix); ok {
-		role, err := findRole(ctx, m.IAM, name)
+	if id := ParsePhysicalID(physical); id.Kind == IDAdopted {
+		role, err := findRole(ctx, m.IAM, id.RoleName)
 		if err != nil {
-			return failed, fmt.Errorf("reading service-linked role (%s): %w", name, err)
+			return Result{}, fmt.Errorf("reading service-linked role (%s): %w", id.RoleName, err)
 		}
 		return Result{PhysicalResourceID: physical, Data: roleData(role), Outcome: Unchanged}, nil
 	}
 	role, err := findRole(ctx, m.IAM, physical)
 	if errors.Is(err, errNotFound) {
-		return m.createServiceLinkedRole(ctx, spec, failed)
+		return m.createServiceLinkedRole(ctx, spec)
 	}
 	if err != nil {
-		return failed, fmt.Errorf("reading service-linked role (%s): %w", physical, err)
+		return Result{}, fmt.Errorf("reading service-linked role (%s): %w", physical, err)
 	}
 	if aws.ToString(role.Path) != SLRPath {
-		return failed, fmt.Errorf("updating service-linked role (%s): it is not the %s service-linked role; left untouched", physical, ServicePrincipal)
+		return Result{}, fmt.Errorf("updating service-linked role (%s): it is not the %s service-linked role; left untouched", physical, ServicePrincipal)
 	}
 	if aws.ToString(role.Description) == spec.Description {
 		return Result{PhysicalResourceID: physical, Data: roleData(role), Outcome: Unchanged}, nil
 	}
 	if _, err := m.IAM.UpdateRole(ctx, &iam.UpdateRoleInput{RoleName: aws.String(physical), Description: aws.String(spec.Description)}); err != nil {
-		return failed, fmt.Errorf("updating service-linked role (%s) description: %w", physical, err)
+		return Result{}, fmt.Errorf("updating service-linked role (%s) description: %w", physical, err)
 	}
 	return Result{PhysicalResourceID: physical, Data: roleData(role), Outcome: Updated, Changes: []string{"description"}}, nil
 }

@@ -1,0 +1,73 @@
+package roles
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/qbrole/qbrole/internal/cfnresource"
+)
+
+// IDKind is what a PhysicalResourceId of Custom::QBusinessRole stands for.
+type IDKind int
+
+// The kinds of PhysicalResourceId. The markers hold ':', which no role name
+// may, so a marker never names a real role.
+const (
+	// IDForeign is an id this resource did not make: one CloudFormation made
+	// up after a lost response (its log stream name). It names no role.
+	IDForeign IDKind = iota
+	// IDRole is a role's name: an application role, or a service-linked role
+	// this resource created.
+	IDRole
+	// IDAdopted is a service-linked role this resource found in place
+	// (qbrole:adopted:NAME); it is never deleted.
+	IDAdopted
+	// IDPendingSLR is an earlier version's marker of a service-linked role
+	// whose creation it could not prove its own (qbrole:slr-pending:UNIXMS).
+	// It is read, never written: nothing may be deleted for it.
+	IDPendingSLR
+	// IDFailedCreate is the answer of a Create that failed before anything
+	// existed (qbrole:create-failed:REQUESTID, cfnresource.FailedCreateID).
+	IDFailedCreate
+)
+
+const (
+	adoptedPrefix    = "qbrole:adopted:"
+	pendingSLRPrefix = "qbrole:slr-pending:"
+)
+
+// PhysicalID is a PhysicalResourceId taken apart.
+type PhysicalID struct {
+	Kind IDKind
+	// RoleName is the role named (IDRole, IDAdopted), else "".
+	RoleName string
+	// Moment is when an IDPendingSLR marker was written, else zero.
+	Moment time.Time
+}
+
+// ParsePhysicalID tells what kind of PhysicalResourceId id is. Every
+// decision that depends on an id's kind goes through it.
+func ParsePhysicalID(id string) PhysicalID {
+	if name, ok := strings.CutPrefix(id, adoptedPrefix); ok && roleNamePattern.MatchString(name) {
+		return PhysicalID{Kind: IDAdopted, RoleName: name}
+	}
+	if ms, ok := strings.CutPrefix(id, pendingSLRPrefix); ok {
+		n, err := strconv.ParseInt(ms, 10, 64)
+		if err != nil {
+			return PhysicalID{Kind: IDPendingSLR}
+		}
+		return PhysicalID{Kind: IDPendingSLR, Moment: time.UnixMilli(n).UTC()}
+	}
+	if cfnresource.IsFailedCreateID(id) {
+		return PhysicalID{Kind: IDFailedCreate}
+	}
+	if roleNamePattern.MatchString(id) {
+		return PhysicalID{Kind: IDRole, RoleName: id}
+	}
+	return PhysicalID{Kind: IDForeign}
+}
+
+// adoptedID is the PhysicalResourceId of a service-linked role this resource
+// did not create: a Delete of it never deletes the role.
+func adoptedID(roleName string) string { return adoptedPrefix + roleName }

@@ -1,0 +1,36 @@
+package roles
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/qbrole/qbrole/internal/cfnresource"
+)
+
+func TestParsePhysicalID(t *testing.T) {
+	cases := []struct {
+		name string
+		id   string
+		want PhysicalID
+	}{
+		{"application role", "stack-AppRole-QBusiness-0123456789ab", PhysicalID{Kind: IDRole, RoleName: "stack-AppRole-QBusiness-0123456789ab"}},
+		{"service-linked role this resource made", "AWSServiceRoleForQBusiness", PhysicalID{Kind: IDRole, RoleName: "AWSServiceRoleForQBusiness"}},
+		{"longest role name", strings.Repeat("r", 64), PhysicalID{Kind: IDRole, RoleName: strings.Repeat("r", 64)}},
+		{"adopted service-linked role", adoptedID("AWSServiceRoleForQBusiness"), PhysicalID{Kind: IDAdopted, RoleName: "AWSServiceRoleForQBusiness"}},
+		{"adopted marker without a valid name", "qbrole:adopted:", PhysicalID{Kind: IDForeign}},
+		{"pending service-linked role", "qbrole:slr-pending:1764200000000", PhysicalID{Kind: IDPendingSLR, Moment: time.UnixMilli(1764200000000).UTC()}},
+		{"pending marker without a moment", "qbrole:slr-pending:soon", PhysicalID{Kind: IDPendingSLR}},
+		{"failed Create", cfnresource.FailedCreateID("req-1"), PhysicalID{Kind: IDFailedCreate}},
+		{"made up by CloudFormation", "2026/11/26/[$LATEST]0123456789abcdef", PhysicalID{Kind: IDForeign}},
+		{"too long for a role", strings.Repeat("r", 64) + "r", PhysicalID{Kind: IDForeign}},
+		{"empty", "", PhysicalID{Kind: IDForeign}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := ParsePhysicalID(c.id); got != c.want {
+				t.Errorf("ParsePhysicalID(%q) = %+v, want %+v", c.id, got, c.want)
+			}
+		})
+	}
+}
