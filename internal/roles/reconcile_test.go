@@ -36,12 +36,16 @@ func driftedIAM(fail string, failErr error) *fakeIAM {
 		updateAssumeRolePolicy: func(*iam.UpdateAssumeRolePolicyInput) (*iam.UpdateAssumeRolePolicyOutput, error) {
 			return &iam.UpdateAssumeRolePolicyOutput{}, ok("UpdateAssumeRolePolicy")
 		},
-		updateRole: func(*iam.UpdateRoleInput) (*iam.UpdateRoleOutput, error) { return &iam.UpdateRoleOutput{}, ok("UpdateRole") },
+		updateRole: func(*iam.UpdateRoleInput) (*iam.UpdateRoleOutput, error) {
+			return &iam.UpdateRoleOutput{}, ok("UpdateRole")
+		},
 		deleteRolePermissionsBoundary: func(*iam.DeleteRolePermissionsBoundaryInput) (*iam.DeleteRolePermissionsBoundaryOutput, error) {
 			return &iam.DeleteRolePermissionsBoundaryOutput{}, ok("DeleteRolePermissionsBoundary")
 		},
-		tagRole:   func(*iam.TagRoleInput) (*iam.TagRoleOutput, error) { return &iam.TagRoleOutput{}, ok("TagRole") },
-		untagRole: func(*iam.UntagRoleInput) (*iam.UntagRoleOutput, error) { return &iam.UntagRoleOutput{}, ok("UntagRole") },
+		tagRole: func(*iam.TagRoleInput) (*iam.TagRoleOutput, error) { return &iam.TagRoleOutput{}, ok("TagRole") },
+		untagRole: func(*iam.UntagRoleInput) (*iam.UntagRoleOutput, error) {
+			return &iam.UntagRoleOutput{}, ok("UntagRole")
+		},
 		listRolePolicies: func(*iam.ListRolePoliciesInput) (*iam.ListRolePoliciesOutput, error) {
 			return &iam.ListRolePoliciesOutput{PolicyNames: []string{"extra", DefaultPolicyName}}, ok("ListRolePolicies")
 		},
@@ -51,7 +55,9 @@ func driftedIAM(fail string, failErr error) *fakeIAM {
 		getRolePolicy: func(*iam.GetRolePolicyInput) (*iam.GetRolePolicyOutput, error) {
 			return &iam.GetRolePolicyOutput{PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[]}`)}, ok("GetRolePolicy")
 		},
-		putRolePolicy: func(*iam.PutRolePolicyInput) (*iam.PutRolePolicyOutput, error) { return &iam.PutRolePolicyOutput{}, ok("PutRolePolicy") },
+		putRolePolicy: func(*iam.PutRolePolicyInput) (*iam.PutRolePolicyOutput, error) {
+			return &iam.PutRolePolicyOutput{}, ok("PutRolePolicy")
+		},
 		listAttachedRolePolicies: func(*iam.ListAttachedRolePoliciesInput) (*iam.ListAttachedRolePoliciesOutput, error) {
 			return &iam.ListAttachedRolePoliciesOutput{AttachedPolicies: []types.AttachedPolicy{{PolicyArn: aws.String("arn:aws:iam::aws:policy/ReadOnlyAccess")}}},
 				ok("ListAttachedRolePolicies")
