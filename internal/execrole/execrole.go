@@ -78,7 +78,10 @@ func requestTag(key string) string { return "${aws:RequestTag/" + key + "}" }
 // tag keys are compared case-insensitively, so only the …IgnoreCase
 // operators can keep the ownership keys out of a request.
 func Statements() []Statement {
-	ownedRole := map[string][]string{"iam:ResourceTag/" + TagStackID: {stackARNs}}
+	return slices.Concat(readStatements(), ownedRoleStatements(), serviceLinkedRoleStatements())
+}
+
+func readStatements() []Statement {
 	return []Statement{
 		{
 			Sid:       "ReadRoles",
@@ -91,6 +94,14 @@ func Statements() []Statement {
 			Actions:   []string{"iam:ListRoles"},
 			Resources: []string{"*"},
 		},
+	}
+}
+
+// ownedRoleStatements allow the writes on application roles: creating roles
+// with the ownership tags, and changing only roles that carry them.
+func ownedRoleStatements() []Statement {
+	ownedRole := map[string][]string{"iam:ResourceTag/" + TagStackID: {stackARNs}}
+	return []Statement{
 		{
 			// Every role it creates carries both ownership tags, naming a stack of this account.
 			// TagRole is here because creating a role with tags is also authorized as TagRole.
@@ -136,6 +147,11 @@ func Statements() []Statement {
 			Actions:   []string{"iam:RemoveRoleFromInstanceProfile"},
 			Resources: []string{InstanceProfileARNs},
 		},
+	}
+}
+
+func serviceLinkedRoleStatements() []Statement {
+	return []Statement{
 		{
 			Sid:       "CreateQBusinessServiceLinkedRole",
 			Actions:   []string{"iam:CreateServiceLinkedRole"},

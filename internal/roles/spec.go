@@ -1,12 +1,8 @@
 package roles
 
 import (
-	"crypto/sha256"
 	"fmt"
-	"math/big"
-	"regexp"
 	"sort"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -72,26 +68,6 @@ func (o Owner) Tags() []Tag {
 	return []Tag{{Key: TagStackID, Value: o.StackID}, {Key: TagLogicalID, Value: o.LogicalResourceID}}
 }
 
-// Stack is what a CloudFormation StackId tells: partition, region, account and name.
-type Stack struct {
-	ID        string
-	Partition string
-	Region    string
-	AccountID string
-	Name      string
-}
-
-var stackIDPattern = regexp.MustCompile(`^arn:(aws[a-z-]*):cloudformation:([a-z]{2}(?:-[a-z]+)+-\d+):(\d{12}):stack/([A-Za-z][A-Za-z0-9-]{0,127})/[A-Za-z0-9-]+$`)
-
-// ParseStackID reads a CloudFormation stack ARN.
-func ParseStackID(id string) (Stack, error) {
-	m := stackIDPattern.FindStringSubmatch(id)
-	if m == nil {
-		return Stack{}, &PropertyError{Property: "StackId", Message: fmt.Sprintf("%q is not a CloudFormation stack ARN", id)}
-	}
-	return Stack{ID: id, Partition: m[1], Region: m[2], AccountID: m[3], Name: m[4]}, nil
-}
-
 // Spec is the desired role, validated and with defaults applied.
 type Spec struct {
 	Type RoleType
@@ -122,41 +98,6 @@ func (s Spec) AllTags() []Tag {
 	return all
 }
 
-// PropertyError is a property that fails validation. Its message names the
-// property, so the FAILED reason tells the user what to fix.
-type PropertyError struct {
-	Property string
-	Message  string
-}
-
-func (e *PropertyError) Error() string { return e.Property + ": " + e.Message }
-
-// Properties every RoleType accepts; ServiceToken and ServiceTimeout are
-// CloudFormation's own.
-var commonProperties = map[string]bool{
-	"ServiceToken": true, "ServiceTimeout": true, "RoleType": true, "Description": true, "OnDelete": true,
-}
-
-// Properties only the application role accepts.
-var applicationProperties = map[string]bool{
-	"RoleName": true, "Path": true, "ApplicationId": true, "SubscriptionId": true, "Region": true,
-	"SourceAccount": true, "PolicyName": true, "PermissionsBoundary": true, "MaxSessionDuration": true, "Tags": true,
-}
-
-var (
-	roleNamePattern    = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
-	policyNamePattern  = regexp.MustCompile(`^[\w+=,.@-]{1,128}$`)
-	pathPattern        = regexp.MustCompile(`^(/|/[\x21-\x7E]+/)$`)
-	descriptionPattern = regexp.MustCompile(`^[\t\n\r\x20-\x7E\x{A1}-\x{FF}]*$`)
-	accountPattern     = regexp.MustCompile(`^\d{12}$`)
-	regionPattern      = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d+$`)
-	applicationPattern = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9-]{35}$`)
-	subscriptionPat    = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9-]*$`)
-	boundaryPattern    = regexp.MustCompile(`^arn:aws[a-z-]*:iam::(\d{12}|aws):policy/[\x21-\x7E]+$`)
-	tagKeyPattern      = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$`)
-	tagValuePattern    = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
-)
-
 // ParseSpec validates a resource's properties, as CloudFormation sends them
 // (all scalars may arrive as strings), and applies the defaults. The stack's
 // partition, region and account come from stack. Every problem is reported,
@@ -164,14 +105,25 @@ var (
 func ParseSpec(props map[string]any, stack Stack, logicalID string) (Spec, error) {
 	p := &propReader{props: props}
 	s := Spec{Owner: Owner{StackID: stack.ID, LogicalResourceID: logicalID}}
+	p.common(&s)
+	if s.Type == ApplicationRole {
+		p.application(&s)
+		p.placeholders(&s, stack)
+		s.Tags = p.tags("Tags")
+	}
+	return s, p.err()
+}
 
+// common reads the properties every RoleType has, and refuses unknown ones
+// and those the RoleType does not take.
+func (p *propReader) common(s *Spec) {
 	s.Type = RoleType(p.str("RoleType", string(ApplicationRole)))
 	if s.Type != ApplicationRole && s.Type != ServiceLinkedRole {
 		p.fail("RoleType", fmt.Sprintf("must be %s or %s, not %q", ApplicationRole, ServiceLinkedRole, s.Type))
 		s.Type = ApplicationRole
 	}
-	keys := make([]string, 0, len(props))
-	for k := range props {
+	keys := make([]string, 0, len(p.props))
+	for k := range p.props {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
@@ -186,7 +138,6 @@ func ParseSpec(props map[string]any, stack Stack, logicalID string) (Spec, error
 			p.fail(k, unknownProperty(k))
 		}
 	}
-
 	s.OnDelete = OnDelete(p.str("OnDelete", string(DeleteRole)))
 	if s.OnDelete != DeleteRole && s.OnDelete != RetainRole {
 		p.fail("OnDelete", fmt.Sprintf("must be Delete or Retain, not %q", s.OnDelete))
@@ -197,23 +148,23 @@ func ParseSpec(props map[string]any, stack Stack, logicalID string) (Spec, error
 	}
 	s.Description = p.str("Description", defaultDesc)
 	switch {
-	case utf8.RuneCountInString(s.Description) > 1000:
-		p.fail("Description", "must be at most 1000 characters")
+	case utf8.RuneCountInString(s.Description) > maxDescription:
+		p.fail("Description", fmt.Sprintf("must be at most %d characters", maxDescription))
 	case !descriptionPattern.MatchString(s.Description):
 		p.fail("Description", "may contain only printable Latin-1 characters, tabs and line breaks")
 	}
-	if s.Type == ServiceLinkedRole {
-		return s, p.err()
-	}
+}
 
+// application reads the application role's own settings.
+func (p *propReader) application(s *Spec) {
 	s.Name = p.str("RoleName", "")
-	if _, given := props["RoleName"]; given && !roleNamePattern.MatchString(s.Name) {
+	if _, given := p.props["RoleName"]; given && !roleNamePattern.MatchString(s.Name) {
 		p.fail("RoleName", fmt.Sprintf("%q must be 1 to 64 characters of letters, digits and +=,.@_-", s.Name))
 	}
 	s.Path = p.str("Path", DefaultPath)
 	switch {
-	case len(s.Path) > 512 || !pathPattern.MatchString(s.Path):
-		p.fail("Path", fmt.Sprintf("%q must be / or start and end with / and hold printable ASCII without spaces, at most 512 characters", s.Path))
+	case len(s.Path) > maxPath || !pathPattern.MatchString(s.Path):
+		p.fail("Path", fmt.Sprintf("%q must be / or start and end with / and hold printable ASCII without spaces, at most %d characters", s.Path, maxPath))
 	case strings.HasPrefix(s.Path, "/aws-service-role/"):
 		p.fail("Path", "/aws-service-role/ is reserved for service-linked roles")
 	}
@@ -222,11 +173,14 @@ func ParseSpec(props map[string]any, stack Stack, logicalID string) (Spec, error
 		p.fail("PolicyName", fmt.Sprintf("%q must be 1 to 128 characters of letters, digits and +=,.@_-", s.PolicyName))
 	}
 	s.PermissionsBoundary = p.str("PermissionsBoundary", "")
-	if s.PermissionsBoundary != "" && (len(s.PermissionsBoundary) > 2048 || !boundaryPattern.MatchString(s.PermissionsBoundary)) {
+	if s.PermissionsBoundary != "" && (len(s.PermissionsBoundary) > maxBoundaryARN || !boundaryPattern.MatchString(s.PermissionsBoundary)) {
 		p.fail("PermissionsBoundary", fmt.Sprintf("%q is not an IAM managed policy ARN", s.PermissionsBoundary))
 	}
-	s.MaxSessionDuration = int32(p.integer("MaxSessionDuration", DefaultMaxSessionDuration, 3600, 43200))
+	s.MaxSessionDuration = int32(p.integer("MaxSessionDuration", DefaultMaxSessionDuration, minSessionDuration, maxSessionDuration))
+}
 
+// placeholders reads what fills the documented policies' placeholders.
+func (p *propReader) placeholders(s *Spec, stack Stack) {
 	s.Placeholders = Placeholders{
 		Partition:      stack.Partition,
 		AccountID:      stack.AccountID,
@@ -244,209 +198,7 @@ func ParseSpec(props map[string]any, stack Stack, logicalID string) (Spec, error
 	if id := s.Placeholders.ApplicationID; id != "*" && !applicationPattern.MatchString(id) {
 		p.fail("ApplicationId", fmt.Sprintf("%q must be * or a Q Business application id (36 letters, digits and hyphens)", id))
 	}
-	if id := s.Placeholders.SubscriptionID; id != "*" && (len(id) > 1034 || !subscriptionPat.MatchString(id)) {
+	if id := s.Placeholders.SubscriptionID; id != "*" && (len(id) > maxSubscriptionID || !subscriptionPat.MatchString(id)) {
 		p.fail("SubscriptionId", fmt.Sprintf("%q must be * or a Q Business subscription id (letters, digits and hyphens)", id))
-	}
-	s.Tags = p.tags("Tags")
-	return s, p.err()
-}
-
-// unknownProperty explains an unknown property name: the known one it differs
-// from only in case, or the list of known ones.
-func unknownProperty(name string) string {
-	var known []string
-	for _, set := range []map[string]bool{commonProperties, applicationProperties} {
-		for k := range set {
-			if strings.EqualFold(k, name) {
-				return "unknown property; did you mean " + k + "?"
-			}
-			known = append(known, k)
-		}
-	}
-	sort.Strings(known)
-	return "unknown property (known: " + strings.Join(known, ", ") + ")"
-}
-
-// GeneratedRoleName makes a role name the way CloudFormation names resources —
-// stack name, logical id and a 12-character suffix, at most 64 characters —
-// with "QBusiness" before the suffix: the Amazon Q Business console offers
-// only roles with qbusiness or QBusiness in their name. The suffix is derived
-// from the request, so a retried delivery of the same Create gets the same name.
-func GeneratedRoleName(stack Stack, logicalID, requestID string) string {
-	sum := sha256.Sum256([]byte(stack.ID + "\x00" + logicalID + "\x00" + requestID))
-	suffix := strings.ToUpper(new(big.Int).SetBytes(sum[:]).Text(36))
-	for len(suffix) < 12 {
-		suffix = "0" + suffix
-	}
-	suffix = suffix[:12]
-	const marker = "QBusiness"
-	const budget = 64 - len(marker) - 12 - 3
-	stackName, logical := stack.Name, logicalID
-	if len(stackName)+len(logical) > budget {
-		keepLogical := min(len(logical), max(budget-len(stackName), budget/2))
-		logical = logical[:keepLogical]
-		stackName = stackName[:min(len(stackName), budget-keepLogical)]
-	}
-	return stackName + "-" + logical + "-" + marker + "-" + suffix
-}
-
-// propReader reads typed values out of CloudFormation's property map and
-// collects one error per bad property.
-type propReader struct {
-	props map[string]any
-	errs  []error
-}
-
-func (p *propReader) fail(name, msg string) {
-	p.errs = append(p.errs, &PropertyError{Property: name, Message: msg})
-}
-
-func (p *propReader) err() error {
-	if len(p.errs) == 0 {
-		return nil
-	}
-	return &InvalidPropertiesError{Errors: p.errs}
-}
-
-// InvalidPropertiesError lists every property that failed validation.
-type InvalidPropertiesError struct {
-	Errors []error
-}
-
-func (e *InvalidPropertiesError) Error() string {
-	msgs := make([]string, len(e.Errors))
-	for i, err := range e.Errors {
-		msgs[i] = err.Error()
-	}
-	return "invalid properties: " + strings.Join(msgs, "; ")
-}
-
-// Unwrap gives the PropertyErrors, for errors.As.
-func (e *InvalidPropertiesError) Unwrap() []error { return e.Errors }
-
-func (p *propReader) str(name, def string) string {
-	v, ok := p.props[name]
-	if !ok || v == nil {
-		return def
-	}
-	s, ok := v.(string)
-	if !ok {
-		p.fail(name, fmt.Sprintf("must be a string, not %s", jsonType(v)))
-		return def
-	}
-	return s
-}
-
-func (p *propReader) integer(name string, def, lo, hi int) int {
-	v, ok := p.props[name]
-	if !ok || v == nil {
-		return def
-	}
-	var n int
-	switch t := v.(type) {
-	case float64:
-		if t != float64(int(t)) {
-			p.fail(name, fmt.Sprintf("must be a whole number, not %v", t))
-			return def
-		}
-		n = int(t)
-	case string:
-		i, err := strconv.Atoi(t)
-		if err != nil {
-			p.fail(name, fmt.Sprintf("must be a whole number, not %q", t))
-			return def
-		}
-		n = i
-	default:
-		p.fail(name, fmt.Sprintf("must be a number, not %s", jsonType(v)))
-		return def
-	}
-	if n < lo || n > hi {
-		p.fail(name, fmt.Sprintf("must be between %d and %d, not %d", lo, hi, n))
-		return def
-	}
-	return n
-}
-
-func (p *propReader) tags(name string) []Tag {
-	v, ok := p.props[name]
-	if !ok || v == nil {
-		return nil
-	}
-	list, ok := v.([]any)
-	if !ok {
-		p.fail(name, fmt.Sprintf("must be a list of {Key, Value}, not %s", jsonType(v)))
-		return nil
-	}
-	if len(list) > maxTagsPerRole-ownershipTagLen {
-		p.fail(name, fmt.Sprintf("at most %d tags (IAM allows %d; qbrole adds %d ownership tags), not %d",
-			maxTagsPerRole-ownershipTagLen, maxTagsPerRole, ownershipTagLen, len(list)))
-		return nil
-	}
-	seen := map[string]bool{}
-	tags := make([]Tag, 0, len(list))
-	for i, e := range list {
-		where := fmt.Sprintf("%s[%d]", name, i)
-		m, ok := e.(map[string]any)
-		if !ok {
-			p.fail(where, fmt.Sprintf("must be an object with Key and Value, not %s", jsonType(e)))
-			continue
-		}
-		for k := range m {
-			if k != "Key" && k != "Value" {
-				p.fail(where, fmt.Sprintf("unknown field %q (only Key and Value)", k))
-			}
-		}
-		key, kok := m["Key"].(string)
-		value, vok := m["Value"].(string)
-		if _, present := m["Value"]; !present {
-			value, vok = "", true
-		}
-		switch {
-		case !kok:
-			p.fail(where+".Key", "must be a string")
-			continue
-		case !vok:
-			p.fail(where+".Value", "must be a string")
-			continue
-		case !tagKeyPattern.MatchString(key):
-			p.fail(where+".Key", fmt.Sprintf("%q must be 1 to 128 letters, digits, spaces and _.:/=+-@", key))
-		case strings.HasPrefix(strings.ToLower(key), "aws:"):
-			p.fail(where+".Key", fmt.Sprintf("%q: the aws: prefix is reserved by AWS", key))
-		case strings.HasPrefix(strings.ToLower(key), TagPrefix):
-			p.fail(where+".Key", fmt.Sprintf("%q: the %s prefix is reserved for ownership tags", key, TagPrefix))
-		case seen[strings.ToLower(key)]:
-			p.fail(where+".Key", fmt.Sprintf("%q appears twice (IAM tag keys are case-insensitive)", key))
-		}
-		switch {
-		case utf8.RuneCountInString(value) > 256 || !tagValuePattern.MatchString(value):
-			p.fail(where+".Value", "must be at most 256 letters, digits, spaces and _.:/=+-@")
-		case strings.HasPrefix(strings.ToLower(value), "aws:"):
-			// IAM refuses tag keys and values that begin with aws: ("Tagging IAM resources").
-			p.fail(where+".Value", fmt.Sprintf("%q: values beginning with aws: are reserved by AWS", value))
-		}
-		seen[strings.ToLower(key)] = true
-		tags = append(tags, Tag{Key: key, Value: value})
-	}
-	sort.Slice(tags, func(i, j int) bool { return tags[i].Key < tags[j].Key })
-	return tags
-}
-
-func jsonType(v any) string {
-	switch v.(type) {
-	case string:
-		return "a string"
-	case float64:
-		return "a number"
-	case bool:
-		return "a boolean"
-	case []any:
-		return "a list"
-	case map[string]any:
-		return "an object"
-	case nil:
-		return "null"
-	default:
-		return fmt.Sprintf("%T", v)
 	}
 }

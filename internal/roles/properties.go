@@ -1,0 +1,241 @@
+package roles
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// PropertyError is a property that fails validation. Its message names the
+// property, so the FAILED reason tells the user what to fix.
+type PropertyError struct {
+	Property string
+	Message  string
+}
+
+func (e *PropertyError) Error() string { return e.Property + ": " + e.Message }
+
+// Properties every RoleType accepts; ServiceToken and ServiceTimeout are
+// CloudFormation's own.
+var commonProperties = map[string]bool{
+	"ServiceToken": true, "ServiceTimeout": true, "RoleType": true, "Description": true, "OnDelete": true,
+}
+
+// Properties only the application role accepts.
+var applicationProperties = map[string]bool{
+	"RoleName": true, "Path": true, "ApplicationId": true, "SubscriptionId": true, "Region": true,
+	"SourceAccount": true, "PolicyName": true, "PermissionsBoundary": true, "MaxSessionDuration": true, "Tags": true,
+}
+
+var (
+	roleNamePattern    = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
+	policyNamePattern  = regexp.MustCompile(`^[\w+=,.@-]{1,128}$`)
+	pathPattern        = regexp.MustCompile(`^(/|/[\x21-\x7E]+/)$`)
+	descriptionPattern = regexp.MustCompile(`^[\t\n\r\x20-\x7E\x{A1}-\x{FF}]*$`)
+	accountPattern     = regexp.MustCompile(`^\d{12}$`)
+	regionPattern      = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d+$`)
+	applicationPattern = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9-]{35}$`)
+	subscriptionPat    = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9-]*$`)
+	boundaryPattern    = regexp.MustCompile(`^arn:aws[a-z-]*:iam::(\d{12}|aws):policy/[\x21-\x7E]+$`)
+	tagKeyPattern      = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$`)
+	tagValuePattern    = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
+)
+
+// Limits IAM puts on a role's settings (IAM API Reference, CreateRole and
+// UpdateRole; Q Business API Reference for the subscription id).
+const (
+	maxDescription     = 1000
+	maxPath            = 512
+	maxBoundaryARN     = 2048
+	maxSubscriptionID  = 1034
+	minSessionDuration = 3600
+	maxSessionDuration = 43200
+	maxTagValue        = 256
+)
+
+// unknownProperty explains an unknown property name: the known one it differs
+// from only in case, or the list of known ones.
+func unknownProperty(name string) string {
+	var known []string
+	for _, set := range []map[string]bool{commonProperties, applicationProperties} {
+		for k := range set {
+			if strings.EqualFold(k, name) {
+				return "unknown property; did you mean " + k + "?"
+			}
+			known = append(known, k)
+		}
+	}
+	sort.Strings(known)
+	return "unknown property (known: " + strings.Join(known, ", ") + ")"
+}
+
+// propReader reads typed values out of CloudFormation's property map and
+// collects one error per bad property.
+type propReader struct {
+	props map[string]any
+	errs  []error
+}
+
+func (p *propReader) fail(name, msg string) {
+	p.errs = append(p.errs, &PropertyError{Property: name, Message: msg})
+}
+
+func (p *propReader) err() error {
+	if len(p.errs) == 0 {
+		return nil
+	}
+	return &InvalidPropertiesError{Errors: p.errs}
+}
+
+// InvalidPropertiesError lists every property that failed validation.
+type InvalidPropertiesError struct {
+	Errors []error
+}
+
+func (e *InvalidPropertiesError) Error() string {
+	msgs := make([]string, len(e.Errors))
+	for i, err := range e.Errors {
+		msgs[i] = err.Error()
+	}
+	return "invalid properties: " + strings.Join(msgs, "; ")
+}
+
+// Unwrap gives the PropertyErrors, for errors.As.
+func (e *InvalidPropertiesError) Unwrap() []error { return e.Errors }
+
+func (p *propReader) str(name, def string) string {
+	v, ok := p.props[name]
+	if !ok || v == nil {
+		return def
+	}
+	s, ok := v.(string)
+	if !ok {
+		p.fail(name, fmt.Sprintf("must be a string, not %s", jsonType(v)))
+		return def
+	}
+	return s
+}
+
+func (p *propReader) integer(name string, def, lo, hi int) int {
+	v, ok := p.props[name]
+	if !ok || v == nil {
+		return def
+	}
+	var n int
+	switch t := v.(type) {
+	case float64:
+		if t != float64(int(t)) {
+			p.fail(name, fmt.Sprintf("must be a whole number, not %v", t))
+			return def
+		}
+		n = int(t)
+	case string:
+		i, err := strconv.Atoi(t)
+		if err != nil {
+			p.fail(name, fmt.Sprintf("must be a whole number, not %q", t))
+			return def
+		}
+		n = i
+	default:
+		p.fail(name, fmt.Sprintf("must be a number, not %s", jsonType(v)))
+		return def
+	}
+	if n < lo || n > hi {
+		p.fail(name, fmt.Sprintf("must be between %d and %d, not %d", lo, hi, n))
+		return def
+	}
+	return n
+}
+
+func (p *propReader) tags(name string) []Tag {
+	v, ok := p.props[name]
+	if !ok || v == nil {
+		return nil
+	}
+	list, ok := v.([]any)
+	if !ok {
+		p.fail(name, fmt.Sprintf("must be a list of {Key, Value}, not %s", jsonType(v)))
+		return nil
+	}
+	if len(list) > maxTagsPerRole-ownershipTagLen {
+		p.fail(name, fmt.Sprintf("at most %d tags (IAM allows %d; qbrole adds %d ownership tags), not %d",
+			maxTagsPerRole-ownershipTagLen, maxTagsPerRole, ownershipTagLen, len(list)))
+		return nil
+	}
+	seen := map[string]bool{}
+	tags := make([]Tag, 0, len(list))
+	for i, e := range list {
+		if t, ok := p.tag(fmt.Sprintf("%s[%d]", name, i), e, seen); ok {
+			tags = append(tags, t)
+		}
+	}
+	sort.Slice(tags, func(i, j int) bool { return tags[i].Key < tags[j].Key })
+	return tags
+}
+
+// tag reads one entry of a Tags list, where names it; seen holds the keys
+// before it, lower-cased. ok is false when the entry is no tag at all.
+func (p *propReader) tag(where string, e any, seen map[string]bool) (Tag, bool) {
+	m, ok := e.(map[string]any)
+	if !ok {
+		p.fail(where, fmt.Sprintf("must be an object with Key and Value, not %s", jsonType(e)))
+		return Tag{}, false
+	}
+	for k := range m {
+		if k != "Key" && k != "Value" {
+			p.fail(where, fmt.Sprintf("unknown field %q (only Key and Value)", k))
+		}
+	}
+	key, kok := m["Key"].(string)
+	value, vok := m["Value"].(string)
+	if _, present := m["Value"]; !present {
+		value, vok = "", true
+	}
+	switch {
+	case !kok:
+		p.fail(where+".Key", "must be a string")
+		return Tag{}, false
+	case !vok:
+		p.fail(where+".Value", "must be a string")
+		return Tag{}, false
+	case !tagKeyPattern.MatchString(key):
+		p.fail(where+".Key", fmt.Sprintf("%q must be 1 to 128 letters, digits, spaces and _.:/=+-@", key))
+	case strings.HasPrefix(strings.ToLower(key), "aws:"):
+		p.fail(where+".Key", fmt.Sprintf("%q: the aws: prefix is reserved by AWS", key))
+	case strings.HasPrefix(strings.ToLower(key), TagPrefix):
+		p.fail(where+".Key", fmt.Sprintf("%q: the %s prefix is reserved for ownership tags", key, TagPrefix))
+	case seen[strings.ToLower(key)]:
+		p.fail(where+".Key", fmt.Sprintf("%q appears twice (IAM tag keys are case-insensitive)", key))
+	}
+	switch {
+	case utf8.RuneCountInString(value) > maxTagValue || !tagValuePattern.MatchString(value):
+		p.fail(where+".Value", fmt.Sprintf("must be at most %d letters, digits, spaces and _.:/=+-@", maxTagValue))
+	case strings.HasPrefix(strings.ToLower(value), "aws:"):
+		// IAM refuses tag keys and values that begin with aws: ("Tagging IAM resources").
+		p.fail(where+".Value", fmt.Sprintf("%q: values beginning with aws: are reserved by AWS", value))
+	}
+	seen[strings.ToLower(key)] = true
+	return Tag{Key: key, Value: value}, true
+}
+
+func jsonType(v any) string {
+	switch v.(type) {
+	case string:
+		return "a string"
+	case float64:
+		return "a number"
+	case bool:
+		return "a boolean"
+	case []any:
+		return "a list"
+	case map[string]any:
+		return "an object"
+	case nil:
+		return "null"
+	default:
+		return fmt.Sprintf("%T", v)
+	}
+}
