@@ -40,7 +40,7 @@ CDKTS_STAMP := $(CDKTS_DIR)/.installed-2.276.0
 	cdk-cli synth diff deploy destroy clean
 
 demo: deps-python
-	$(GO) run ./internal/demo
+	$(GO) run ./internal/devtools/demo
 
 test: deps-python iamsim cdk-ts fmt-check vet staticcheck synth fuzz unit
 
@@ -54,7 +54,7 @@ fuzz:
 # One table of figures (size, cold start, memory, IAM calls, latency,
 # concurrency); exits 1 when a size, memory or call budget is missed.
 bench: deps-python
-	$(GO) run ./internal/bench
+	$(GO) run ./internal/devtools/bench
 	$(GO) test -run='^$$' -bench=. -benchmem ./internal/roles ./internal/cfnresource
 
 # moto's server is the local IAM of the integration tests (they rely on its
@@ -78,15 +78,15 @@ vet:
 staticcheck:
 	$(GO) tool staticcheck ./...
 
-# The proof tests (internal/iamauthz, internal/reliability) run last and
+# The proof tests (internal/testkit/iamauthz, internal/testkit/reliability) run last and
 # verbose, to print their figures: the attack suite's decisions, fault-matrix
 # size and passes, actions proven necessary, concurrency.
 # The lifecycle tests run twice: their IAM calls reach moto through the
-# authorizing proxy, then also through the strict IAM layer (internal/iamstrict).
+# authorizing proxy, then also through the strict IAM layer (internal/testkit/iamstrict).
 unit:
-	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v -e /internal/reliability -e /internal/iamauthz)
+	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v -e /internal/testkit/reliability -e /internal/testkit/iamauthz)
 	QBROLE_TEST_IAM=strict $(GO) test -race -count=1 ./internal/roles ./lambda
-	$(GO) test -race -count=1 -timeout=30m -v ./internal/iamauthz ./internal/reliability | \
+	$(GO) test -race -count=1 -timeout=30m -v ./internal/testkit/iamauthz ./internal/testkit/reliability | \
 		grep -E '^(fault matrix|strict IAM layer|least privilege|concurrency|attack suite|  inside|  outside|  another|--- FAIL|FAIL|ok|PASS)|_test.go'
 
 # The Lambda's code: dist/bootstrap for provided.al2023 arm64, and the zip.

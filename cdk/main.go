@@ -15,14 +15,14 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
-	"github.com/qbrole/qbrole/cdk/roles"
+	"github.com/qbrole/qbrole/cdk/qbrolecdk"
 )
 
 // DemoStackProps configure the sample stack.
 type DemoStackProps struct {
 	awscdk.StackProps
 	// RoleType chooses an application role (default) or the service-linked role.
-	RoleType roles.RoleType
+	RoleType qbrolecdk.RoleType
 	// IdentityCenterInstanceArn is passed to the application when set.
 	IdentityCenterInstanceArn string
 }
@@ -30,7 +30,7 @@ type DemoStackProps struct {
 // NewDemoStack builds the sample stack.
 func NewDemoStack(scope constructs.Construct, id string, props *DemoStackProps) awscdk.Stack {
 	stack := awscdk.NewStack(scope, jsii.String(id), &props.StackProps)
-	role := roles.NewQBusinessRole(stack, "Role", &roles.QBusinessRoleProps{
+	role := qbrolecdk.NewQBusinessRole(stack, "Role", &qbrolecdk.QBusinessRoleProps{
 		RoleType: props.RoleType,
 		Tags:     tagsFor(props.RoleType),
 	})
@@ -49,8 +49,8 @@ func NewDemoStack(scope constructs.Construct, id string, props *DemoStackProps) 
 }
 
 // tagsFor returns the demo's tags; a service-linked role takes none.
-func tagsFor(t roles.RoleType) map[string]string {
-	if t == roles.ServiceLinkedRole {
+func tagsFor(t qbrolecdk.RoleType) map[string]string {
+	if t == qbrolecdk.ServiceLinkedRole {
 		return nil
 	}
 	return map[string]string{"app": "qbrole-demo"}
@@ -59,9 +59,9 @@ func tagsFor(t roles.RoleType) map[string]string {
 // newApp builds the app from its context, with cdk-nag's checks.
 func newApp(props *awscdk.AppProps) awscdk.App {
 	app := awscdk.NewApp(props)
-	stackProps := &DemoStackProps{RoleType: roles.ApplicationRole}
+	stackProps := &DemoStackProps{RoleType: qbrolecdk.ApplicationRole}
 	if v, ok := app.Node().TryGetContext(jsii.String("roleType")).(string); ok && v != "" {
-		stackProps.RoleType = roles.RoleType(v)
+		stackProps.RoleType = qbrolecdk.RoleType(v)
 	}
 	if v, ok := app.Node().TryGetContext(jsii.String("identityCenterInstanceArn")).(string); ok {
 		stackProps.IdentityCenterInstanceArn = v

@@ -75,9 +75,10 @@ func TestApp(t *testing.T) {
 // infrastructure: the IAM policy evaluator and its proxy (AGPL-licensed
 // simulator behind them), moto's helpers, the fault injector.
 func TestShippedCodeImportsNoCDKAndNoTestTools(t *testing.T) {
-	testTools := []string{"/internal/iamauthz", "/internal/motoserver", "/internal/iamfault", "/internal/cfnsim",
-		"/internal/cfntemplate", "/internal/lambdaemu", "/cfntest", "/rolestest"}
-	for _, pkg := range []string{"github.com/qbrole/qbrole/lambda", "github.com/qbrole/qbrole/cdk/roles"} {
+	// Test infrastructure sits under internal/testkit, dev programs under
+	// internal/devtools; test helpers beside their package end in "test".
+	testTools := []string{"/internal/testkit/", "/internal/devtools/", "/cfntest", "/rolestest"}
+	for _, pkg := range []string{"github.com/qbrole/qbrole/lambda", "github.com/qbrole/qbrole/cdk/qbrolecdk"} {
 		out, err := exec.Command("go", "list", "-deps", pkg).Output()
 		if err != nil {
 			t.Fatal(err)

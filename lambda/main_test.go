@@ -10,8 +10,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/qbrole/qbrole/internal/iamauthz"
-	"github.com/qbrole/qbrole/internal/motoserver"
+	"github.com/qbrole/qbrole/internal/testkit/iamauthz"
+	"github.com/qbrole/qbrole/internal/testkit/motoserver"
 )
 
 // moto is IAM; the function's calls reach it through the authorizing proxy,

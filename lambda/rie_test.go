@@ -14,7 +14,7 @@ import (
 
 	"github.com/qbrole/qbrole/internal/cfnresource"
 	"github.com/qbrole/qbrole/internal/cfnresource/cfntest"
-	"github.com/qbrole/qbrole/internal/lambdaemu"
+	"github.com/qbrole/qbrole/internal/testkit/lambdaemu"
 )
 
 // emulated builds the real bootstrap and runs it under aws-lambda-rie.

@@ -61,12 +61,10 @@ func (m *Manager) delete(ctx context.Context, ev cfn.Event, stack Stack) (Result
 		return Result{}, fmt.Errorf("deleting IAM role (%s): reading it: %w", physical, err)
 	}
 	isSLR := aws.ToString(role.Path) == SLRPath
-	switch {
-	case isSLR != (spec.Type == ServiceLinkedRole):
+	if isSLR != (spec.Type == ServiceLinkedRole) || !isSLR && !owns(role, spec.Owner) {
 		return skipped, nil
-	case !isSLR && !owns(role, spec.Owner):
-		return skipped, nil
-	case spec.OnDelete == RetainRole:
+	}
+	if spec.OnDelete == RetainRole {
 		return Result{PhysicalResourceID: physical, Outcome: Retained}, nil
 	}
 	if isSLR {

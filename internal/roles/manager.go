@@ -114,10 +114,10 @@ func (m *Manager) update(ctx context.Context, ev cfn.Event, stack Stack) (Result
 	// The old properties passed validation when they were applied; a spec
 	// with errors still carries the values that did parse.
 	old, _ := ParseSpec(ev.OldResourceProperties, stack, ev.LogicalResourceID)
-	switch {
-	case spec.Type == old.Type && spec.Type == ServiceLinkedRole:
-		return m.updateServiceLinkedRole(ctx, spec, physical)
-	case spec.Type == ServiceLinkedRole:
+	if spec.Type == ServiceLinkedRole {
+		if old.Type == ServiceLinkedRole {
+			return m.updateServiceLinkedRole(ctx, spec, physical)
+		}
 		// A new role of the other type (here and below); CloudFormation
 		// deletes the old one.
 		return m.createServiceLinkedRole(ctx, spec)
@@ -141,10 +141,9 @@ func (m *Manager) update(ctx context.Context, ev cfn.Event, stack Stack) (Result
 // name to generate), as CloudFormation replaces an AWS::IAM::Role.
 func updatedRoleName(spec, old Spec, physical, generated string) (string, error) {
 	name := physical
-	switch {
-	case spec.Name != "":
+	if spec.Name != "" {
 		name = spec.Name
-	case old.Name != "" || spec.Path != old.Path:
+	} else if old.Name != "" || spec.Path != old.Path {
 		// The custom name was removed, or a generated-name role needs
 		// replacing: a new generated name.
 		name = generated

@@ -19,11 +19,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 
 	"github.com/qbrole/qbrole/internal/cfnresource"
-	"github.com/qbrole/qbrole/internal/iamauthz"
-	"github.com/qbrole/qbrole/internal/iamstrict"
-	"github.com/qbrole/qbrole/internal/motoserver"
 	"github.com/qbrole/qbrole/internal/roles"
 	"github.com/qbrole/qbrole/internal/roles/rolestest"
+	"github.com/qbrole/qbrole/internal/testkit/iamauthz"
+	"github.com/qbrole/qbrole/internal/testkit/iamstrict"
+	"github.com/qbrole/qbrole/internal/testkit/motoserver"
 )
 
 // moto is IAM; the manager calls it through the authorizing proxy, as the
@@ -563,14 +563,7 @@ func managedPolicy(t *testing.T, e *env) *string {
 
 func foreign(t *testing.T, e *env, name string) {
 	t.Helper()
-	_, err := e.iam.CreateRole(context.Background(), &iam.CreateRoleInput{RoleName: aws.String(name), Path: aws.String("/service-role/"),
-		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}`),
-		Tags:                     []types.Tag{{Key: aws.String("owner"), Value: aws.String("someone-else")}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.iam.PutRolePolicy(context.Background(), &iam.PutRolePolicyInput{RoleName: aws.String(name), PolicyName: aws.String("theirs"),
-		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}`)}); err != nil {
+	if err := rolestest.CreateForeign(context.Background(), e.iam, name); err != nil {
 		t.Fatal(err)
 	}
 }

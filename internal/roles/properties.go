@@ -210,10 +210,9 @@ func (p *propReader) tag(where string, e any, seen map[string]bool) (Tag, bool) 
 	case seen[strings.ToLower(key)]:
 		p.fail(where+".Key", fmt.Sprintf("%q appears twice (IAM tag keys are case-insensitive)", key))
 	}
-	switch {
-	case utf8.RuneCountInString(value) > maxTagValue || !tagValuePattern.MatchString(value):
+	if utf8.RuneCountInString(value) > maxTagValue || !tagValuePattern.MatchString(value) {
 		p.fail(where+".Value", fmt.Sprintf("must be at most %d letters, digits, spaces and _.:/=+-@", maxTagValue))
-	case strings.HasPrefix(strings.ToLower(value), "aws:"):
+	} else if strings.HasPrefix(strings.ToLower(value), "aws:") {
 		// IAM refuses tag keys and values that begin with aws: ("Tagging IAM resources").
 		p.fail(where+".Value", fmt.Sprintf("%q: values beginning with aws: are reserved by AWS", value))
 	}

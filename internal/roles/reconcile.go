@@ -88,18 +88,17 @@ func (m *Manager) reconcileBoundary(ctx context.Context, spec Spec, role *types.
 	if role.PermissionsBoundary != nil {
 		actual = aws.ToString(role.PermissionsBoundary.PermissionsBoundaryArn)
 	}
-	switch {
-	case actual == spec.PermissionsBoundary:
+	if actual == spec.PermissionsBoundary {
 		return nil, nil
-	case spec.PermissionsBoundary == "":
+	}
+	if spec.PermissionsBoundary == "" {
 		_, err := m.IAM.DeleteRolePermissionsBoundary(ctx, &iam.DeleteRolePermissionsBoundaryInput{RoleName: role.RoleName})
 		return wrote("permissions boundary (removed)", err)
-	default:
-		_, err := m.IAM.PutRolePermissionsBoundary(ctx, &iam.PutRolePermissionsBoundaryInput{
-			RoleName: role.RoleName, PermissionsBoundary: aws.String(spec.PermissionsBoundary),
-		})
-		return wrote("permissions boundary", err)
 	}
+	_, err := m.IAM.PutRolePermissionsBoundary(ctx, &iam.PutRolePermissionsBoundaryInput{
+		RoleName: role.RoleName, PermissionsBoundary: aws.String(spec.PermissionsBoundary),
+	})
+	return wrote("permissions boundary", err)
 }
 
 func (m *Manager) reconcileTags(ctx context.Context, spec Spec, role *types.Role) ([]string, error) {

@@ -30,11 +30,10 @@ func Render(ev cfn.Event) (Rendering, error) {
 		return Rendering{RoleType: ServiceLinkedRole, AWSServiceName: ServicePrincipal}, nil
 	}
 	name := spec.Name
-	switch {
-	case name != "":
-	case ev.RequestType != cfn.RequestCreate && ev.PhysicalResourceID != "":
+	if name == "" && ev.RequestType != cfn.RequestCreate && ev.PhysicalResourceID != "" {
 		name = ev.PhysicalResourceID
-	default:
+	}
+	if name == "" {
 		name = GeneratedRoleName(stack, ev.LogicalResourceID, ev.RequestID)
 	}
 	trust, perms := spec.TrustPolicy(), spec.PermissionsPolicy()

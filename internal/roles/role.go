@@ -41,15 +41,16 @@ func (m *Manager) createApplicationRole(ctx context.Context, spec Spec, name str
 		_, err := m.IAM.CreateRole(ctx, createRoleInput(spec, name))
 		return err
 	})
-	switch {
-	case isAlreadyExists(err):
+	if isAlreadyExists(err) {
 		res, err := m.takeOverRetriedCreate(ctx, spec, name)
 		return res, false, err
-	case unknownOutcome(err):
+	}
+	if unknownOutcome(err) {
 		// IAM may have made the role: answer with its name. The rollback's
 		// Delete removes it only if it carries this resource's ownership tags.
 		return Result{PhysicalResourceID: name}, true, fmt.Errorf("creating IAM role (%s): %w", name, err)
-	case err != nil:
+	}
+	if err != nil {
 		return Result{}, false, fmt.Errorf("creating IAM role (%s): %w", name, err)
 	}
 	role, err := m.waitForRole(ctx, name)

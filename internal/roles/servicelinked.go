@@ -129,7 +129,7 @@ func (m *Manager) deleteServiceLinkedRole(ctx context.Context, name string) erro
 				name, attempt, failure)
 		case <-t.C:
 		}
-		delay = min(delay*2, maxRetryDelay)
+		delay = nextDelay(delay)
 	}
 }
 

@@ -147,10 +147,9 @@ func (p *propReader) common(s *Spec) {
 		defaultDesc = DefaultServiceLinkedRoleDesc
 	}
 	s.Description = p.str("Description", defaultDesc)
-	switch {
-	case utf8.RuneCountInString(s.Description) > maxDescription:
+	if utf8.RuneCountInString(s.Description) > maxDescription {
 		p.fail("Description", fmt.Sprintf("must be at most %d characters", maxDescription))
-	case !descriptionPattern.MatchString(s.Description):
+	} else if !descriptionPattern.MatchString(s.Description) {
 		p.fail("Description", "may contain only printable Latin-1 characters, tabs and line breaks")
 	}
 }
@@ -162,10 +161,9 @@ func (p *propReader) application(s *Spec) {
 		p.fail("RoleName", fmt.Sprintf("%q must be 1 to 64 characters of letters, digits and +=,.@_-", s.Name))
 	}
 	s.Path = p.str("Path", DefaultPath)
-	switch {
-	case len(s.Path) > maxPath || !pathPattern.MatchString(s.Path):
+	if len(s.Path) > maxPath || !pathPattern.MatchString(s.Path) {
 		p.fail("Path", fmt.Sprintf("%q must be / or start and end with / and hold printable ASCII without spaces, at most %d characters", s.Path, maxPath))
-	case strings.HasPrefix(s.Path, "/aws-service-role/"):
+	} else if strings.HasPrefix(s.Path, "/aws-service-role/") {
 		p.fail("Path", "/aws-service-role/ is reserved for service-linked roles")
 	}
 	s.PolicyName = p.str("PolicyName", DefaultPolicyName)

@@ -75,14 +75,16 @@ func TestParseSpecAcceptsCloudFormationStrings(t *testing.T) {
 	}
 }
 
-func TestParseSpecRejects(t *testing.T) {
-	tags := func(n int) []any {
-		l := make([]any, n)
-		for i := range l {
-			l[i] = map[string]any{"Key": fmt.Sprintf("k%d", i), "Value": "v"}
-		}
-		return l
+// tags is a Tags property of n distinct tags.
+func tags(n int) []any {
+	l := make([]any, n)
+	for i := range l {
+		l[i] = map[string]any{"Key": fmt.Sprintf("k%d", i), "Value": "v"}
 	}
+	return l
+}
+
+func TestParseSpecRejects(t *testing.T) {
 	cases := []struct {
 		name     string
 		props    map[string]any
@@ -109,6 +111,8 @@ func TestParseSpecRejects(t *testing.T) {
 		{"too many tags", map[string]any{"Tags": tags(49)}, "Tags"},
 		{"Tags not a list", map[string]any{"Tags": "a=b"}, "Tags"},
 		{"tag not an object", map[string]any{"Tags": []any{"a"}}, "Tags[0]"},
+		{"tag key not a string", map[string]any{"Tags": []any{map[string]any{"Key": 5.0, "Value": "v"}}}, "Tags[0].Key"},
+		{"tag value not a string", map[string]any{"Tags": []any{map[string]any{"Key": "k", "Value": true}}}, "Tags[0].Value"},
 		{"tag key too long", map[string]any{"Tags": []any{map[string]any{"Key": strings.Repeat("k", 129), "Value": "v"}}}, "Tags[0].Key"},
 		{"tag value too long", map[string]any{"Tags": []any{map[string]any{"Key": "k", "Value": strings.Repeat("v", 257)}}}, "Tags[0].Value"},
 		{"tag key reserved by AWS", map[string]any{"Tags": []any{map[string]any{"Key": "aws:x", "Value": "v"}}}, "Tags[0].Key"},

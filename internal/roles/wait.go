@@ -54,9 +54,12 @@ func retryWhile(ctx context.Context, timeout, delay time.Duration, retryable fun
 			return err
 		case <-t.C:
 		}
-		delay = min(delay*2, maxRetryDelay)
+		delay = nextDelay(delay)
 	}
 }
 
 // maxRetryDelay caps the doubling pause between retries.
 const maxRetryDelay = 10 * time.Second
+
+// nextDelay is the pause after one of d: double, at most maxRetryDelay.
+func nextDelay(d time.Duration) time.Duration { return min(d*2, maxRetryDelay) }

@@ -1,5 +1,7 @@
-// Package rolestest compares a role in IAM with the role a spec describes,
-// for tests that drive the custom resource and then look at IAM.
+// Package rolestest holds what tests that drive the custom resource and then
+// look at IAM share: comparing a role in IAM with the role a spec describes,
+// someone else's role that nothing may touch, and a snapshot that notices any
+// change of a role.
 package rolestest
 
 import (
@@ -7,9 +9,11 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 
 	"github.com/qbrole/qbrole/internal/roles"
 )
@@ -80,4 +84,55 @@ func unescape(s string) string {
 		return u
 	}
 	return s
+}
+
+// CreateForeign makes someone else's role called name in the path the
+// resource uses, trusting Q Business as an application role would, with a
+// tag and an inline policy of its own: a role nothing may touch.
+func CreateForeign(ctx context.Context, c *iam.Client, name string) error {
+	_, err := c.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(name), Path: aws.String(roles.DefaultPath),
+		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"qbusiness.amazonaws.com"},"Action":"sts:AssumeRole"}]}`),
+		Tags:                     []types.Tag{{Key: aws.String("owner"), Value: aws.String("other-team")}}})
+	if err != nil {
+		return fmt.Errorf("creating foreign role %s: %w", name, err)
+	}
+	_, err = c.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String(name), PolicyName: aws.String("theirs"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}`)})
+	if err != nil {
+		return fmt.Errorf("putting the foreign role's policy: %w", err)
+	}
+	return nil
+}
+
+// Snapshot describes a role fully enough to notice any change: trust,
+// description, path, session duration, tags, inline policies and how many
+// managed ones.
+func Snapshot(ctx context.Context, c *iam.Client, name string) string {
+	r, err := c.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(name)})
+	if err != nil {
+		return "error: " + err.Error()
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s|%s|%s|%d|", aws.ToString(r.Role.AssumeRolePolicyDocument), aws.ToString(r.Role.Description),
+		aws.ToString(r.Role.Path), aws.ToInt32(r.Role.MaxSessionDuration))
+	for _, t := range r.Role.Tags {
+		fmt.Fprintf(&b, "%s=%s,", aws.ToString(t.Key), aws.ToString(t.Value))
+	}
+	pols, err := c.ListRolePolicies(ctx, &iam.ListRolePoliciesInput{RoleName: aws.String(name)})
+	if err != nil {
+		return b.String() + "|error: " + err.Error()
+	}
+	for _, p := range pols.PolicyNames {
+		doc, err := c.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String(name), PolicyName: aws.String(p)})
+		if err != nil {
+			return b.String() + "|error: " + err.Error()
+		}
+		fmt.Fprintf(&b, "|%s:%s", p, aws.ToString(doc.PolicyDocument))
+	}
+	att, err := c.ListAttachedRolePolicies(ctx, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(name)})
+	if err != nil {
+		return b.String() + "|error: " + err.Error()
+	}
+	fmt.Fprintf(&b, "|attached %d", len(att.AttachedPolicies))
+	return b.String()
 }

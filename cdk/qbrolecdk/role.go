@@ -1,0 +1,169 @@
+package qbrolecdk
+
+import (
+	"sort"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// RoleType is the kind of role QBusinessRole manages.
+type RoleType string
+
+// Role types.
+const (
+	ApplicationRole   RoleType = "ApplicationRole"
+	ServiceLinkedRole RoleType = "ServiceLinkedRole"
+)
+
+// OnDelete is what happens to the role when the resource is deleted.
+type OnDelete string
+
+// OnDelete values.
+const (
+	DeleteRole OnDelete = "Delete"
+	RetainRole OnDelete = "Retain"
+)
+
+// ResourceType is the CloudFormation type of the custom resource.
+const ResourceType = "Custom::QBusinessRole"
+
+// QBusinessRoleProps mirror the custom resource's properties; nil or zero
+// means the resource's default (see the README).
+type QBusinessRoleProps struct {
+	// RoleType: ApplicationRole (default) or ServiceLinkedRole.
+	RoleType RoleType
+	// RoleName of the application role; generated when nil.
+	RoleName *string
+	// Path of the application role; /service-role/ when nil.
+	Path *string
+	// Description of the role.
+	Description *string
+	// ApplicationId narrows the subscription statement; * when nil.
+	ApplicationId *string
+	// SubscriptionId narrows the subscription statement; * when nil.
+	SubscriptionId *string
+	// Region in the policies; the stack's when nil.
+	Region *string
+	// SourceAccount in the subscription statement; the stack's when nil.
+	SourceAccount *string
+	// PolicyName of the inline policy; QBusinessApplicationPolicy when nil.
+	PolicyName *string
+	// PermissionsBoundary is a managed policy ARN.
+	PermissionsBoundary *string
+	// MaxSessionDuration between 1 and 12 hours; 1 hour when nil.
+	MaxSessionDuration awscdk.Duration
+	// Tags of the application role.
+	Tags map[string]string
+	// OnDelete: Delete (default) or Retain.
+	OnDelete OnDelete
+	// ServiceTimeout bounds CloudFormation's wait for the function; 11 minutes when nil.
+	ServiceTimeout awscdk.Duration
+
+	// ServiceToken is a shared provider's function ARN (the ServiceToken output
+	// of template.yaml, deployed once per account and region): the stack then
+	// gets no provider of its own. Nil: the stack's own provider.
+	ServiceToken *string
+	// ProviderExportName imports a shared provider's ServiceToken from the
+	// provider stack's export (template.yaml exports <stack name>-ServiceToken).
+	// Give ServiceToken or ProviderExportName, not both.
+	ProviderExportName *string
+}
+
+// QBusinessRole is one Custom::QBusinessRole resource.
+type QBusinessRole struct {
+	constructs.Construct
+	// Resource is the underlying custom resource.
+	Resource awscdk.CustomResource
+	// Provider is the stack's provider function; nil with a shared provider.
+	Provider *Provider
+}
+
+// NewQBusinessRole adds a Custom::QBusinessRole to scope's stack: with a
+// shared provider when props name one (ServiceToken, ProviderExportName),
+// else with the stack's own provider (created on first use).
+func NewQBusinessRole(scope constructs.Construct, id string, props *QBusinessRoleProps) *QBusinessRole {
+	if props == nil {
+		props = &QBusinessRoleProps{}
+	}
+	if props.ServiceToken != nil && props.ProviderExportName != nil {
+		panic("qbrole: QBusinessRoleProps: give ServiceToken or ProviderExportName, not both")
+	}
+	r := &QBusinessRole{}
+	constructs.NewConstruct_Override(r, scope, jsii.String(id))
+	token := props.ServiceToken
+	if props.ProviderExportName != nil {
+		token = awscdk.Fn_ImportValue(props.ProviderExportName)
+	}
+	if token == nil {
+		r.Provider = ProviderFor(r)
+		token = r.Provider.ServiceToken()
+	}
+	timeout := props.ServiceTimeout
+	if timeout == nil {
+		timeout = awscdk.Duration_Minutes(jsii.Number(FunctionTimeoutMinutes + 1))
+	}
+	r.Resource = awscdk.NewCustomResource(r, jsii.String("Resource"), &awscdk.CustomResourceProps{
+		ServiceToken:   token,
+		ResourceType:   jsii.String(ResourceType),
+		Properties:     props.properties(),
+		ServiceTimeout: timeout,
+	})
+	if r.Provider != nil {
+		// The function may only run once its IAM permissions are in place.
+		r.Resource.Node().AddDependency(r.Provider.Policy)
+	}
+	return r
+}
+
+// properties renders the props as the custom resource's properties.
+func (p *QBusinessRoleProps) properties() *map[string]any {
+	m := map[string]any{}
+	set := func(k string, v *string) {
+		if v != nil {
+			m[k] = v
+		}
+	}
+	if p.RoleType != "" {
+		m["RoleType"] = string(p.RoleType)
+	}
+	set("RoleName", p.RoleName)
+	set("Path", p.Path)
+	set("Description", p.Description)
+	set("ApplicationId", p.ApplicationId)
+	set("SubscriptionId", p.SubscriptionId)
+	set("Region", p.Region)
+	set("SourceAccount", p.SourceAccount)
+	set("PolicyName", p.PolicyName)
+	set("PermissionsBoundary", p.PermissionsBoundary)
+	if p.MaxSessionDuration != nil {
+		m["MaxSessionDuration"] = p.MaxSessionDuration.ToSeconds(nil)
+	}
+	if len(p.Tags) > 0 {
+		keys := make([]string, 0, len(p.Tags))
+		for k := range p.Tags {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		tags := make([]map[string]string, 0, len(keys))
+		for _, k := range keys {
+			tags = append(tags, map[string]string{"Key": k, "Value": p.Tags[k]})
+		}
+		m["Tags"] = tags
+	}
+	if p.OnDelete != "" {
+		m["OnDelete"] = string(p.OnDelete)
+	}
+	return &m
+}
+
+// RoleArn is the role's ARN (the resource's Arn attribute), for
+// awsqbusiness.CfnApplication's RoleArn.
+func (r *QBusinessRole) RoleArn() *string { return r.Resource.GetAttString(jsii.String("Arn")) }
+
+// RoleName is the role's name (RoleName attribute).
+func (r *QBusinessRole) RoleName() *string { return r.Resource.GetAttString(jsii.String("RoleName")) }
+
+// RoleId is the role's unique id (RoleId attribute).
+func (r *QBusinessRole) RoleId() *string { return r.Resource.GetAttString(jsii.String("RoleId")) }

@@ -1,0 +1,98 @@
+package qbrolecdk
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/qbrole/qbrole/internal/testkit/cfntemplate"
+)
+
+// The README's TypeScript snippet synthesizes (aws-cdk-lib from npm, installed
+// by `make cdk-ts`), and its custom resource is the one the Go construct makes
+// with the same properties and the shared provider: same type, ServiceToken,
+// ServiceTimeout and properties.
+func TestTypeScriptSnippetSynthesizesTheConstructsResource(t *testing.T) {
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mods := filepath.Join(root, ".cdkts", "node_modules")
+	if _, err := os.Stat(filepath.Join(mods, "aws-cdk-lib")); err != nil {
+		t.Fatal("aws-cdk-lib for the TypeScript snippet is not installed: run `make cdk-ts` (make test does)")
+	}
+	// Compiled beside the packages, so that both tsc and node find them.
+	work, err := os.MkdirTemp(filepath.Join(root, ".cdkts"), "test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(work)
+	src, err := os.ReadFile("../typescript/app.ts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(work, "app.ts"), src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run := func(name string, args ...string) {
+		t.Helper()
+		cmd := exec.Command(name, args...)
+		cmd.Dir = work
+		cmd.Env = append(os.Environ(), "CDK_OUTDIR="+filepath.Join(work, "cdk.out"), "NODE_PATH="+mods, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+		}
+	}
+	run(filepath.Join(mods, ".bin", "tsc"), "--strict", "--module", "commonjs", "--target", "es2022", "--moduleResolution", "node",
+		"--skipLibCheck", "--outDir", "out", "app.ts")
+	run("node", filepath.Join("out", "app.js"))
+	ts, err := cfntemplate.Load(filepath.Join(work, "cdk.out", "Assistant.template.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	_, stack := newStack(false, "")
+	NewQBusinessRole(stack, "Role", &QBusinessRoleProps{ProviderExportName: jsii.String("qbrole-provider-ServiceToken"),
+		Tags: map[string]string{"team": "platform"}, MaxSessionDuration: awscdk.Duration_Hours(jsii.Number(1))})
+	goTpl := parsed(t, stack)
+
+	one := func(tpl cfntemplate.Template, what string) map[string]any {
+		ids := tpl.Resources(ResourceType)
+		if len(ids) != 1 {
+			t.Fatalf("%s: custom resources %v", what, ids)
+		}
+		return tpl.Resource(ids[0])
+	}
+	tsRes, goRes := one(ts, "TypeScript"), one(goTpl, "Go construct")
+	roundTrip := func(v any) any { b, _ := json.Marshal(v); var out any; _ = json.Unmarshal(b, &out); return out }
+	if !reflect.DeepEqual(roundTrip(tsRes["Properties"]), roundTrip(goRes["Properties"])) || tsRes["Type"] != goRes["Type"] {
+		t.Errorf("TypeScript %v %v\nGo construct %v %v", tsRes["Type"], tsRes["Properties"], goRes["Type"], goRes["Properties"])
+	}
+	if len(ts.Resources("AWS::Lambda::Function")) != 0 || len(ts.Resources("AWS::QBusiness::Application")) != 1 {
+		t.Error("the TypeScript stack has a function of its own, or no application")
+	}
+}
+
+// The README shows the snippets as they are in cdk/typescript and cdk/python.
+func TestReadmeShowsTheSnippets(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for file, lang := range map[string]string{"../typescript/app.ts": "ts", "../python/app.py": "python"} {
+		src, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(readme), "```"+lang+"\n"+string(src)+"```") {
+			t.Errorf("the README does not show %s", file)
+		}
+	}
+}

@@ -1,0 +1,177 @@
+// Command demo runs the custom resource locally with no AWS account: it
+// starts moto's server on a free loopback port, builds the real bootstrap
+// binary, and sends it CloudFormation's Create → Update → Delete of both role
+// types (the events under events/) through `bootstrap invoke`, printing each
+// response and the IAM state after it.
+//
+// Run it from the repository root: go run ./internal/devtools/demo (or make demo).
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+
+	"github.com/qbrole/qbrole/internal/testkit/lambdaemu"
+	"github.com/qbrole/qbrole/internal/testkit/motoserver"
+)
+
+// step is one event CloudFormation would send. physicalFrom names an earlier
+// step whose answered PhysicalResourceId the event must carry (the service-
+// linked role's name is IAM's to choose).
+type step struct {
+	title, file, physicalFrom string
+}
+
+var steps = []step{
+	{"Create an application role", "create-application-role.json", ""},
+	{"Update it in place (description, session, tags)", "update-application-role.json", ""},
+	{"Update that replaces it (new RoleName)", "update-replace-application-role.json", ""},
+	{"CloudFormation deletes the replaced role", "delete-replaced-application-role.json", ""},
+	{"Delete the stack's application role", "delete-application-role.json", ""},
+	{"Create with invalid properties (fails, nothing created)", "invalid-application-role.json", ""},
+	{"Create the service-linked role", "create-service-linked-role.json", ""},
+	{"Update its description", "update-service-linked-role.json", "create-service-linked-role.json"},
+	{"Delete it", "delete-service-linked-role.json", "create-service-linked-role.json"},
+}
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "demo:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	ctx := context.Background()
+	root, err := os.Getwd()
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(filepath.Join(root, "events")); err != nil {
+		return fmt.Errorf("run the demo from the repository root: %w", err)
+	}
+	fmt.Println("Starting moto's server (local IAM) ...")
+	moto, err := motoserver.Start(ctx)
+	if err != nil {
+		return err
+	}
+	defer moto.Close()
+	fmt.Println("IAM endpoint:", moto.URL)
+
+	tmp, err := os.MkdirTemp("", "qbrole-demo-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	fmt.Println("Building bootstrap ...")
+	bootstrap, err := lambdaemu.BuildBootstrap(root, tmp)
+	if err != nil {
+		return err
+	}
+	client := moto.IAM("testing", "testing")
+	physical := map[string]string{}
+	failures := 0
+	for i, s := range steps {
+		fmt.Printf("\n=== %d. %s (events/%s)\n", i+1, s.title, s.file)
+		file := filepath.Join(root, "events", s.file)
+		if s.physicalFrom != "" {
+			if file, err = withPhysicalID(file, tmp, physical[s.physicalFrom]); err != nil {
+				return err
+			}
+		}
+		cmd := exec.Command(bootstrap, "invoke", file)
+		cmd.Env = append(os.Environ(), moto.Env()...)
+		out, err := cmd.Output()
+		fmt.Print("--- response\n", string(out))
+		var resp struct{ Status, PhysicalResourceId string }
+		if jerr := json.Unmarshal(out, &resp); jerr != nil {
+			return fmt.Errorf("%s: no response (%v, %v)", s.file, err, jerr)
+		}
+		physical[s.file] = resp.PhysicalResourceId
+		if resp.Status != "SUCCESS" && !strings.HasPrefix(s.file, "invalid") {
+			failures++
+		}
+		fmt.Println("--- IAM now")
+		if err := printRoles(ctx, client); err != nil {
+			return err
+		}
+	}
+	if failures > 0 {
+		return fmt.Errorf("%d steps failed", failures)
+	}
+	fmt.Println("\nDemo done: every step answered as CloudFormation expects.")
+	return nil
+}
+
+func withPhysicalID(file, dir, id string) (string, error) {
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		return "", err
+	}
+	var ev map[string]any
+	if err := json.Unmarshal(raw, &ev); err != nil {
+		return "", err
+	}
+	ev["PhysicalResourceId"] = id
+	out := filepath.Join(dir, filepath.Base(file))
+	b, _ := json.MarshalIndent(ev, "", "  ")
+	return out, os.WriteFile(out, b, 0o600)
+}
+
+func printRoles(ctx context.Context, c *iam.Client) error {
+	out, err := c.ListRoles(ctx, &iam.ListRolesInput{})
+	if err != nil {
+		return err
+	}
+	if len(out.Roles) == 0 {
+		fmt.Println("(no roles)")
+	}
+	for _, listed := range out.Roles {
+		name := aws.ToString(listed.RoleName)
+		got, err := c.GetRole(ctx, &iam.GetRoleInput{RoleName: listed.RoleName})
+		if err != nil {
+			return err
+		}
+		r := got.Role
+		var tags []string
+		for _, t := range r.Tags {
+			tags = append(tags, aws.ToString(t.Key)+"="+aws.ToString(t.Value))
+		}
+		sort.Strings(tags)
+		fmt.Printf("%s%s  session=%ds  description=%q\n", aws.ToString(r.Path), name, aws.ToInt32(r.MaxSessionDuration), aws.ToString(r.Description))
+		if len(tags) > 0 {
+			fmt.Printf("  tags: %s\n", strings.Join(tags, ", "))
+		}
+		trust, _ := url.QueryUnescape(aws.ToString(r.AssumeRolePolicyDocument))
+		fmt.Printf("  trust: %s\n", trust)
+		pols, err := c.ListRolePolicies(ctx, &iam.ListRolePoliciesInput{RoleName: listed.RoleName})
+		if err != nil {
+			return err
+		}
+		for _, p := range pols.PolicyNames {
+			doc, err := c.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: listed.RoleName, PolicyName: aws.String(p)})
+			if err != nil {
+				return err
+			}
+			var d struct{ Statement []struct{ Sid string } }
+			text, _ := url.QueryUnescape(aws.ToString(doc.PolicyDocument))
+			_ = json.Unmarshal([]byte(text), &d)
+			sids := make([]string, len(d.Statement))
+			for i, s := range d.Statement {
+				sids[i] = s.Sid
+			}
+			fmt.Printf("  inline policy %s: %s\n", p, strings.Join(sids, ", "))
+		}
+	}
+	return nil
+}

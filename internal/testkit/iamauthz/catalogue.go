@@ -1,0 +1,224 @@
+package iamauthz
+
+import (
+	"fmt"
+	"maps"
+	"strings"
+
+	"github.com/qbrole/qbrole/internal/testkit/iamwire"
+)
+
+// Origin is where a call with the function's credentials comes from.
+type Origin string
+
+// Origins.
+const (
+	// Inside is the function's execution environment: Lambda adds
+	// lambda:SourceFunctionArn, the unqualified function ARN.
+	Inside Origin = "inside the function"
+	// InsideQualified is the same through a version or alias.
+	InsideQualified Origin = "inside the function (version 7)"
+	// Outside is the credentials used anywhere else: no lambda:SourceFunctionArn.
+	Outside Origin = "outside the function"
+	// OtherFunction is another function of the account with the same role.
+	OtherFunction Origin = "another function"
+)
+
+// Case is one request made with the function's credentials and what IAM
+// must decide: Allowed, or Denied (implicitly or explicitly).
+type Case struct {
+	Name   string
+	Origin Origin
+	Check  Check
+	Want   string
+}
+
+// Denied is a Case's Want for either kind of denial.
+const Denied = "Denied"
+
+// Holds tells whether result is what the case wants.
+func (c Case) Holds(result string) bool {
+	if c.Want == Denied {
+		return result == ImplicitlyDenied || result == ExplicitlyDenied
+	}
+	return result == c.Want
+}
+
+// Catalogue is every request the tests judge: what the code does (allowed
+// from inside the function, under any of its ARNs, and denied from anywhere
+// else) and what an attacker holding the function's credentials would try
+// (denied from everywhere, but for the one gap IAM cannot close), in the
+// deployment's partition and account.
+func Catalogue(fn Function, partition, account string) []Case {
+	role := func(path string) string { return fmt.Sprintf("arn:%s:iam::%s:role%s", partition, account, path) }
+	stack := func(acct, name string) string {
+		return fmt.Sprintf("arn:%s:cloudformation:eu-west-1:%s:stack/%s/6f1c2b3a-0d4e-4f50-8a9b-0c1d2e3f4a5b", partition, acct, name)
+	}
+	ours, theirs, otherAccount := stack(account, "apps"), stack(account, "other-apps"), stack("210987654321", "apps")
+	var (
+		owned     = role("/service-role/qbusiness-app")
+		foreign   = role("/Admin")
+		slr       = role("/aws-service-role/qbusiness.amazonaws.com/" + iamwire.ServiceLinkedRole)
+		otherSLR  = role("/aws-service-role/elasticbeanstalk.amazonaws.com/AWSServiceRoleForElasticBeanstalk")
+		profile   = fmt.Sprintf("arn:%s:iam::%s:instance-profile/app", partition, account)
+		ownership = map[string]any{"qbrole:stack-id": ours, "qbrole:logical-resource-id": "AppRole"}
+	)
+	// onRole is the context of a call on a role carrying tags.
+	onRole := func(tags map[string]any, extra map[string]any) map[string]any {
+		c := map[string]any{}
+		for k, v := range tags {
+			c["iam:ResourceTag/"+k] = v
+			c["aws:ResourceTag/"+k] = v
+		}
+		maps.Copy(c, extra)
+		return c
+	}
+	// tagging is the request context of tags in a request.
+	tagging := func(tags map[string]any) map[string]any {
+		c := map[string]any{}
+		var keys []string
+		for k, v := range tags {
+			c["aws:RequestTag/"+k] = v
+			keys = append(keys, k)
+		}
+		c["aws:TagKeys"] = keys
+		return c
+	}
+	// A create with tags: the request's tags are also the resource's.
+	creating := func(tags map[string]any) map[string]any { return onRole(tags, tagging(tags)) }
+	untagging := func(keys ...string) map[string]any { return map[string]any{"aws:TagKeys": keys} }
+	with := func(a, b map[string]any) map[string]any { c := maps.Clone(a); maps.Copy(c, b); return c }
+
+	type req struct {
+		name, action, resource string
+		ctx                    map[string]any
+	}
+	// What the code does.
+	legit := []req{
+		{"create an owned role", "iam:CreateRole", owned, creating(ownership)},
+		{"tag a role it creates (tag-on-create)", "iam:TagRole", owned, creating(ownership)},
+		{"create an owned role with the user's tags", "iam:CreateRole", owned, creating(with(ownership, map[string]any{"team": "a"}))},
+		{"read a role", "iam:GetRole", owned, onRole(ownership, nil)},
+		{"read an inline policy", "iam:GetRolePolicy", owned, onRole(ownership, nil)},
+		{"list inline policies", "iam:ListRolePolicies", owned, onRole(ownership, nil)},
+		{"list managed policies", "iam:ListAttachedRolePolicies", owned, onRole(ownership, nil)},
+		{"list instance profiles", "iam:ListInstanceProfilesForRole", owned, onRole(ownership, nil)},
+		{"find the service-linked role", "iam:ListRoles", "*", nil},
+		{"write the inline policy", "iam:PutRolePolicy", owned, onRole(ownership, nil)},
+		{"delete an inline policy", "iam:DeleteRolePolicy", owned, onRole(ownership, nil)},
+		{"update the trust policy", "iam:UpdateAssumeRolePolicy", owned, onRole(ownership, nil)},
+		{"update description and session", "iam:UpdateRole", owned, onRole(ownership, nil)},
+		{"set the boundary", "iam:PutRolePermissionsBoundary", owned, onRole(ownership, map[string]any{"iam:PermissionsBoundary": fmt.Sprintf("arn:%s:iam::aws:policy/PowerUserAccess", partition)})},
+		{"remove the boundary", "iam:DeleteRolePermissionsBoundary", owned, onRole(ownership, nil)},
+		{"detach a drifted managed policy", "iam:DetachRolePolicy", owned, onRole(ownership, map[string]any{"iam:PolicyARN": fmt.Sprintf("arn:%s:iam::%s:policy/drift", partition, account)})},
+		{"change the user's tags", "iam:TagRole", owned, onRole(ownership, tagging(map[string]any{"team": "b"}))},
+		{"remove a user's tag", "iam:UntagRole", owned, onRole(ownership, untagging("team"))},
+		{"clear an instance profile", "iam:RemoveRoleFromInstanceProfile", profile, nil},
+		{"delete an owned role", "iam:DeleteRole", owned, onRole(ownership, nil)},
+		{"create the service-linked role", "iam:CreateServiceLinkedRole", slr, map[string]any{"iam:AWSServiceName": "qbusiness.amazonaws.com"}},
+		{"describe the service-linked role", "iam:UpdateRole", slr, nil},
+		{"delete the service-linked role", "iam:DeleteServiceLinkedRole", slr, nil},
+		{"poll its deletion", "iam:GetServiceLinkedRoleDeletionStatus", slr, nil},
+	}
+	// What an attacker with the credentials would try.
+	attacks := []req{
+		{"take over a foreign role: its inline policy", "iam:PutRolePolicy", foreign, nil},
+		{"take over a foreign role: its trust policy", "iam:UpdateAssumeRolePolicy", foreign, nil},
+		{"take over a foreign role: attach a policy", "iam:AttachRolePolicy", foreign, map[string]any{"iam:PolicyARN": fmt.Sprintf("arn:%s:iam::aws:policy/AdministratorAccess", partition)}},
+		{"delete a foreign role", "iam:DeleteRole", foreign, map[string]any{"iam:ResourceTag/owner": "platform", "aws:ResourceTag/owner": "platform"}},
+		{"strip the ownership tag", "iam:UntagRole", owned, onRole(ownership, untagging("qbrole:stack-id"))},
+		{"strip the ownership tag, upper case", "iam:UntagRole", owned, onRole(ownership, untagging("QBROLE:STACK-ID"))},
+		{"strip the logical-id tag, mixed case", "iam:UntagRole", owned, onRole(ownership, untagging("Qbrole:Logical-Resource-Id"))},
+		{"strip it among other tags", "iam:UntagRole", owned, onRole(ownership, untagging("team", "QBROLE:STACK-ID"))},
+		{"move a role to another stack", "iam:TagRole", owned, onRole(ownership, tagging(with(ownership, map[string]any{"qbrole:stack-id": theirs})))},
+		{"move a role to another stack, upper-case key", "iam:TagRole", owned, onRole(ownership, tagging(map[string]any{"QBROLE:STACK-ID": theirs, "qbrole:logical-resource-id": "AppRole"}))},
+		{"move a role to another resource", "iam:TagRole", owned, onRole(ownership, tagging(with(ownership, map[string]any{"qbrole:logical-resource-id": "Other"})))},
+		{"rewrite the ownership tag alone", "iam:TagRole", owned, onRole(ownership, tagging(map[string]any{"qbrole:stack-id": theirs}))},
+		{"claim a role of another account's stack", "iam:TagRole", role("/theirs"), onRole(map[string]any{"qbrole:stack-id": otherAccount, "qbrole:logical-resource-id": "R"}, tagging(ownership))},
+		{"write a role owned by another account's stack", "iam:PutRolePolicy", role("/theirs"), onRole(map[string]any{"qbrole:stack-id": otherAccount}, nil)},
+		{"create an untagged role", "iam:CreateRole", role("/escalate"), nil},
+		{"create a role for another account's stack", "iam:CreateRole", role("/escalate"), creating(map[string]any{"qbrole:stack-id": otherAccount, "qbrole:logical-resource-id": "R"})},
+		{"create a role with only the stack tag", "iam:CreateRole", role("/escalate"), creating(map[string]any{"qbrole:stack-id": ours})},
+		{"create another service's service-linked role", "iam:CreateServiceLinkedRole", otherSLR, map[string]any{"iam:AWSServiceName": "elasticbeanstalk.amazonaws.com"}},
+		{"delete another service-linked role", "iam:DeleteServiceLinkedRole", otherSLR, nil},
+		{"rewrite another service-linked role", "iam:UpdateRole", otherSLR, nil},
+		{"attach a managed policy to an owned role", "iam:AttachRolePolicy", owned, onRole(ownership, map[string]any{"iam:PolicyARN": fmt.Sprintf("arn:%s:iam::aws:policy/AdministratorAccess", partition)})},
+		{"create an IAM user", "iam:CreateUser", fmt.Sprintf("arn:%s:iam::%s:user/backdoor", partition, account), nil},
+	}
+	// The one gap: tagging a foreign, untagged role with ownership tags cannot
+	// be told apart from a tag-on-create; only the code keeps it from happening.
+	gap := req{"claim a foreign untagged role (the known gap)", "iam:TagRole", foreign, tagging(ownership)}
+
+	origins := map[Origin]string{Inside: fn.ARN, InsideQualified: fn.ARN + ":7", OtherFunction: fn.ARN[:strings.LastIndex(fn.ARN, ":")+1] + "other-function"}
+	var out []Case
+	add := func(r req, o Origin, want string) {
+		ctx := maps.Clone(r.ctx)
+		if ctx == nil {
+			ctx = map[string]any{}
+		}
+		if arn, ok := origins[o]; ok {
+			ctx["lambda:SourceFunctionArn"] = arn
+		}
+		out = append(out, Case{Name: r.name, Origin: o, Want: want,
+			Check: Check{Principal: fn.Principal, Action: r.action, Resource: r.resource, Account: account, Context: ctx}})
+	}
+	for _, o := range []Origin{Inside, InsideQualified, Outside, OtherFunction} {
+		fromFunction := o == Inside || o == InsideQualified
+		for _, r := range legit {
+			if fromFunction {
+				add(r, o, Allowed)
+			} else {
+				add(r, o, Denied)
+			}
+		}
+		for _, r := range attacks {
+			add(r, o, Denied)
+		}
+		if fromFunction {
+			add(gap, o, Allowed)
+		} else {
+			add(gap, o, Denied)
+		}
+	}
+	return out
+}
+
+// Verdict sums up a catalogue judged against one function's policies.
+type Verdict struct {
+	// Failures describes every case whose decision is not the wanted one.
+	Failures []string
+	// Counts by origin and decision.
+	Counts map[Origin]map[string]int
+	// Results are the decisions, case by case.
+	Results []string
+}
+
+// Judge evaluates every case against fn's policies.
+func Judge(e *Evaluator, fn Function, cases []Case) (Verdict, error) {
+	v := Verdict{Counts: map[Origin]map[string]int{}}
+	for _, c := range cases {
+		result, err := e.Evaluate(c.Check, fn.Policies)
+		if err != nil {
+			return v, fmt.Errorf("%s (%s): %w", c.Name, c.Origin, err)
+		}
+		if v.Counts[c.Origin] == nil {
+			v.Counts[c.Origin] = map[string]int{}
+		}
+		v.Counts[c.Origin][result]++
+		v.Results = append(v.Results, result)
+		if !c.Holds(result) {
+			v.Failures = append(v.Failures, fmt.Sprintf("%s, %s: %s %s → %s, want %s", c.Origin, c.Name, c.Check.Action, c.Check.Resource, result, c.Want))
+		}
+	}
+	return v, nil
+}
+
+// String is the verdict's figures, one origin a line.
+func (v Verdict) String() string {
+	var b strings.Builder
+	for _, o := range []Origin{Inside, InsideQualified, Outside, OtherFunction} {
+		c := v.Counts[o]
+		fmt.Fprintf(&b, "  %-32s %3d allowed, %3d denied explicitly, %3d implicitly\n", o+":", c[Allowed], c[ExplicitlyDenied], c[ImplicitlyDenied])
+	}
+	return b.String()
+}

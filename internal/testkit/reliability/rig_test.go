@@ -1,0 +1,198 @@
+package reliability_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+
+	"github.com/qbrole/qbrole/internal/cfnresource"
+	"github.com/qbrole/qbrole/internal/cfnresource/cfntest"
+	"github.com/qbrole/qbrole/internal/roles"
+	"github.com/qbrole/qbrole/internal/roles/rolestest"
+	"github.com/qbrole/qbrole/internal/testkit/cfnsim"
+	"github.com/qbrole/qbrole/internal/testkit/iamauthz"
+	"github.com/qbrole/qbrole/internal/testkit/iamfault"
+	"github.com/qbrole/qbrole/internal/testkit/iamwire"
+	"github.com/qbrole/qbrole/internal/testkit/motoserver"
+)
+
+// Two moto servers: one reset before every run, one holding a service-linked
+// role made long enough ago to be adopted (adoption never deletes it). Every
+// call the function makes goes through the authorizing proxy in front of its
+// server, which judges it against template.yaml's execution-role policy with
+// the IAM policy evaluator.
+var (
+	moto, motoAdopt *motoserver.Server
+	authz           *iamauthz.Harness
+)
+
+const stackID = "arn:aws:cloudformation:us-east-1:123456789012:stack/reliability/0f0e0d0c-0b0a-4909-8807-060504030201"
+
+func TestMain(m *testing.M) { iamauthz.RunTests(m, &authz, &moto, &motoAdopt) }
+
+// fastRetries keeps the SDK's retry rules (throttling, 5xx, broken
+// connections are retried) with no waiting, so a test takes milliseconds.
+func fastRetries(o *iam.Options) {
+	o.Retryer = retry.NewStandard(func(so *retry.StandardOptions) {
+		so.MaxAttempts = 10 // 0.2^10: a call throttled at a fifth of calls still gets through
+		so.RateLimiter = ratelimit.None
+		so.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return time.Millisecond, nil })
+	})
+}
+
+// rig is one custom resource driven by cfnsim, calling moto through a fault
+// injector, answered by the real runner.
+type rig struct {
+	faults *iamfault.Transport
+	driver *cfnsim.Driver
+	admin  *iam.Client
+}
+
+// newRig calls IAM from inside the function, through s's proxy or through via.
+func newRig(s *motoserver.Server, rs *cfntest.ResponseServer, logical string, faults *iamfault.Transport, timeout time.Duration, via ...*iamauthz.Proxy) *rig {
+	return newRigOn(viaMoto, s, rs, logical, faults, timeout, via...)
+}
+
+// chain is the way the function's calls reach moto: through the authorizing
+// proxy, and for strictIAM also through the strict IAM layer
+// (internal/testkit/iamstrict), which gives IAM's documented behaviours moto lacks.
+type chain struct {
+	name   string
+	strict bool
+}
+
+var (
+	viaMoto   = chain{name: "moto"}
+	strictIAM = chain{name: "strict IAM", strict: true}
+)
+
+func (c chain) proxy(s *motoserver.Server) *iamauthz.Proxy {
+	if c.strict {
+		return authz.Strict(s)
+	}
+	return authz.Proxy(s)
+}
+
+// admin sees IAM's state as the chain gives it (names included), with the
+// tests' own credentials, to which no quirk of time applies.
+func (c chain) admin(s *motoserver.Server) *iam.Client {
+	if c.strict {
+		return s.IAM("testing", "testing", fastRetries, func(o *iam.Options) { o.BaseEndpoint = aws.String(authz.Layer(s).URL) })
+	}
+	return s.IAM("testing", "testing", fastRetries)
+}
+
+func newRigOn(c chain, s *motoserver.Server, rs *cfntest.ResponseServer, logical string, faults *iamfault.Transport, timeout time.Duration, via ...*iamauthz.Proxy) *rig {
+	proxy := c.proxy(s)
+	if len(via) == 1 {
+		proxy = via[0]
+	}
+	if faults == nil {
+		faults = &iamfault.Transport{}
+	}
+	client := iamauthz.Client(s, proxy.Inside, fastRetries, func(o *iam.Options) { o.HTTPClient = &http.Client{Transport: faults} })
+	m := &roles.Manager{IAM: client, PropagationTimeout: time.Second, RetryDelay: 5 * time.Millisecond,
+		PollInterval: 5 * time.Millisecond, CleanupTimeout: 300 * time.Millisecond}
+	runner := &cfnresource.Runner{Handler: m, Sender: &cfnresource.HTTPSender{AllowLoopback: true, Backoff: time.Millisecond},
+		Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))}
+	return &rig{
+		faults: faults,
+		admin:  c.admin(s),
+		driver: &cfnsim.Driver{
+			Invoke: func(ctx context.Context, ev []byte) error {
+				_, err := runner.Run(ctx, ev)
+				return err
+			},
+			Responses: rs, StackID: stackID, LogicalID: logical, Timeout: timeout,
+		},
+	}
+}
+
+// foreignRole is someone else's role in the same path; nothing may touch it.
+const foreignRole = "someone-elses-role"
+
+func roleNames(ctx context.Context, c *iam.Client) ([]string, error) {
+	out, err := c.ListRoles(ctx, &iam.ListRolesInput{})
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, r := range out.Roles {
+		names = append(names, aws.ToString(r.RoleName))
+	}
+	slices.Sort(names)
+	return names, nil
+}
+
+// believedState checks IAM against what CloudFormation believes: the roles
+// present are exactly the believed one (if any) and the always-present ones,
+// plus possibly ones CloudFormation abandoned after a failed cleanup Delete
+// (which IAM may or may not have carried out); the believed role matches its
+// properties.
+func believedState(ctx context.Context, r *rig, always ...string) []string {
+	var bad []string
+	names, err := roleNames(ctx, r.admin)
+	if err != nil {
+		return []string{err.Error()}
+	}
+	for i, n := range names {
+		names[i] = iamwire.RoleName(n)
+	}
+	var want []string
+	for _, n := range always {
+		want = append(want, iamwire.RoleName(n))
+	}
+	physical := r.driver.Physical
+	if id := roles.ParsePhysicalID(physical); id.Kind == roles.IDAdopted {
+		physical = id.RoleName
+	}
+	if physical != "" {
+		want = append(want, iamwire.RoleName(physical))
+	}
+	slices.Sort(want)
+	want = slices.Compact(want)
+	// A service-linked role whose creation's answer was lost is adopted, and
+	// adopted roles are never deleted: it may stay (by design; see the README).
+	lostSLR := slices.Contains(r.faults.LostAnswers(), "CreateServiceLinkedRole")
+	mayStay := func(n string) bool {
+		return slices.Contains(r.driver.Abandoned, n) || lostSLR && iamwire.RoleName(n) == iamwire.ServiceLinkedRole
+	}
+	present := slices.DeleteFunc(slices.Clone(names), func(n string) bool { return mayStay(n) && !slices.Contains(want, n) })
+	if !slices.Equal(present, want) {
+		bad = append(bad, fmt.Sprintf("roles in IAM %v, CloudFormation believes in %v (abandoned %v)", names, want, r.driver.Abandoned))
+	}
+	if physical != "" && r.driver.Props["RoleType"] != "ServiceLinkedRole" {
+		stack, _ := roles.ParseStackID(stackID)
+		spec, err := roles.ParseSpec(r.driver.Props, stack, r.driver.LogicalID)
+		if err != nil {
+			return append(bad, err.Error())
+		}
+		for _, m := range rolestest.Mismatches(ctx, r.admin, physical, spec) {
+			bad = append(bad, "believed role "+physical+": "+m)
+		}
+	}
+	return bad
+}
+
+// leftOver counts the abandoned roles that IAM still holds, and whether a
+// service-linked role stayed after its creation's answer was lost.
+func leftOver(ctx context.Context, r *rig) (abandoned int, lostSLR bool) {
+	names, _ := roleNames(ctx, r.admin)
+	for _, a := range r.driver.Abandoned {
+		if slices.Contains(names, a) {
+			abandoned++
+		}
+	}
+	lost := slices.Contains(r.faults.LostAnswers(), "CreateServiceLinkedRole")
+	return abandoned, lost && slices.ContainsFunc(names, func(n string) bool { return iamwire.RoleName(n) == iamwire.ServiceLinkedRole })
+}
