@@ -393,3 +393,24 @@ func TestSharedProvider(t *testing.T) {
 		NewQBusinessRole(stack, "Role", &QBusinessRoleProps{ServiceToken: jsii.String(token), ProviderExportName: jsii.String("x")})
 	})
 }
+
+// Logical ids are what CloudFormation knows a deployed resource by: they are
+// those of 0.2.0 (testdata/logical-ids.txt, synthesized by that release), so
+// upgrading the library replaces nothing.
+func TestLogicalIDsAreStable(t *testing.T) {
+	want, err := os.ReadFile("testdata/logical-ids.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, stack := newStack(false, "")
+	NewQBusinessRole(stack, "Role", nil)
+	NewQBusinessRole(stack, "ServiceLinked", &QBusinessRoleProps{RoleType: ServiceLinkedRole})
+	var got []string
+	for id, r := range (*template(stack).ToJSON())["Resources"].(map[string]any) {
+		got = append(got, fmt.Sprintf("%s %s", id, r.(map[string]any)["Type"]))
+	}
+	slices.Sort(got)
+	if g := strings.Join(got, "\n") + "\n"; g != string(want) {
+		t.Errorf("logical ids\n%s\nwant\n%s", g, want)
+	}
+}

@@ -59,6 +59,15 @@ func TestPropertyLimitsAtTheirEdges(t *testing.T) {
 	}
 }
 
+// The Tags limit says what it is.
+func TestTooManyTagsMessage(t *testing.T) {
+	_, err := ParseSpec(map[string]any{"Tags": tags(49)}, testStack, "AppRole")
+	want := "Tags: at most 48 tags (IAM allows 50; qbrole adds 2 ownership tags), not 49"
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("error %v, want %q", err, want)
+	}
+}
+
 // The generated name uses the whole budget of 64 characters, and cuts the
 // stack name and logical id only past it, each keeping at least half.
 func TestGeneratedRoleNameBudget(t *testing.T) {
@@ -211,6 +220,28 @@ func TestUpdateOfAdoptedServiceLinkedRole(t *testing.T) {
 			}
 			if calls := f.Calls(); len(calls) != 1 {
 				t.Errorf("calls %v, want one GetRole", calls)
+			}
+		})
+	}
+}
+
+func TestUsageReason(t *testing.T) {
+	cases := []struct {
+		name   string
+		reason *types.DeletionTaskFailureReasonType
+		want   string
+	}{
+		{"none given", nil, "no reason given"},
+		{"empty", &types.DeletionTaskFailureReasonType{}, "no reason given"},
+		{"reason, no usage list", &types.DeletionTaskFailureReasonType{Reason: aws.String("in use")}, "in use"},
+		{"reason and usage", &types.DeletionTaskFailureReasonType{Reason: aws.String("in use"), RoleUsageList: []types.RoleUsageType{
+			{Region: aws.String("us-east-1"), Resources: []string{"a1", "a2"}}, {Region: aws.String("eu-west-1"), Resources: []string{"b"}},
+		}}, "in use; still used by: us-east-1: a1, a2; eu-west-1: b"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := usageReason(c.reason); got != c.want {
+				t.Errorf("usageReason = %q, want %q", got, c.want)
 			}
 		})
 	}

@@ -3,6 +3,7 @@ package roles
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -336,10 +337,15 @@ func TestServiceLinkedRoleDeletion(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 		defer cancel()
 		_, err := fastManager(f).Handle(ctx, ev)
-		for _, s := range []string{"in use", "us-east-1: arn:aws:qbusiness:us-east-1:123456789012:application/a1", "eu-west-1:", "application/b2"} {
+		deletions := strings.Count(strings.Join(f.Calls(), " "), "DeleteServiceLinkedRole ")
+		attempts := fmt.Sprintf("(%d attempts until", deletions)
+		for _, s := range []string{"in use", "us-east-1: arn:aws:qbusiness:us-east-1:123456789012:application/a1", "eu-west-1:", "application/b2", attempts} {
 			if err == nil || !strings.Contains(err.Error(), s) {
 				t.Errorf("error %v lacks %q", err, s)
 			}
+		}
+		if deletions < 2 {
+			t.Errorf("%d deletions before the deadline, want retries", deletions)
 		}
 	})
 	t.Run("gives up when the deadline nears", func(t *testing.T) {

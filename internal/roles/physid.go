@@ -21,14 +21,15 @@ const (
 	// this resource created.
 	IDRole
 	// IDAdopted is a service-linked role this resource found in place
-	// (qbrole:adopted:NAME); it is never deleted.
+	// (adoptedPrefix and the role's name); it is never deleted.
 	IDAdopted
 	// IDPendingSLR is an earlier version's marker of a service-linked role
-	// whose creation it could not prove its own (qbrole:slr-pending:UNIXMS).
+	// whose creation it could not prove its own (pendingSLRPrefix and the
+	// moment in Unix milliseconds).
 	// It is read, never written: nothing may be deleted for it.
 	IDPendingSLR
 	// IDFailedCreate is the answer of a Create that failed before anything
-	// existed (qbrole:create-failed:REQUESTID, cfnresource.FailedCreateID).
+	// existed (cfnresource.FailedCreateID).
 	IDFailedCreate
 )
 

@@ -3,6 +3,7 @@ package roles
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -172,7 +173,7 @@ func (p *propReader) tags(name string) []Tag {
 			tags = append(tags, t)
 		}
 	}
-	sort.Slice(tags, func(i, j int) bool { return tags[i].Key < tags[j].Key })
+	slices.SortFunc(tags, byKey)
 	return tags
 }
 

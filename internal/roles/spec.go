@@ -2,6 +2,7 @@ package roles
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -57,6 +58,9 @@ type Tag struct {
 	Value string
 }
 
+// byKey orders tags by key.
+func byKey(a, b Tag) int { return strings.Compare(a.Key, b.Key) }
+
 // Owner identifies the stack resource a role belongs to.
 type Owner struct {
 	StackID           string
@@ -94,7 +98,7 @@ func (s Spec) PermissionsPolicy() PolicyDocument { return PermissionsPolicy(s.Pl
 // AllTags returns the user's tags and the ownership tags, sorted by key.
 func (s Spec) AllTags() []Tag {
 	all := append(append([]Tag{}, s.Tags...), s.Owner.Tags()...)
-	sort.Slice(all, func(i, j int) bool { return all[i].Key < all[j].Key })
+	slices.SortFunc(all, byKey)
 	return all
 }
 

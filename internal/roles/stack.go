@@ -36,17 +36,12 @@ func ParseStackID(id string) (Stack, error) {
 func GeneratedRoleName(stack Stack, logicalID, requestID string) string {
 	sum := sha256.Sum256([]byte(stack.ID + "\x00" + logicalID + "\x00" + requestID))
 	suffix := strings.ToUpper(new(big.Int).SetBytes(sum[:]).Text(36))
-	for len(suffix) < 12 {
-		suffix = "0" + suffix
-	}
-	suffix = suffix[:12]
+	suffix = (strings.Repeat("0", max(0, 12-len(suffix))) + suffix)[:12]
 	const marker = "QBusiness"
 	const budget = 64 - len(marker) - 12 - 3
-	stackName, logical := stack.Name, logicalID
-	if len(stackName)+len(logical) > budget {
-		keepLogical := min(len(logical), max(budget-len(stackName), budget/2))
-		logical = logical[:keepLogical]
-		stackName = stackName[:min(len(stackName), budget-keepLogical)]
-	}
-	return stackName + "-" + logical + "-" + marker + "-" + suffix
+	// Within the budget both are kept whole; past it the logical id keeps
+	// what the stack name leaves, at least half, and the stack name the rest.
+	keepLogical := min(len(logicalID), max(budget-len(stack.Name), budget/2))
+	keepStack := min(len(stack.Name), budget-keepLogical)
+	return stack.Name[:keepStack] + "-" + logicalID[:keepLogical] + "-" + marker + "-" + suffix
 }
