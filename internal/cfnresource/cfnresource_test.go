@@ -272,6 +272,8 @@ func TestCheckURL(t *testing.T) {
 		{"http://localhost/x", true, true},
 		{"http://10.0.0.1/x", true, false},
 		{"file:///etc/passwd", true, false},
+		{"ftp://127.0.0.1/x", true, false},
+		{"https://127.0.0.1/x", true, true},
 	}
 	for _, c := range cases {
 		t.Run(c.url, func(t *testing.T) {

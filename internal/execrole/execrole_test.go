@@ -135,3 +135,19 @@ func TestOriginGuard(t *testing.T) {
 		}
 	}
 }
+
+// A statement without conditions renders without a Condition element, and one
+// with conditions renders them all.
+func TestDocumentWritesConditionsOnlyWhereThereAreAny(t *testing.T) {
+	doc := execrole.Document(execrole.Statements(), execrole.Values{Partition: "aws", AccountID: "123456789012"})
+	sts := doc["Statement"].([]any)
+	if len(sts) != len(execrole.Statements()) {
+		t.Fatalf("%d statements rendered, want %d", len(sts), len(execrole.Statements()))
+	}
+	for i, s := range execrole.Statements() {
+		_, has := sts[i].(map[string]any)["Condition"]
+		if has != (len(s.Conditions) > 0) {
+			t.Errorf("%s: Condition rendered %v, conditions %v", s.Sid, has, s.Conditions)
+		}
+	}
+}
