@@ -137,3 +137,15 @@ func TestPutRetriesOnlyWhileTimeRemains(t *testing.T) {
 		t.Errorf("ended context: retry %v, error %v; want none", retry, err)
 	}
 }
+
+func TestSenderSettings(t *testing.T) {
+	c, n, b := (&HTTPSender{}).settings()
+	if c == nil || c.Timeout != 10*time.Second || n != 5 || b != 250*time.Millisecond {
+		t.Errorf("zero sender: timeout %v, attempts %d, backoff %v", c.Timeout, n, b)
+	}
+	own := &http.Client{}
+	c, n, b = (&HTTPSender{Client: own, Attempts: 1, Backoff: time.Nanosecond}).settings()
+	if c != own || n != 1 || b != time.Nanosecond {
+		t.Errorf("set sender: %v %d %v", c, n, b)
+	}
+}

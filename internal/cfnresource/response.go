@@ -59,18 +59,7 @@ func (s *HTTPSender) Send(ctx context.Context, responseURL string, r *cfn.Respon
 	if err != nil {
 		return fmt.Errorf("encoding response: %w", err)
 	}
-	client := s.Client
-	if client == nil {
-		client = &http.Client{Timeout: 10 * time.Second}
-	}
-	attempts := s.Attempts
-	if attempts <= 0 {
-		attempts = 5
-	}
-	backoff := s.Backoff
-	if backoff <= 0 {
-		backoff = 250 * time.Millisecond
-	}
+	client, attempts, backoff := s.settings()
 	var last error
 	for i := range attempts {
 		if i > 0 {
@@ -93,6 +82,29 @@ func (s *HTTPSender) Send(ctx context.Context, responseURL string, r *cfn.Respon
 		}
 	}
 	return fmt.Errorf("sending response to %s: %w", redactURL(responseURL), last)
+}
+
+// Defaults of HTTPSender's zero fields.
+const (
+	defaultPutTimeout = 10 * time.Second
+	defaultAttempts   = 5
+	defaultBackoff    = 250 * time.Millisecond
+)
+
+// settings are the sender's client, attempts and first pause, defaults
+// filled in.
+func (s *HTTPSender) settings() (*http.Client, int, time.Duration) {
+	client, attempts, backoff := s.Client, s.Attempts, s.Backoff
+	if client == nil {
+		client = &http.Client{Timeout: defaultPutTimeout}
+	}
+	if attempts <= 0 {
+		attempts = defaultAttempts
+	}
+	if backoff <= 0 {
+		backoff = defaultBackoff
+	}
+	return client, attempts, backoff
 }
 
 // put does one PUT; retry says whether the failure may pass.
