@@ -84,7 +84,7 @@ func (m *Manager) delete(ctx context.Context, ev cfn.Event, stack Stack) (Result
 // until the propagation timeout. NoSuchEntity anywhere counts as done.
 func (m *Manager) deleteApplicationRole(ctx context.Context, name string) error {
 	wrap := func(err error) error { return fmt.Errorf("deleting IAM role (%s): %w", name, err) }
-	if err := m.deleteInlinePolicies(ctx, name); err != nil {
+	if _, _, err := m.deleteInlinePolicies(ctx, name, ""); err != nil {
 		return wrap(err)
 	}
 	deleteRole := func() error {
@@ -110,35 +110,14 @@ func (m *Manager) deleteApplicationRole(ctx context.Context, name string) error 
 	return nil
 }
 
-func (m *Manager) deleteInlinePolicies(ctx context.Context, name string) error {
-	names, err := m.inlinePolicyNames(ctx, name)
-	if err != nil {
-		return err
-	}
-	for _, p := range names {
-		_, err := m.IAM.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String(name), PolicyName: aws.String(p)})
-		if err != nil && !isNoSuchEntity(err) {
-			return fmt.Errorf("deleting inline policy %s: %w", p, err)
-		}
-	}
-	return nil
-}
-
 // clearAttachments removes what keeps IAM from deleting a role besides its
 // inline policies: managed policies and instance profiles.
 func (m *Manager) clearAttachments(ctx context.Context, name string) error {
-	if err := m.deleteInlinePolicies(ctx, name); err != nil {
+	if _, _, err := m.deleteInlinePolicies(ctx, name, ""); err != nil {
 		return err
 	}
-	arns, err := m.attachedPolicyARNs(ctx, name)
-	if err != nil {
+	if _, err := m.detachManagedPolicies(ctx, name); err != nil {
 		return err
-	}
-	for _, arn := range arns {
-		_, err := m.IAM.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: aws.String(name), PolicyArn: aws.String(arn)})
-		if err != nil && !isNoSuchEntity(err) {
-			return fmt.Errorf("detaching managed policy %s: %w", arn, err)
-		}
 	}
 	p := iam.NewListInstanceProfilesForRolePaginator(m.IAM, &iam.ListInstanceProfilesForRoleInput{RoleName: aws.String(name)})
 	for p.HasMorePages() {

@@ -123,22 +123,13 @@ func (m *Manager) reconcileTags(ctx context.Context, spec Spec, role *types.Role
 // the spec's where it is missing or differs.
 func (m *Manager) reconcileInlinePolicies(ctx context.Context, spec Spec, role *types.Role) ([]string, error) {
 	name := aws.ToString(role.RoleName)
-	inline, err := m.inlinePolicyNames(ctx, name)
-	if err != nil {
-		return nil, err
-	}
+	deleted, hasPolicy, err := m.deleteInlinePolicies(ctx, name, spec.PolicyName)
 	var writes []string
-	hasPolicy := false
-	for _, p := range inline {
-		if p == spec.PolicyName {
-			hasPolicy = true
-			continue
-		}
-		_, err := m.IAM.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: role.RoleName, PolicyName: aws.String(p)})
-		if err != nil && !isNoSuchEntity(err) {
-			return writes, fmt.Errorf("deleting inline policy %s: %w", p, err)
-		}
+	for _, p := range deleted {
 		writes = append(writes, "inline policy "+p+" (removed)")
+	}
+	if err != nil {
+		return writes, err
 	}
 	if hasPolicy {
 		out, err := m.IAM.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: role.RoleName, PolicyName: aws.String(spec.PolicyName)})
@@ -158,53 +149,12 @@ func (m *Manager) reconcileInlinePolicies(ctx context.Context, spec Spec, role *
 // reconcileManagedPolicies detaches every managed policy: the role's
 // permissions are the spec's inline policy alone.
 func (m *Manager) reconcileManagedPolicies(ctx context.Context, _ Spec, role *types.Role) ([]string, error) {
-	attached, err := m.attachedPolicyARNs(ctx, aws.ToString(role.RoleName))
-	if err != nil {
-		return nil, err
-	}
+	detached, err := m.detachManagedPolicies(ctx, aws.ToString(role.RoleName))
 	var writes []string
-	for _, arn := range attached {
-		_, err := m.IAM.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: role.RoleName, PolicyArn: aws.String(arn)})
-		if err != nil && !isNoSuchEntity(err) {
-			return writes, fmt.Errorf("detaching managed policy %s: %w", arn, err)
-		}
+	for _, arn := range detached {
 		writes = append(writes, "managed policy "+arn+" (detached)")
 	}
-	return writes, nil
-}
-
-func (m *Manager) inlinePolicyNames(ctx context.Context, name string) ([]string, error) {
-	var names []string
-	p := iam.NewListRolePoliciesPaginator(m.IAM, &iam.ListRolePoliciesInput{RoleName: aws.String(name)})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if isNoSuchEntity(err) {
-			return nil, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("listing inline policies of IAM role (%s): %w", name, err)
-		}
-		names = append(names, page.PolicyNames...)
-	}
-	return names, nil
-}
-
-func (m *Manager) attachedPolicyARNs(ctx context.Context, name string) ([]string, error) {
-	var arns []string
-	p := iam.NewListAttachedRolePoliciesPaginator(m.IAM, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(name)})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if isNoSuchEntity(err) {
-			return nil, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("listing managed policies of IAM role (%s): %w", name, err)
-		}
-		for _, a := range page.AttachedPolicies {
-			arns = append(arns, aws.ToString(a.PolicyArn))
-		}
-	}
-	return arns, nil
+	return writes, err
 }
 
 // diffTags returns the tags to set (new or changed) and the keys to remove.

@@ -1,0 +1,86 @@
+// A role's inline and managed policies: listed, deleted, detached. Both the
+// reconcile and deletion use these.
+
+package roles
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+)
+
+// deleteInlinePolicies deletes the role's inline policies except keep ("":
+// all of them) and names those it deleted (one already gone counts as
+// deleted); kept says whether keep was among them.
+func (m *Manager) deleteInlinePolicies(ctx context.Context, name, keep string) (deleted []string, kept bool, err error) {
+	names, err := m.inlinePolicyNames(ctx, name)
+	if err != nil {
+		return nil, false, err
+	}
+	for _, p := range names {
+		if p == keep {
+			kept = true
+			continue
+		}
+		_, err := m.IAM.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String(name), PolicyName: aws.String(p)})
+		if err != nil && !isNoSuchEntity(err) {
+			return deleted, kept, fmt.Errorf("deleting inline policy %s: %w", p, err)
+		}
+		deleted = append(deleted, p)
+	}
+	return deleted, kept, nil
+}
+
+// detachManagedPolicies detaches every managed policy of the role and names
+// those it detached (one already detached counts as detached).
+func (m *Manager) detachManagedPolicies(ctx context.Context, name string) ([]string, error) {
+	arns, err := m.attachedPolicyARNs(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	var detached []string
+	for _, arn := range arns {
+		_, err := m.IAM.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: aws.String(name), PolicyArn: aws.String(arn)})
+		if err != nil && !isNoSuchEntity(err) {
+			return detached, fmt.Errorf("detaching managed policy %s: %w", arn, err)
+		}
+		detached = append(detached, arn)
+	}
+	return detached, nil
+}
+
+func (m *Manager) inlinePolicyNames(ctx context.Context, name string) ([]string, error) {
+	var names []string
+	p := iam.NewListRolePoliciesPaginator(m.IAM, &iam.ListRolePoliciesInput{RoleName: aws.String(name)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if isNoSuchEntity(err) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("listing inline policies of IAM role (%s): %w", name, err)
+		}
+		names = append(names, page.PolicyNames...)
+	}
+	return names, nil
+}
+
+func (m *Manager) attachedPolicyARNs(ctx context.Context, name string) ([]string, error) {
+	var arns []string
+	p := iam.NewListAttachedRolePoliciesPaginator(m.IAM, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(name)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if isNoSuchEntity(err) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("listing managed policies of IAM role (%s): %w", name, err)
+		}
+		for _, a := range page.AttachedPolicies {
+			arns = append(arns, aws.ToString(a.PolicyArn))
+		}
+	}
+	return arns, nil
+}
