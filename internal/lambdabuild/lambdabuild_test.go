@@ -1,7 +1,10 @@
 package lambdabuild_test
 
 import (
+	"debug/elf"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -31,5 +34,28 @@ func TestMakefileUsesTheRecipe(t *testing.T) {
 	}
 	if lambdabuild.Package != "./lambda" {
 		t.Errorf("package %s", lambdabuild.Package)
+	}
+}
+
+// What make build and sam build run gives a linux/arm64 executable.
+func TestBuildLambdaCommand(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "bootstrap")
+	cmd := exec.Command("go", "run", "./internal/devtools/buildlambda", out)
+	cmd.Dir = "../.."
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("buildlambda: %v\n%s", err, b)
+	}
+	f, err := elf.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if f.Machine != elf.EM_AARCH64 || f.Type != elf.ET_EXEC {
+		t.Errorf("bootstrap is %v %v, want an arm64 executable", f.Machine, f.Type)
+	}
+	usage := exec.Command("go", "run", "./internal/devtools/buildlambda")
+	usage.Dir = "../.."
+	if err := usage.Run(); err == nil {
+		t.Error("buildlambda without an output path succeeded")
 	}
 }
