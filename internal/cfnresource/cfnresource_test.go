@@ -287,7 +287,8 @@ func TestCheckURL(t *testing.T) {
 
 func TestMargin(t *testing.T) {
 	for _, c := range []struct{ remaining, want time.Duration }{
-		{time.Second, time.Second}, {5 * time.Second, time.Second}, {30 * time.Second, 3 * time.Second}, {15 * time.Minute, 10 * time.Second},
+		{time.Second, 500 * time.Millisecond}, {1500 * time.Millisecond, 750 * time.Millisecond}, {2 * time.Second, time.Second},
+		{5 * time.Second, time.Second}, {30 * time.Second, 3 * time.Second}, {15 * time.Minute, 10 * time.Second},
 	} {
 		if got := answerMargin(c.remaining); got != c.want {
 			t.Errorf("Margin(%v) = %v, want %v", c.remaining, got, c.want)

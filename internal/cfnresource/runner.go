@@ -70,24 +70,12 @@ func AnswerID(ev cfn.Event, id string) string {
 // maxReason leaves room in maxResponseBytes for the ids around the reason.
 const maxReason = 2048
 
-// noDeadline is the time a request may take when the context has none (the
-// command line); inside Lambda the function's deadline applies.
-const noDeadline = 15 * time.Minute
-
 // Runner answers each event exactly once.
 type Runner struct {
 	Handler Handler
 	Sender  Sender
 	// Logger gets one line per event; nil means slog.Default().
 	Logger *slog.Logger
-}
-
-// answerMargin is the time kept back from the function's deadline for answering:
-// a tenth of the time left, at least 1 s, at most 10 s. The handler's context
-// ends one margin before the deadline; the runner waits for it half a margin
-// more (time for undoing a half-made replacement), then answers.
-func answerMargin(remaining time.Duration) time.Duration {
-	return min(max(remaining/10, time.Second), 10*time.Second)
 }
 
 // Run decodes raw, runs the Handler and sends one response. It returns the
@@ -105,10 +93,7 @@ func (r *Runner) Run(ctx context.Context, raw []byte) (*cfn.Response, error) {
 		return nil, fmt.Errorf("%w; no ResponseURL to answer", decodeErr)
 	}
 
-	deadline, ok := ctx.Deadline()
-	if !ok {
-		deadline = start.Add(noDeadline)
-	}
+	deadline := Deadline(ctx, ev, start)
 	margin := answerMargin(time.Until(deadline))
 	var res Result
 	var err error
@@ -173,7 +158,7 @@ func (r *Runner) handle(ctx context.Context, ev cfn.Event, soft, hard time.Time)
 		err   error
 		stack string
 	}
-	work, cancel := context.WithDeadline(ctx, soft)
+	work, cancel := context.WithDeadline(context.WithValue(ctx, graceKey{}, hard), soft)
 	defer cancel()
 	done := make(chan outcome, 1)
 	go func() {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-lambda-go/cfn"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -11,23 +12,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 )
 
-// findRoleToDelete reads a role that is to be deleted. IAM may not show a
-// role made moments ago (the rollback's Delete right after a failed Create, the
-// cleanup of a failed replacement): a role it does not find is looked for
-// again within the propagation timeout before it counts as gone, so that none
-// is left behind (IAM User Guide, "Changes that I make are not always
-// immediately visible").
-func (m *Manager) findRoleToDelete(ctx context.Context, name string) (*types.Role, error) {
-	role, err := findRole(ctx, m.IAM, name)
-	if !errors.Is(err, errNotFound) {
-		return role, err
-	}
-	return m.waitForRole(ctx, name)
-}
-
-// deleteIfOwned deletes the role if it exists and carries owner's tags.
+// deleteIfOwned deletes the role this request has just created, if it
+// carries owner's tags: the cleanup of a failed replacement. IAM may not show
+// a role made moments ago, so one it does not find is looked for again until
+// ctx ends ("Changes that I make are not always immediately visible", IAM User
+// Guide, https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_general.html).
 func (m *Manager) deleteIfOwned(ctx context.Context, name string, owner Owner) error {
-	role, err := m.findRoleToDelete(ctx, name)
+	role, err := m.waitForRole(ctx, name)
 	if errors.Is(err, errNotFound) {
 		return nil
 	}
@@ -40,42 +31,85 @@ func (m *Manager) deleteIfOwned(ctx context.Context, name string, owner Owner) e
 	return m.deleteApplicationRole(ctx, name)
 }
 
+// delete decides what to remove from the PhysicalResourceId and IAM's state,
+// never from RoleType in the event: a cleanup Delete after a replacement may
+// carry the old resource's properties or the new one's. Only OnDelete is read
+// from the properties. Only a role's name, or the marker of a Create that made
+// a role, may lead to a deletion: not a failed Create's plain marker, not an
+// adopted service-linked role (whatever OnDelete says), not an earlier
+// version's pending marker, not an id CloudFormation made up after a lost
+// response.
 func (m *Manager) delete(ctx context.Context, ev cfn.Event, stack Stack) (Result, error) {
 	physical := ev.PhysicalResourceID
-	skipped := Result{PhysicalResourceID: physical, Outcome: Skipped}
-	// Only a role's name may lead to a deletion. Not a failed Create's marker,
-	// not an adopted service-linked role (whatever OnDelete says), not an
-	// earlier version's pending marker, not an id CloudFormation made up
-	// after a lost response.
-	if ParsePhysicalID(physical).Kind != IDRole {
-		return skipped, nil
-	}
-	// The properties were valid when applied; only RoleType and OnDelete matter here.
+	id := ParsePhysicalID(physical)
+	// The properties were valid when applied; only OnDelete and the owner matter here.
 	spec, _ := ParseSpec(ev.ResourceProperties, stack, ev.LogicalResourceID)
-
-	role, err := m.findRoleToDelete(ctx, physical)
+	var role *types.Role
+	var err error
+	switch id.Kind {
+	case IDRole:
+		// A role that is gone is deleted: one read, no waiting. The role
+		// was seen when the request that named it succeeded.
+		role, err = findRole(ctx, m.IAM, id.RoleName)
+	case IDFailedCreateRole:
+		// The Create failed after it made, or may have made, the role: it
+		// is looked for as long as IAM may not show a role made then.
+		role, err = m.findRoleMadeAt(ctx, id.RoleName, id.Moment)
+		// A failed Create leaves nothing behind, whatever OnDelete says.
+		spec.OnDelete = DeleteRole
+	default:
+		return Result{PhysicalResourceID: physical, Outcome: Skipped}, nil
+	}
 	if errors.Is(err, errNotFound) {
 		return Result{PhysicalResourceID: physical, Outcome: Deleted}, nil
 	}
 	if err != nil {
-		return Result{}, fmt.Errorf("deleting IAM role (%s): reading it: %w", physical, err)
+		return Result{}, fmt.Errorf("deleting IAM role (%s): reading it: %w", id.RoleName, err)
 	}
-	isSLR := aws.ToString(role.Path) == SLRPath
-	if isSLR != (spec.Type == ServiceLinkedRole) || !isSLR && !owns(role, spec.Owner) {
-		return skipped, nil
-	}
-	if spec.OnDelete == RetainRole {
-		return Result{PhysicalResourceID: physical, Outcome: Retained}, nil
-	}
-	if isSLR {
-		err = m.deleteServiceLinkedRole(ctx, physical)
-	} else {
-		err = m.deleteApplicationRole(ctx, physical)
-	}
+	outcome, err := m.removeRole(ctx, role, id.Kind == IDRole, spec.Owner, spec.OnDelete)
 	if err != nil {
 		return Result{}, err
 	}
-	return Result{PhysicalResourceID: physical, Outcome: Deleted}, nil
+	return Result{PhysicalResourceID: physical, Outcome: outcome}, nil
+}
+
+// removeRole deletes role, found under a PhysicalResourceId, if it is this
+// resource's: an application role that carries owner's tags, or (when the id
+// may name one, slrOK) the service-linked role, which a role-name id names
+// only when this resource's own CreateServiceLinkedRole answered with it.
+func (m *Manager) removeRole(ctx context.Context, role *types.Role, slrOK bool, owner Owner, onDelete OnDelete) (Outcome, error) {
+	name := aws.ToString(role.RoleName)
+	serviceLinked := aws.ToString(role.Path) == SLRPath
+	ours := owns(role, owner)
+	if serviceLinked {
+		ours = slrOK
+	}
+	if !ours {
+		return Skipped, nil
+	}
+	if onDelete == RetainRole {
+		return Retained, nil
+	}
+	if serviceLinked {
+		return Deleted, m.deleteServiceLinkedRole(ctx, name)
+	}
+	return Deleted, m.deleteApplicationRole(ctx, name)
+}
+
+// findRoleMadeAt reads a role that a CreateRole sent at moment made or may
+// have made. While the propagation timeout since moment lasts, a role IAM
+// does not show is looked for again (within ctx); after that, not found is
+// final.
+func (m *Manager) findRoleMadeAt(ctx context.Context, name string, moment time.Time) (*types.Role, error) {
+	var role *types.Role
+	window := time.Until(moment.Add(m.propagationTimeout()))
+	err := retryWhile(ctx, window, m.retryDelay(), func(err error) bool { return errors.Is(err, errNotFound) },
+		func() error {
+			r, err := findRole(ctx, m.IAM, name)
+			role = r
+			return err
+		})
+	return role, err
 }
 
 // deleteApplicationRole deletes the inline policies, then the role. If IAM

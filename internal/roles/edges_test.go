@@ -155,7 +155,7 @@ func TestFailedReplacementCleansUp(t *testing.T) {
 				createRole: func(*iam.CreateRoleInput) (*iam.CreateRoleOutput, error) { return &iam.CreateRoleOutput{}, nil },
 				getRole: func(in *iam.GetRoleInput) (*iam.GetRoleOutput, error) {
 					r := ownedRole(*in.RoleName)
-					if !c.owned {
+					if !c.owned && *in.RoleName == "new" {
 						r.Tags = nil
 					}
 					return &iam.GetRoleOutput{Role: r}, nil

@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/cfn"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 
 	"github.com/qbrole/qbrole/internal/cfnresource"
 )
@@ -27,7 +30,8 @@ const (
 )
 
 // DefaultCleanupTimeout bounds the cleanup a failed replacement does after the
-// request's own time ran out (the runner keeps time for it before answering).
+// request's own time ran out, when no cfnresource.Runner gives the grace
+// period (a Manager called directly).
 const DefaultCleanupTimeout = 3 * time.Second
 
 // Default timings; Manager's zero fields take these.
@@ -98,79 +102,108 @@ func (m *Manager) create(ctx context.Context, ev cfn.Event, stack Stack) (Result
 		return m.createServiceLinkedRole(ctx, spec)
 	}
 	name := orDefault(spec.Name, GeneratedRoleName(stack, ev.LogicalResourceID, ev.RequestID))
-	res, _, err := m.createApplicationRole(ctx, spec, name)
+	began := time.Now()
+	res, created, err := m.createApplicationRole(ctx, spec, name)
+	if err != nil && created {
+		// The role exists or may: the rollback's Delete is to remove it, and
+		// to look for it while IAM may not show it yet.
+		res.PhysicalResourceID = failedCreateRoleID(began, name)
+	}
 	return res, err
 }
 
+// update decides from the PhysicalResourceId and the role IAM holds under it,
+// not from OldResourceProperties alone: in the rollback Update after a failed
+// one, the "old" properties are the ones that failed and never applied.
 func (m *Manager) update(ctx context.Context, ev cfn.Event, stack Stack) (Result, error) {
 	physical := ev.PhysicalResourceID
 	spec, err := ParseSpec(ev.ResourceProperties, stack, ev.LogicalResourceID)
 	if err != nil {
 		return Result{}, err
 	}
-	if ParsePhysicalID(physical).Kind == IDFailedCreate {
+	id := ParsePhysicalID(physical)
+	if id.Kind == IDFailedCreate || id.Kind == IDFailedCreateRole {
 		return Result{}, fmt.Errorf("updating %s: the resource's Create failed, so there is no role to update", physical)
 	}
 	// The old properties passed validation when they were applied; a spec
 	// with errors still carries the values that did parse.
 	old, _ := ParseSpec(ev.OldResourceProperties, stack, ev.LogicalResourceID)
+	var current *types.Role // the role the id names; nil when IAM has none
+	if id.Kind == IDRole || id.Kind == IDAdopted {
+		r, err := findRole(ctx, m.IAM, id.RoleName)
+		if err != nil && !errors.Is(err, errNotFound) {
+			return Result{}, fmt.Errorf("reading IAM role (%s): %w", id.RoleName, err)
+		}
+		current = r
+	}
+	wasServiceLinked := id.Kind == IDAdopted || current != nil && aws.ToString(current.Path) == SLRPath ||
+		current == nil && old.Type == ServiceLinkedRole
 	if spec.Type == ServiceLinkedRole {
-		if old.Type == ServiceLinkedRole {
-			return m.updateServiceLinkedRole(ctx, spec, physical)
+		if wasServiceLinked {
+			return m.updateServiceLinkedRole(ctx, spec, physical, current)
 		}
 		// A new role of the other type (here and below); CloudFormation
 		// deletes the old one.
 		return m.createServiceLinkedRole(ctx, spec)
 	}
 	generated := GeneratedRoleName(stack, ev.LogicalResourceID, ev.RequestID)
-	if spec.Type != old.Type {
+	if wasServiceLinked {
 		return m.replaceApplicationRole(ctx, spec, orDefault(spec.Name, generated))
 	}
-	name, err := updatedRoleName(spec, old, physical, generated)
+	if current != nil && !owns(current, spec.Owner) {
+		return Result{}, fmt.Errorf("updating IAM role (%s): it exists and is not managed by this stack; left untouched", physical)
+	}
+	name, err := updatedRoleName(spec, old, physical, current, generated)
 	if err != nil {
 		return Result{}, err
 	}
 	if name != physical {
 		return m.replaceApplicationRole(ctx, spec, name)
 	}
-	return m.updateApplicationRole(ctx, spec, name)
-}
-
-// updatedRoleName is the name the application role has after an Update from
-// old to spec: physical when it can stay, else a new one (generated is the
-// name to generate), as CloudFormation replaces an AWS::IAM::Role.
-func updatedRoleName(spec, old Spec, physical, generated string) (string, error) {
-	name := physical
-	if spec.Name != "" {
-		name = spec.Name
-	} else if old.Name != "" || spec.Path != old.Path {
-		// The custom name was removed, or a generated-name role needs
-		// replacing: a new generated name.
-		name = generated
-	}
-	if name == physical && spec.Path != old.Path {
-		return "", fmt.Errorf("updating IAM role (%s): changing Path from %q to %q needs a new role, "+
-			"but a new role cannot have the same RoleName; change RoleName too, or remove it so that a name is generated",
-			physical, old.Path, spec.Path)
-	}
-	return name, nil
-}
-
-// updateApplicationRole brings the role that keeps its name to spec.
-func (m *Manager) updateApplicationRole(ctx context.Context, spec Spec, name string) (Result, error) {
-	role, err := findRole(ctx, m.IAM, name)
-	if errors.Is(err, errNotFound) {
+	if current == nil {
 		// Deleted outside CloudFormation: put it back.
 		res, _, err := m.createApplicationRole(ctx, spec, name)
 		return res, err
 	}
-	if err != nil {
-		return Result{}, fmt.Errorf("reading IAM role (%s): %w", name, err)
+	return m.reconcile(ctx, spec, current)
+}
+
+// updatedRoleName is the name the application role has after an Update from
+// old to spec: physical when it can stay, else a new one (generated is the
+// name to generate), as CloudFormation replaces an AWS::IAM::Role. current is
+// the role under physical (nil: none), whose Path is the one that counts.
+//
+// IAM does not distinguish role names by case (IAM API Reference,
+// "CreateRole", RoleName: "Names are not distinguished by case",
+// https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html), so
+// a RoleName that differs from physical only in case names the same role: it
+// keeps IAM's spelling, and a new Path with it cannot work either. A custom
+// name removed (old's RoleName is physical) gets a generated one; a RoleName
+// in old that physical does not carry never applied (a rollback).
+func updatedRoleName(spec, old Spec, physical string, current *types.Role, generated string) (string, error) {
+	keepsName := strings.EqualFold(spec.Name, physical)
+	if spec.Name == "" {
+		keepsName = old.Name == "" || !strings.EqualFold(old.Name, physical)
 	}
-	if !owns(role, spec.Owner) {
-		return Result{}, fmt.Errorf("updating IAM role (%s): it exists and is not managed by this stack; left untouched", name)
+	moved := current != nil && aws.ToString(current.Path) != spec.Path
+	switch {
+	case !keepsName:
+		return orDefault(spec.Name, generated), nil
+	case !moved:
+		return physical, nil
+	case spec.Name == "":
+		return generated, nil
+	default:
+		return "", pathNeedsNewRole(physical, aws.ToString(current.Path), spec.Path)
 	}
-	return m.reconcile(ctx, spec, role)
+}
+
+// pathNeedsNewRole is the reason an Update that keeps a role's name cannot
+// move it from path from to path to: IAM cannot change a role's path.
+func pathNeedsNewRole(name, from, to string) error {
+	return fmt.Errorf("updating IAM role (%s): changing Path from %q to %q needs a new role, "+
+		"but a new role cannot have the same RoleName; change RoleName too, or remove it so that a name is generated",
+		name, from, to)
 }
 
 func orDefault(s, def string) string {
@@ -186,9 +219,13 @@ func unknownOutcome(err error) bool {
 	return err != nil && errorCode(err) == ""
 }
 
-// cleanupContext outlives ctx by CleanupTimeout, for undoing a half-made
-// replacement after the request's own time ran out.
+// cleanupContext is for undoing a half-made replacement after the request's
+// own time ran out: under a cfnresource.Runner, until the runner's grace
+// period ends; elsewhere, for CleanupTimeout.
 func (m *Manager) cleanupContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	if cctx, cancel, ok := cfnresource.CleanupContext(ctx); ok {
+		return cctx, cancel
+	}
 	d := m.CleanupTimeout
 	if d <= 0 {
 		d = DefaultCleanupTimeout

@@ -221,8 +221,8 @@ func TestCreateFailureAfterCreateRoleNamesTheRole(t *testing.T) {
 		t.Fatal("want an error")
 	}
 	// The rollback's Delete must name the role, or it would be orphaned.
-	if res.PhysicalResourceID != "r" {
-		t.Errorf("physical id = %q, want the created role's name", res.PhysicalResourceID)
+	if id := ParsePhysicalID(res.PhysicalResourceID); id.Kind != IDFailedCreateRole || id.RoleName != "r" {
+		t.Errorf("physical id = %q, want the failed-Create marker naming the created role", res.PhysicalResourceID)
 	}
 }
 
@@ -417,9 +417,15 @@ func TestCreateWithUnknownOutcomeNamesTheRole(t *testing.T) {
 	f := &fakeIAM{createRole: func(*iam.CreateRoleInput) (*iam.CreateRoleOutput, error) {
 		return nil, context.DeadlineExceeded
 	}}
+	before := time.Now()
 	res, err := fastManager(f).Handle(context.Background(), newEvent(cfn.RequestCreate, map[string]any{"RoleName": "r"}))
-	if err == nil || res.PhysicalResourceID != "r" {
-		t.Errorf("result %+v, error %v; want the role's name", res, err)
+	id := ParsePhysicalID(res.PhysicalResourceID)
+	if err == nil || id.Kind != IDFailedCreateRole || id.RoleName != "r" {
+		t.Errorf("result %+v, error %v; want the failed-Create marker naming the role", res, err)
+	}
+	// The moment is the CreateRole's, to the millisecond.
+	if id.Moment.Before(before.Truncate(time.Millisecond)) || id.Moment.After(time.Now()) {
+		t.Errorf("moment %v, want between %v and now", id.Moment, before)
 	}
 }
 
@@ -505,11 +511,47 @@ func TestDeleteLooksAgainForARoleIAMDoesNotShowYet(t *testing.T) {
 			return &iam.DeleteRoleOutput{}, nil
 		},
 	}
-	ev := newEvent(cfn.RequestDelete, map[string]any{"RoleName": "r"})
-	ev.PhysicalResourceID = "r"
+	ev := newEvent(cfn.RequestDelete, map[string]any{"RoleName": "r", "OnDelete": "Retain"})
+	ev.PhysicalResourceID = failedCreateRoleID(time.Now(), "r")
 	res, err := fastManager(f).Handle(context.Background(), ev)
 	if err != nil || res.Outcome != Deleted || !deleted {
 		t.Errorf("result %+v, error %v, DeleteRole called %v: the role was left behind", res, err, deleted)
+	}
+}
+
+// A role that is gone is deleted after one read, however it went: deleted by
+// hand, a second delivery of the same Delete, a failed Create made long ago.
+// Only a failed Create's marker, while IAM may still not show its role, is
+// reason to look again.
+func TestDeleteOfARoleThatIsGoneAnswersAtOnce(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		physical string
+	}{
+		{"role name", "r"},
+		{"service-linked role this resource made", "AWSServiceRoleForQBusiness"},
+		{"failed Create's role, the propagation timeout past", failedCreateRoleID(time.Now().Add(-time.Hour), "r")},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			f := &fakeIAM{getRole: func(in *iam.GetRoleInput) (*iam.GetRoleOutput, error) {
+				return nil, apiErr("NoSuchEntity", "The role with name "+*in.RoleName+" cannot be found.")
+			}}
+			m := fastManager(f)
+			m.PropagationTimeout = time.Minute // were it waited for, the test would take that long
+			ev := newEvent(cfn.RequestDelete, map[string]any{"RoleName": "r"})
+			ev.PhysicalResourceID = c.physical
+			start := time.Now()
+			res, err := m.Handle(context.Background(), ev)
+			if err != nil || res.Outcome != Deleted || res.PhysicalResourceID != c.physical {
+				t.Errorf("result %+v, error %v", res, err)
+			}
+			if calls := f.Calls(); !slices.Equal(calls, []string{"GetRole"}) {
+				t.Errorf("calls %v, want one GetRole", calls)
+			}
+			if took := time.Since(start); took > time.Second {
+				t.Errorf("took %v", took)
+			}
+		})
 	}
 }
 
@@ -543,6 +585,7 @@ func TestCreateAfterALostAnswerWaitsForTheRole(t *testing.T) {
 	f.listAttachedRolePolicies = func(*iam.ListAttachedRolePoliciesInput) (*iam.ListAttachedRolePoliciesOutput, error) {
 		return &iam.ListAttachedRolePoliciesOutput{}, nil
 	}
+	f.listRoles = func(*iam.ListRolesInput) (*iam.ListRolesOutput, error) { return &iam.ListRolesOutput{}, nil } // in no other case either
 	res, err := fastManager(f).Handle(context.Background(), newEvent(cfn.RequestCreate, map[string]any{"RoleName": "r"}))
 	if err != nil || res.PhysicalResourceID != "r" {
 		t.Errorf("result %+v, error %v", res, err)

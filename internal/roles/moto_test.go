@@ -517,8 +517,8 @@ func TestReplacement(t *testing.T) {
 		if res.PhysicalResourceID != "qbusiness-demo-app-role" {
 			t.Errorf("physical id = %q, want the old one", res.PhysicalResourceID)
 		}
-		if len(e.rec.Actions()) > 0 {
-			t.Errorf("IAM calls %v, want none", e.rec.Actions())
+		if len(e.rec.Writes()) > 0 {
+			t.Errorf("IAM writes %v, want none", e.rec.Writes())
 		}
 	})
 	t.Run("RoleType to ServiceLinkedRole", func(t *testing.T) {

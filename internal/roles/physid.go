@@ -31,19 +31,28 @@ const (
 	// IDFailedCreate is the answer of a Create that failed before anything
 	// existed (cfnresource.FailedCreateID).
 	IDFailedCreate
+	// IDFailedCreateRole is the answer of a Create that failed after it made,
+	// or may have made, a role (failedCreateRolePrefix, the moment before its
+	// CreateRole in Unix milliseconds, ':' and the role's name): the
+	// rollback's Delete removes that role if it carries this resource's tags,
+	// whatever OnDelete says, and looks for it as long as IAM may not show a
+	// role made at that moment.
+	IDFailedCreateRole
 )
 
 const (
-	adoptedPrefix    = "qbrole:adopted:"
-	pendingSLRPrefix = "qbrole:slr-pending:"
+	adoptedPrefix          = "qbrole:adopted:"
+	pendingSLRPrefix       = "qbrole:slr-pending:"
+	failedCreateRolePrefix = "qbrole:create-failed-role:"
 )
 
 // PhysicalID is a PhysicalResourceId taken apart.
 type PhysicalID struct {
 	Kind IDKind
-	// RoleName is the role named (IDRole, IDAdopted), else "".
+	// RoleName is the role named (IDRole, IDAdopted, IDFailedCreateRole), else "".
 	RoleName string
-	// Moment is when an IDPendingSLR marker was written, else zero.
+	// Moment is when an IDPendingSLR marker was written, or when the Create
+	// of an IDFailedCreateRole sent its CreateRole; else zero.
 	Moment time.Time
 }
 
@@ -60,6 +69,14 @@ func ParsePhysicalID(id string) PhysicalID {
 		}
 		return PhysicalID{Kind: IDPendingSLR, Moment: time.UnixMilli(n).UTC()}
 	}
+	if rest, ok := strings.CutPrefix(id, failedCreateRolePrefix); ok {
+		ms, name, _ := strings.Cut(rest, ":")
+		n, err := strconv.ParseInt(ms, 10, 64)
+		if err == nil && roleNamePattern.MatchString(name) {
+			return PhysicalID{Kind: IDFailedCreateRole, RoleName: name, Moment: time.UnixMilli(n).UTC()}
+		}
+		return PhysicalID{Kind: IDForeign}
+	}
 	if cfnresource.IsFailedCreateID(id) {
 		return PhysicalID{Kind: IDFailedCreate}
 	}
@@ -72,3 +89,9 @@ func ParsePhysicalID(id string) PhysicalID {
 // adoptedID is the PhysicalResourceId of a service-linked role this resource
 // did not create: a Delete of it never deletes the role.
 func adoptedID(roleName string) string { return adoptedPrefix + roleName }
+
+// failedCreateRoleID is the PhysicalResourceId of a Create that failed after
+// its CreateRole for roleName, sent at moment, made or may have made the role.
+func failedCreateRoleID(moment time.Time, roleName string) string {
+	return failedCreateRolePrefix + strconv.FormatInt(moment.UnixMilli(), 10) + ":" + roleName
+}

@@ -34,8 +34,15 @@ var aspects = []aspect{
 // reconcile changes role to match spec, one IAM write per property that
 // differs and none when everything matches. The Result names the writes made,
 // also when a later one fails.
+//
+// IAM cannot move a role to another path, so a role found at a path other
+// than spec's fails before any write, with the reason an Update that keeps
+// the RoleName and changes Path gets: never reported unchanged.
 func (m *Manager) reconcile(ctx context.Context, spec Spec, role *types.Role) (Result, error) {
 	name := aws.ToString(role.RoleName)
+	if path := aws.ToString(role.Path); path != spec.Path {
+		return Result{}, pathNeedsNewRole(name, path, spec.Path)
+	}
 	var writes []string
 	for _, a := range aspects {
 		made, err := a.step(m, ctx, spec, role)

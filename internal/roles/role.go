@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -90,8 +91,26 @@ func createRoleInput(spec Spec, name string) *iam.CreateRoleInput {
 // made by this very call, whose first answer was lost and which the SDK sent
 // again (IAM may still not show it for a while). A role of this resource is
 // reconciled; anyone else's is left untouched.
+//
+// IAM does not distinguish role names by case ("CreateRole", RoleName,
+// https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html), and
+// AWS documents nothing on GetRole with another spelling: a role that GetRole
+// does not show is looked up in ListRoles under any case first, so a role
+// spelled otherwise is decided on at once (by its tags, under IAM's spelling)
+// instead of waited for.
 func (m *Manager) takeOverRetriedCreate(ctx context.Context, spec Spec, name string) (Result, error) {
-	role, err := m.waitForRole(ctx, name)
+	role, err := findRole(ctx, m.IAM, name)
+	if errors.Is(err, errNotFound) {
+		// ListRoles leaves out a role's tags (IAM API Reference,
+		// "ListRoles"): the role is read again under IAM's spelling.
+		var spelled string
+		if spelled, err = m.roleNameInAnyCase(ctx, name); err == nil {
+			role, err = findRole(ctx, m.IAM, spelled)
+		}
+	}
+	if errors.Is(err, errNotFound) || err == nil && !strings.HasPrefix(aws.ToString(role.Arn), "arn:") {
+		role, err = m.waitForRole(ctx, name)
+	}
 	if err != nil {
 		return Result{}, fmt.Errorf("creating IAM role (%s): it exists, and reading it failed: %w", name, err)
 	}
@@ -100,6 +119,24 @@ func (m *Manager) takeOverRetriedCreate(ctx context.Context, spec Spec, name str
 			"left untouched (choose another RoleName, or leave RoleName out to get a generated one)", name)
 	}
 	return m.reconcile(ctx, spec, role)
+}
+
+// roleNameInAnyCase lists the account's roles for one whose name equals name
+// but for letter case, and returns IAM's spelling of it.
+func (m *Manager) roleNameInAnyCase(ctx context.Context, name string) (string, error) {
+	p := iam.NewListRolesPaginator(m.IAM, &iam.ListRolesInput{})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return "", fmt.Errorf("listing roles: %w", err)
+		}
+		for _, r := range page.Roles {
+			if strings.EqualFold(aws.ToString(r.RoleName), name) {
+				return aws.ToString(r.RoleName), nil
+			}
+		}
+	}
+	return "", errNotFound
 }
 
 func (m *Manager) putPolicy(ctx context.Context, name string, spec Spec) error {

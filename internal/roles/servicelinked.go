@@ -73,32 +73,28 @@ func (m *Manager) findServiceLinkedRole(ctx context.Context) (*types.Role, error
 }
 
 // updateServiceLinkedRole keeps the description of a service-linked role this
-// resource created; an adopted one is left as it is.
-func (m *Manager) updateServiceLinkedRole(ctx context.Context, spec Spec, physical string) (Result, error) {
-	if id := ParsePhysicalID(physical); id.Kind == IDAdopted {
-		role, err := findRole(ctx, m.IAM, id.RoleName)
-		if err != nil {
-			return Result{}, fmt.Errorf("reading service-linked role (%s): %w", id.RoleName, err)
-		}
-		return Result{PhysicalResourceID: physical, Data: roleData(role), Outcome: Unchanged}, nil
-	}
-	role, err := findRole(ctx, m.IAM, physical)
-	if errors.Is(err, errNotFound) {
+// resource created; an adopted one is left as it is. current is the role
+// under physical, nil when IAM has none: one that is gone — deleted by hand,
+// or by the stack that owned it — is created or adopted again, as a Create
+// would; an Update, and the rollback Update after a failed one, must not fail
+// for a role that someone else removed.
+func (m *Manager) updateServiceLinkedRole(ctx context.Context, spec Spec, physical string, current *types.Role) (Result, error) {
+	if current == nil {
 		return m.createServiceLinkedRole(ctx, spec)
 	}
-	if err != nil {
-		return Result{}, fmt.Errorf("reading service-linked role (%s): %w", physical, err)
+	if ParsePhysicalID(physical).Kind == IDAdopted {
+		return Result{PhysicalResourceID: physical, Data: roleData(current), Outcome: Unchanged}, nil
 	}
-	if aws.ToString(role.Path) != SLRPath {
+	if aws.ToString(current.Path) != SLRPath {
 		return Result{}, fmt.Errorf("updating service-linked role (%s): it is not the %s service-linked role; left untouched", physical, ServicePrincipal)
 	}
-	if aws.ToString(role.Description) == spec.Description {
-		return Result{PhysicalResourceID: physical, Data: roleData(role), Outcome: Unchanged}, nil
+	if aws.ToString(current.Description) == spec.Description {
+		return Result{PhysicalResourceID: physical, Data: roleData(current), Outcome: Unchanged}, nil
 	}
 	if _, err := m.IAM.UpdateRole(ctx, &iam.UpdateRoleInput{RoleName: aws.String(physical), Description: aws.String(spec.Description)}); err != nil {
 		return Result{}, fmt.Errorf("updating service-linked role (%s) description: %w", physical, err)
 	}
-	return Result{PhysicalResourceID: physical, Data: roleData(role), Outcome: Updated, Changes: []string{"description"}}, nil
+	return Result{PhysicalResourceID: physical, Data: roleData(current), Outcome: Updated, Changes: []string{"description"}}, nil
 }
 
 // deleteServiceLinkedRole asks IAM to delete the role and polls the deletion

@@ -16,6 +16,13 @@
 //     AWSServiceRoleForqbusiness), and a second CreateServiceLinkedRole fails
 //     with InvalidInput "… has been taken in this account" (observed by other
 //     projects; the API reference does not spell the text).
+//   - Role names are unique in the account regardless of letter case:
+//     CreateRole of QBizRole while qbizrole exists fails with
+//     EntityAlreadyExists (HTTP 409) and never reaches moto, which compares
+//     names exactly (IAM API Reference, "CreateRole", RoleName: "Names are not
+//     distinguished by case. For example, you cannot create resources named
+//     both "MyResource" and "myresource"."
+//     https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html).
 //   - Eventual consistency after CreateRole: for a while, IAM may answer
 //     NoSuchEntity for the new role, and deny writes authorized through its
 //     tags (IAM User Guide, troubleshooting, "Changes that I make are not
@@ -27,7 +34,18 @@
 //     again (Q Business User Guide; GetServiceLinkedRoleDeletionStatus).
 //
 // The quirks of time (the last three) apply only to the callers named in
-// Options.Subjects — the function — so that tests' own reads see IAM's state.
+// Options.Subjects — the function — so that tests' own reads see IAM's state;
+// the others apply to every caller.
+//
+// Not reproduced, because AWS documents nothing: how IAM answers a request
+// naming an existing role by RoleName in another letter case than the stored
+// one (GetRole QBizRole when the role is qbizrole, and likewise TagRole,
+// DeleteRole, PutRolePolicy, …). The layer passes such requests on and keeps
+// moto's answer, NoSuchEntity, so code under test must not rely on finding a
+// role under a spelling other than IAM's own: where letter case matters, the
+// code compares names case-insensitively itself. The one exception is the Q
+// Business service-linked role, whose name the layer maps from any spelling
+// to moto's, since moto spells it differently.
 package iamstrict
 
 import (
@@ -82,6 +100,8 @@ type Layer struct {
 	inUseLeft int
 	tasks     map[string]bool // deletion tasks that fail
 	applied   map[string]int  // behaviour → times it changed an answer
+
+	createMu sync.Mutex // serializes CreateRole, so that two spellings cannot both pass roleNameTaken
 }
 
 // Quirk names, as Applied counts them.
@@ -94,6 +114,7 @@ const (
 	NotVisible    = "new role not visible yet"
 	ARNLag        = "unique id answered as Arn"
 	SLRInUse      = "service-linked role deletion failed: in use"
+	RoleNameCase  = "role name taken in another letter case"
 	motoSLRName   = "AWSServiceRoleForqbusiness"
 	iamSLRName    = iamwire.ServiceLinkedRole
 	qbusiness     = "qbusiness.amazonaws.com"
@@ -147,6 +168,10 @@ func (l *Layer) handler(forward *httputil.ReverseProxy, target *url.URL) http.Ha
 		}
 		key := iamwire.AccessKeyID(r.Header)
 		subject := l.subjects[key]
+		if form.Get("Action") == "CreateRole" {
+			l.createMu.Lock()
+			defer l.createMu.Unlock()
+		}
 		if answered := l.before(r.Context(), w, form, subject); answered {
 			return
 		}
@@ -191,6 +216,11 @@ func (r *recorder) Write(b []byte) (int, error) {
 // before rewrites the request in form for moto, or answers it itself.
 func (l *Layer) before(ctx context.Context, w http.ResponseWriter, form url.Values, subject bool) bool {
 	action := form.Get("Action")
+	// A RoleName is passed on as spelled: AWS documents nothing about naming
+	// an existing role in another letter case, so moto's answer (NoSuchEntity)
+	// stands, and code under test must compare names case-insensitively itself
+	// where that matters. Only the service-linked role's name is mapped from
+	// any spelling, to moto's spelling of it.
 	if strings.EqualFold(form.Get("RoleName"), iamSLRName) {
 		form.Set("RoleName", motoSLRName)
 	}
@@ -206,6 +236,17 @@ func (l *Layer) before(ctx context.Context, w http.ResponseWriter, form url.Valu
 		return true
 	}
 	switch action {
+	case "CreateRole":
+		// IAM API Reference, "CreateRole", RoleName: "IAM user, group, role,
+		// and policy names must be unique within the account. Names are not
+		// distinguished by case. For example, you cannot create resources
+		// named both "MyResource" and "myresource"."
+		// https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html
+		if name := form.Get("RoleName"); l.roleNameTaken(ctx, name) {
+			l.count(RoleNameCase)
+			answer(w, http.StatusConflict, "EntityAlreadyExists", "Role with name "+name+" already exists.")
+			return true
+		}
 	case "TagRole", "UntagRole":
 		l.matchTagCase(ctx, form)
 	case "CreateServiceLinkedRole":
@@ -314,6 +355,27 @@ func (l *Layer) matchTagCase(ctx context.Context, form url.Values) {
 		l.count(TagCase)
 		_, _ = l.admin.UntagRole(ctx, &iam.UntagRoleInput{RoleName: aws.String(form.Get("RoleName")), TagKeys: replaced})
 	}
+}
+
+// roleNameTaken tells whether moto holds a role whose name differs from name
+// in letter case only. A role of exactly that name is left to moto, which
+// refuses it itself; if moto cannot list its roles, moto answers the
+// CreateRole too. One ListRoles (100 roles a page) per CreateRole: a GetRole
+// of the exact name first would only add a call to the usual case, a new name.
+func (l *Layer) roleNameTaken(ctx context.Context, name string) bool {
+	pages := iam.NewListRolesPaginator(l.admin, &iam.ListRolesInput{})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			return false
+		}
+		for _, r := range page.Roles {
+			if have := aws.ToString(r.RoleName); have != name && strings.EqualFold(have, name) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (l *Layer) slrExists(ctx context.Context) bool {

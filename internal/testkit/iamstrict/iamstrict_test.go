@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/smithy-go"
@@ -99,6 +100,60 @@ func TestAWSPrefixIsRefusedInKeysAndValues(t *testing.T) {
 		if code(err) != "InvalidInput" {
 			t.Errorf("%s=%s: %v", aws.ToString(tg.Key), aws.ToString(tg.Value), err)
 		}
+	}
+}
+
+func status(err error) int {
+	var re *awshttp.ResponseError
+	if errors.As(err, &re) {
+		return re.HTTPStatusCode()
+	}
+	return 0
+}
+
+func TestRoleNamesAreUniqueRegardlessOfCase(t *testing.T) {
+	ctx := context.Background()
+	subject, admin, l := setup(t, iamstrict.Options{})
+	create := func(c *iam.Client, name string) error {
+		_, err := c.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(name), AssumeRolePolicyDocument: aws.String(trust)})
+		return err
+	}
+	if err := create(admin, "qbizrole"); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		who    string
+		caller *iam.Client
+		name   string
+	}{{"admin", admin, "QBizRole"}, {"the function", subject, "QBIZROLE"}} {
+		if err := create(c.caller, c.name); code(err) != "EntityAlreadyExists" || status(err) != 409 {
+			t.Errorf("CreateRole %s by %s while qbizrole exists: %v, want EntityAlreadyExists (HTTP 409)", c.name, c.who, err)
+		}
+	}
+	if err := create(admin, "qbizrole"); code(err) != "EntityAlreadyExists" {
+		t.Errorf("CreateRole qbizrole again: %v, want moto's EntityAlreadyExists", err)
+	}
+	if err := create(admin, "QBizRoleB"); err != nil {
+		t.Errorf("CreateRole of another name: %v", err)
+	}
+	// Not documented by AWS, so moto's answer stands: no role under another spelling.
+	if _, err := admin.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String("QBizRole")}); code(err) != "NoSuchEntity" {
+		t.Errorf("GetRole QBizRole: %v, want NoSuchEntity", err)
+	}
+	out, err := moto.IAM("testing", "testing").ListRoles(ctx, &iam.ListRolesInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, r := range out.Roles {
+		names = append(names, aws.ToString(r.RoleName))
+	}
+	slices.Sort(names)
+	if !slices.Equal(names, []string{"QBizRoleB", "qbizrole"}) {
+		t.Errorf("moto holds %v, want [QBizRoleB qbizrole]", names)
+	}
+	if got := l.Applied()[iamstrict.RoleNameCase]; got != 2 {
+		t.Errorf("applied %v, want %q ×2", l.Applied(), iamstrict.RoleNameCase)
 	}
 }
 
