@@ -35,13 +35,31 @@ CDKTS_DIR   := .cdkts
 CDKTS_PKGS  := aws-cdk-lib@2.276.0 constructs@10.8.1 typescript@5.9.3
 CDKTS_STAMP := $(CDKTS_DIR)/.installed-2.276.0
 
-.PHONY: demo test bench mutate fuzz deps-python iamsim cdk-ts fmt-check vet staticcheck unit build package build-QBusinessRoleFunction \
+.PHONY: demo test model soak bench mutate fuzz deps-python iamsim cdk-ts fmt-check vet staticcheck unit build package build-QBusinessRoleFunction \
 	cdk-cli synth diff deploy destroy clean
 
 demo: deps-python
 	$(GO) run ./internal/devtools/demo
 
-test: deps-python iamsim cdk-ts fmt-check vet staticcheck synth fuzz unit
+test: deps-python iamsim cdk-ts fmt-check vet staticcheck synth fuzz unit model
+
+# The model-based lifecycle test (internal/roles/model_test.go, pgregory.net/rapid):
+# MODEL_CHECKS random sequences of CloudFormation requests and outside actions
+# through the runner, the manager, the authorizing proxy and the strict IAM
+# layer, invariants checked after every step. It prints its counts, and fails
+# when it ran no sequence. On a failure it prints the shrunk sequence and the
+# seed (rerun with MODEL_FLAGS=-rapid.seed=N). make soak runs many more.
+MODEL_CHECKS ?= 20
+MODEL_STEPS  ?= 20
+MODEL_FLAGS  ?=
+model: deps-python iamsim
+	@out=$$($(GO) test -count=1 -timeout=60m -run '^TestLifecycleModel$$' -v ./internal/roles \
+		-rapid.checks=$(MODEL_CHECKS) -rapid.steps=$(MODEL_STEPS) $(MODEL_FLAGS) 2>&1); rc=$$?; \
+	if [ $$rc -ne 0 ]; then echo "$$out" | grep -v '^=== RUN'; exit $$rc; fi; \
+	echo "$$out" | grep -E '^lifecycle model: [1-9]' || { echo "$$out"; echo "the lifecycle model ran no sequence"; exit 1; }
+
+soak:
+	$(MAKE) model MODEL_CHECKS=1000 MODEL_STEPS=50
 
 # Each fuzz target for a bounded time; crashers found are kept under testdata/fuzz.
 FUZZTIME ?= 10s
@@ -51,7 +69,8 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzResponse$$' -fuzztime=$(FUZZTIME) ./internal/cfnresource
 
 # One table of figures (size, cold start, memory, IAM calls, latency,
-# concurrency); exits 1 when a size, memory or call budget is missed.
+# concurrency); exits 1 when a size, memory or call budget, or the time
+# budget of a Delete of a role that is gone, is missed.
 bench: deps-python
 	$(GO) run ./internal/devtools/bench
 	$(GO) test -run='^$$' -bench=. -benchmem ./internal/roles ./internal/cfnresource
@@ -95,9 +114,10 @@ staticcheck:
 # size and passes, actions proven necessary, concurrency.
 # The lifecycle tests run twice: their IAM calls reach moto through the
 # authorizing proxy, then also through the strict IAM layer (internal/testkit/iamstrict).
+# The lifecycle model runs once, in make model.
 unit:
-	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v -e /internal/testkit/reliability -e /internal/testkit/iamauthz)
-	QBROLE_TEST_IAM=strict $(GO) test -race -count=1 ./internal/roles ./lambda
+	$(GO) test -race -count=1 -skip '^TestLifecycleModel$$' $$($(GO) list ./... | grep -v -e /internal/testkit/reliability -e /internal/testkit/iamauthz)
+	QBROLE_TEST_IAM=strict $(GO) test -race -count=1 -skip '^TestLifecycleModel$$' ./internal/roles ./lambda
 	$(GO) test -race -count=1 -timeout=30m -v ./internal/testkit/iamauthz ./internal/testkit/reliability | \
 		grep -E '^(fault matrix|strict IAM layer|least privilege|concurrency|attack suite|  inside|  outside|  another|--- FAIL|FAIL|ok|PASS)|_test.go'
 

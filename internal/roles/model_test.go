@@ -1,0 +1,732 @@
+package roles_test
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"maps"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/cfn"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"pgregory.net/rapid"
+
+	"github.com/qbrole/qbrole/internal/cfnresource"
+	"github.com/qbrole/qbrole/internal/roles"
+	"github.com/qbrole/qbrole/internal/roles/rolestest"
+	"github.com/qbrole/qbrole/internal/testkit/iamauthz"
+)
+
+// The model-based lifecycle test: rapid generates sequences of
+// CloudFormation's requests for two stacks' resources — Create, in-place and
+// replacing Updates (name, name's letter case, path, type), the rollback
+// Update after a failed one, cleanup Deletes carrying the old or the new
+// properties, Delete, second deliveries, ServiceTimeout values — interleaved
+// with what people and other stacks do to IAM: a role deleted, its policy
+// edited or its tags removed by hand, a foreign role under a name the stacks
+// use (in any letter case), the service-linked role created or deleted by
+// someone else. Every request runs through the real runner and roles.Manager,
+// the authorizing proxy and the strict IAM layer in front of moto. After
+// every step the invariants are checked:
+//
+//   - a request of one resource changes no role that does not carry its
+//     ownership tags (roles of the other stack, foreign ones), and deletes
+//     the service-linked role only when its id says it made it;
+//   - SUCCESS: IAM holds exactly the desired role; FAILED: a reason, the
+//     README's PhysicalResourceId rules, and no IAM change when it reports
+//     none; a failed Create's rollback Delete leaves IAM as it was;
+//   - the rollback Update after a failed one succeeds, unless a foreign role
+//     has taken the old role's name;
+//   - a cleanup Delete never removes the role the stack now uses;
+//   - every answer comes within the request's time budget (the function's
+//     timeout, or ServiceTimeout when shorter).
+//
+// make test runs a bounded number of sequences (-rapid.checks, -rapid.steps)
+// and prints what ran; make soak runs many more. rapid prints the seed and
+// the shrunk sequence of a failure; each one found is kept as a named test in
+// regress_test.go.
+
+// modelTimeout is the function's timeout in the model.
+const modelTimeout = 8 * time.Second
+
+// Counts across all sequences, printed at the end.
+var modelCounts struct {
+	sequences, steps, requests, invariants atomic.Int64
+	byAction                               [16]atomic.Int64
+}
+
+var modelActions = []string{"Create", "Update", "Delete", "Redeliver", "DeleteRoleByHand", "EditRoleByHand",
+	"ForeignRole", "ServiceLinkedRoleByOthers"}
+
+// defaultModelChecks is the number of sequences when -rapid.checks is not
+// given (a plain go test, the mutation tool); make model gives it.
+const defaultModelChecks = "5"
+
+func TestLifecycleModel(t *testing.T) {
+	explicit := false
+	flag.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "rapid.checks" })
+	if f := flag.Lookup("rapid.checks"); !explicit && f != nil {
+		was := f.Value.String()
+		if err := f.Value.Set(defaultModelChecks); err != nil {
+			t.Fatal(err)
+		}
+		defer func() { _ = f.Value.Set(was) }()
+	}
+	start := time.Now()
+	rapid.Check(t, func(rt *rapid.T) {
+		m := newModel(rt)
+		modelCounts.sequences.Add(1)
+		actions := map[string]func(*rapid.T){"": m.checkInvariants}
+		for i, name := range modelActions {
+			fn := m.action(name)
+			actions[name] = func(rt *rapid.T) {
+				modelCounts.steps.Add(1)
+				modelCounts.byAction[i].Add(1)
+				fn(rt)
+			}
+		}
+		rt.Repeat(actions)
+	})
+	var per []string
+	for i, name := range modelActions {
+		per = append(per, fmt.Sprintf("%s %d", name, modelCounts.byAction[i].Load()))
+	}
+	fmt.Printf("lifecycle model: %d sequences, %d steps, %d requests, %d invariant checks, 0 failed, in %.0f s (%s)\n",
+		modelCounts.sequences.Load(), modelCounts.steps.Load(), modelCounts.requests.Load(), modelCounts.invariants.Load(),
+		time.Since(start).Seconds(), strings.Join(per, ", "))
+}
+
+// stackRes is one stack's Custom::QBusinessRole as CloudFormation believes it.
+type stackRes struct {
+	stackID, logical string
+	physical         string // "" while the resource does not exist
+	props            map[string]any
+	// drifted: someone changed or deleted the role since the last request
+	// that succeeded, so IAM need not match the properties now.
+	drifted bool
+}
+
+func (s *stackRes) owner() roles.Owner {
+	return roles.Owner{StackID: s.stackID, LogicalResourceID: s.logical}
+}
+
+type delivery struct {
+	raw    []byte
+	stack  *stackRes
+	status cfn.StatusType
+	id     string
+	slr    bool
+}
+
+type model struct {
+	mgr    *roles.Manager
+	admin  *iam.Client
+	stacks []*stackRes
+	// foreign holds the roles made by hand, with their snapshots.
+	foreign map[string]string
+	// last is the last request delivered, while nothing happened since.
+	last *delivery
+	seq  int
+	// result is what the manager returned for the last request (its
+	// Changes are in the log line, not in the answer).
+	result roles.Result
+}
+
+func newModel(rt *rapid.T) *model {
+	if err := moto.Reset(); err != nil {
+		rt.Fatal(err)
+	}
+	proxy := authz.Strict(moto)
+	m := &model{
+		mgr: &roles.Manager{IAM: iamauthz.Client(moto, proxy.Inside),
+			PropagationTimeout: 3 * time.Second, RetryDelay: 10 * time.Millisecond, PollInterval: 10 * time.Millisecond},
+		admin:   moto.IAM("testing", "testing", func(o *iam.Options) { o.BaseEndpoint = aws.String(authz.Layer(moto).URL) }),
+		foreign: map[string]string{},
+	}
+	for _, name := range []string{"model-a", "model-b"} {
+		m.stacks = append(m.stacks, &stackRes{
+			stackID: "arn:aws:cloudformation:us-east-1:123456789012:stack/" + name + "/5b9c1e40-8e6e-11ef-9f2a-0affc1a2b3c4",
+			logical: "QBusinessRole"})
+	}
+	return m
+}
+
+func (m *model) action(name string) func(*rapid.T) {
+	switch name {
+	case "Create":
+		return m.create
+	case "Update":
+		return m.update
+	case "Delete":
+		return m.deleteResource
+	case "Redeliver":
+		return m.redeliver
+	case "DeleteRoleByHand":
+		return m.deleteRoleByHand
+	case "EditRoleByHand":
+		return m.editRoleByHand
+	case "ForeignRole":
+		return m.foreignRole
+	case "ServiceLinkedRoleByOthers":
+		return m.serviceLinkedRoleByOthers
+	}
+	panic(name)
+}
+
+// Role names the stacks and people use; letter case varies.
+var modelNames = []string{"qb-role-a", "QB-Role-A", "qb-role-b", "qb-role-c"}
+
+const modelApplicationID = "a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d"
+
+// propsGen draws a resource's properties: mostly valid application roles,
+// some service-linked roles, a few invalid ones.
+func propsGen(rt *rapid.T, label string) map[string]any {
+	p := map[string]any{}
+	opt := func(key string, values ...any) {
+		if v := rapid.SampledFrom(append([]any{nil}, values...)).Draw(rt, label+"."+key); v != nil {
+			p[key] = v
+		}
+	}
+	opt("ServiceTimeout", "3", "30")
+	opt("OnDelete", "Delete", "Retain")
+	if rapid.IntRange(0, 9).Draw(rt, label+".serviceLinked") == 0 {
+		p["RoleType"] = "ServiceLinkedRole"
+		opt("Description", "service-linked role, described")
+		return p
+	}
+	opt("RoleName", rapid.SampledFrom(modelNames).Draw(rt, label+".RoleName"))
+	opt("Path", "/service-role/", "/p1/", "/p2/")
+	opt("Description", "described")
+	opt("MaxSessionDuration", "7200")
+	opt("ApplicationId", modelApplicationID)
+	opt("Tags", []any{map[string]any{"Key": "team", "Value": "x"}}, []any{map[string]any{"Key": "Team", "Value": "y"}})
+	if rapid.IntRange(0, 14).Draw(rt, label+".invalid") == 0 {
+		p["MaxSessionDuration"] = "99"
+	}
+	return p
+}
+
+func isServiceLinked(props map[string]any) bool { return props["RoleType"] == "ServiceLinkedRole" }
+
+// send delivers one request through the runner and checks it was answered
+// within its time budget.
+func (m *model) send(rt *rapid.T, s *stackRes, rt2 cfn.RequestType, physical string, props, old map[string]any) cfn.Response {
+	m.seq++
+	ev := map[string]any{
+		"RequestType": rt2, "ServiceToken": "arn:aws:lambda:us-east-1:123456789012:function:qbrole-model",
+		"ResponseURL": "http://127.0.0.1:1/response", "StackId": s.stackID, "LogicalResourceId": s.logical,
+		"RequestId": fmt.Sprintf("model-%d", m.seq), "ResourceType": "Custom::QBusinessRole", "ResourceProperties": props,
+	}
+	if physical != "" {
+		ev["PhysicalResourceId"] = physical
+	}
+	if old != nil {
+		ev["OldResourceProperties"] = old
+	}
+	raw, err := json.Marshal(ev)
+	if err != nil {
+		rt.Fatal(err)
+	}
+	resp := m.deliver(rt, raw, props)
+	m.last = &delivery{raw: raw, stack: s, status: resp.Status, id: resp.PhysicalResourceID, slr: isServiceLinked(props)}
+	return resp
+}
+
+func (m *model) deliver(rt *rapid.T, raw []byte, props map[string]any) cfn.Response {
+	modelCounts.requests.Add(1)
+	sender := &captured{}
+	m.result = roles.Result{}
+	handler := cfnresource.HandlerFunc(func(ctx context.Context, ev cfn.Event) (roles.Result, error) {
+		res, err := m.mgr.Handle(ctx, ev)
+		m.result = res
+		return res, err
+	})
+	r := &cfnresource.Runner{Handler: handler, Sender: sender, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	budget := modelTimeout
+	if st, ok := props["ServiceTimeout"].(string); ok {
+		var n int
+		fmt.Sscan(st, &n)
+		budget = min(budget, time.Duration(n)*time.Second)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), modelTimeout)
+	defer cancel()
+	start := time.Now()
+	if _, err := r.Run(ctx, raw); err != nil {
+		rt.Fatalf("run: %v", err)
+	}
+	if took := time.Since(start); took > budget {
+		rt.Fatalf("answered after %v, over the budget of %v", took, budget)
+	}
+	if len(sender.got) != 1 {
+		rt.Fatalf("%d responses, want 1", len(sender.got))
+	}
+	resp := sender.got[0]
+	if resp.Status == cfn.StatusFailed && resp.Reason == "" {
+		rt.Fatal("FAILED without a reason")
+	}
+	return resp
+}
+
+type captured struct{ got []cfn.Response }
+
+func (c *captured) Send(_ context.Context, _ string, r *cfn.Response) error {
+	c.got = append(c.got, *r)
+	return nil
+}
+
+// iamState is every role in the account, by name, as rolestest.Snapshot
+// describes it.
+func (m *model) iamState(rt *rapid.T) map[string]string {
+	state := map[string]string{}
+	p := iam.NewListRolesPaginator(m.admin, &iam.ListRolesInput{})
+	for p.HasMorePages() {
+		page, err := p.NextPage(context.Background())
+		if err != nil {
+			rt.Fatal(err)
+		}
+		for _, r := range page.Roles {
+			name := aws.ToString(r.RoleName)
+			state[name] = rolestest.Snapshot(context.Background(), m.admin, name)
+		}
+	}
+	return state
+}
+
+func (m *model) role(name string) (*types.Role, bool) {
+	out, err := m.admin.GetRole(context.Background(), &iam.GetRoleInput{RoleName: aws.String(name)})
+	if err != nil {
+		return nil, false
+	}
+	return out.Role, true
+}
+
+func (m *model) serviceLinkedRole() (string, bool) {
+	out, err := m.admin.ListRoles(context.Background(), &iam.ListRolesInput{PathPrefix: aws.String(roles.SLRPath)})
+	if err != nil || len(out.Roles) == 0 {
+		return "", false
+	}
+	return aws.ToString(out.Roles[0].RoleName), true
+}
+
+// ownsRole reports whether IAM holds a role of s's under its id.
+func (m *model) ownsRole(s *stackRes) bool {
+	r, ok := m.role(s.physical)
+	return ok && owned(rolestest.Snapshot(context.Background(), m.admin, aws.ToString(r.RoleName)), s)
+}
+
+// owned reports whether the role state (a snapshot) carries s's ownership tags.
+func owned(snapshot string, s *stackRes) bool {
+	return strings.Contains(snapshot, roles.TagStackID+"="+s.stackID+",") &&
+		strings.Contains(snapshot, roles.TagLogicalID+"="+s.logical+",")
+}
+
+// request sends one request of stack s and checks that it touched no role
+// that is not s's: every role without s's tags is unchanged, and the
+// service-linked role is deleted only by a resource whose id names it.
+func (m *model) request(rt *rapid.T, s *stackRes, rtype cfn.RequestType, physical string, props, old map[string]any) cfn.Response {
+	before := m.iamState(rt)
+	resp := m.send(rt, s, rtype, physical, props, old)
+	after := m.iamState(rt)
+	for name, snap := range before {
+		if strings.Contains(snap, "|"+roles.SLRPath+"|") {
+			if _, still := after[name]; !still && !(rtype == cfn.RequestDelete && roles.ParsePhysicalID(physical).Kind == roles.IDRole && strings.EqualFold(physical, name)) {
+				rt.Fatalf("%s of %s deleted the service-linked role, whose id it does not hold (%s)", rtype, s.stackID, physical)
+			}
+			continue
+		}
+		if owned(snap, s) {
+			continue
+		}
+		if after[name] != snap {
+			rt.Fatalf("%s of %s changed role %s, which is not its own:\nbefore %s\nafter  %s", rtype, s.stackID, name, snap, after[name])
+		}
+	}
+	return resp
+}
+
+// requireDesired checks that IAM holds exactly the role props describe under
+// the id of a SUCCESS response.
+func (m *model) requireDesired(rt *rapid.T, s *stackRes, resp cfn.Response, props map[string]any) {
+	if isServiceLinked(props) {
+		name, ok := m.serviceLinkedRole()
+		if !ok {
+			rt.Fatalf("SUCCESS for the service-linked role, and IAM has none (id %s)", resp.PhysicalResourceID)
+		}
+		id := roles.ParsePhysicalID(resp.PhysicalResourceID)
+		if (id.Kind != roles.IDRole && id.Kind != roles.IDAdopted) || id.RoleName != name {
+			rt.Fatalf("service-linked role answered with id %q, IAM's is %s", resp.PhysicalResourceID, name)
+		}
+		return
+	}
+	spec, err := roles.ParseSpec(props, mustStack(rt, s.stackID), s.logical)
+	if err != nil {
+		rt.Fatalf("SUCCESS for properties that do not parse: %v", err)
+	}
+	name := resp.PhysicalResourceID
+	if bad := rolestest.Mismatches(context.Background(), m.admin, name, spec); len(bad) > 0 {
+		rt.Fatalf("SUCCESS, and role %s differs from the properties: %s", name, strings.Join(bad, "; "))
+	}
+	if spec.Name != "" && !strings.EqualFold(spec.Name, name) {
+		rt.Fatalf("RoleName %s, answered id %s", spec.Name, name)
+	}
+	if resp.Data["RoleName"] != name || !strings.HasPrefix(fmt.Sprint(resp.Data["Arn"]), "arn:aws:iam::") {
+		rt.Fatalf("Data %v for role %s", resp.Data, name)
+	}
+}
+
+func mustStack(rt *rapid.T, id string) roles.Stack {
+	st, err := roles.ParseStackID(id)
+	if err != nil {
+		rt.Fatal(err)
+	}
+	return st
+}
+
+// pickStack draws one of the stacks for which ok holds, and skips the step
+// when there is none.
+func (m *model) pickStack(rt *rapid.T, ok func(*stackRes) bool) *stackRes {
+	var eligible []*stackRes
+	for _, s := range m.stacks {
+		if ok(s) {
+			eligible = append(eligible, s)
+		}
+	}
+	if len(eligible) == 0 {
+		rt.Skip("no stack fits")
+	}
+	return rapid.SampledFrom(eligible).Draw(rt, "stack")
+}
+
+func absent(s *stackRes) bool { return s.physical == "" }
+
+func present(s *stackRes) bool { return s.physical != "" }
+
+func applicationRole(s *stackRes) bool { return s.physical != "" && !isServiceLinked(s.props) }
+
+// create: CloudFormation's Create; on FAILED, the rollback's Delete of the
+// answered id, after which IAM must be as it was.
+func (m *model) create(rt *rapid.T) {
+	s := m.pickStack(rt, absent)
+	props := propsGen(rt, "create")
+	before := m.iamState(rt)
+	resp := m.request(rt, s, cfn.RequestCreate, "", props, nil)
+	if resp.Status == cfn.StatusSuccess {
+		m.requireDesired(rt, s, resp, props)
+		s.physical, s.props, s.drifted = resp.PhysicalResourceID, props, false
+		return
+	}
+	if k := roles.ParsePhysicalID(resp.PhysicalResourceID).Kind; k != roles.IDFailedCreate && k != roles.IDFailedCreateRole {
+		rt.Fatalf("failed Create answered id %q, want a failed-Create marker", resp.PhysicalResourceID)
+	}
+	rb := m.request(rt, s, cfn.RequestDelete, resp.PhysicalResourceID, props, nil)
+	if rb.Status != cfn.StatusSuccess {
+		rt.Fatalf("rollback Delete after a failed Create: %s", rb.Reason)
+	}
+	if after := m.iamState(rt); !maps.Equal(before, after) {
+		rt.Fatalf("failed Create (%s) and its rollback changed IAM:\nbefore %v\nafter  %v", resp.Reason, keys(before), keys(after))
+	}
+	m.last = nil
+}
+
+func keys(m map[string]string) []string { return slices.Sorted(maps.Keys(m)) }
+
+// update: an Update; on SUCCESS with a new id, the cleanup Delete of the old
+// one (with the old or the new properties, up to three attempts); on FAILED,
+// the rollback Update.
+func (m *model) update(rt *rapid.T) {
+	s := m.pickStack(rt, present)
+	props := propsGen(rt, "update")
+	oldPhysical, oldProps := s.physical, s.props
+	before := m.iamState(rt)
+	resp := m.request(rt, s, cfn.RequestUpdate, oldPhysical, props, oldProps)
+	if resp.Status == cfn.StatusSuccess {
+		m.requireDesired(rt, s, resp, props)
+		s.physical, s.props, s.drifted = resp.PhysicalResourceID, props, false
+		m.cleanup(rt, s, oldPhysical, oldProps, props)
+		return
+	}
+	if resp.PhysicalResourceID != oldPhysical {
+		rt.Fatalf("failed Update answered id %q, want the old %q", resp.PhysicalResourceID, oldPhysical)
+	}
+	// A failure that reports no writes changed nothing; one that reports
+	// writes changed the resource's own role only.
+	after := m.iamState(rt)
+	if changes := m.result.Changes; len(changes) == 0 && !maps.Equal(before, after) {
+		rt.Fatalf("failed Update (%s) reports no change, and IAM changed:\nbefore %v\nafter  %v", resp.Reason, before, after)
+	} else if !m.changedOnlyOwn(before, after, s) {
+		rt.Fatalf("failed Update (%s) changed IAM beyond the resource's own role (reported %v)", resp.Reason, changes)
+	}
+	taken := m.takenByOthers(rt, oldPhysical, s)
+	rb := m.request(rt, s, cfn.RequestUpdate, oldPhysical, oldProps, props)
+	if rb.Status != cfn.StatusSuccess {
+		if taken {
+			// IAM does not allow the old state: another stack's or a
+			// person's role holds the name (UPDATE_ROLLBACK_FAILED).
+			m.last = nil
+			return
+		}
+		rt.Fatalf("rollback Update after a failed Update (%s) failed: %s", resp.Reason, rb.Reason)
+	}
+	if s.drifted && rb.PhysicalResourceID == oldPhysical {
+		s.drifted = false
+	}
+	m.requireDesired(rt, s, rb, oldProps)
+	s.physical, s.drifted = rb.PhysicalResourceID, false
+	m.cleanup(rt, s, oldPhysical, props, oldProps)
+	m.last = nil
+}
+
+// changedOnlyOwn reports whether only roles carrying s's tags differ.
+func (m *model) changedOnlyOwn(before, after map[string]string, s *stackRes) bool {
+	for name, snap := range before {
+		if after[name] != snap && !owned(snap, s) {
+			return false
+		}
+	}
+	for name, snap := range after {
+		if _, was := before[name]; !was && !owned(snap, s) {
+			return false
+		}
+	}
+	return true
+}
+
+// takenByOthers reports whether IAM holds a role under name, in any letter
+// case, that is not s's.
+func (m *model) takenByOthers(rt *rapid.T, name string, s *stackRes) bool {
+	for existing, snap := range m.iamState(rt) {
+		if strings.EqualFold(existing, name) && !owned(snap, s) && !strings.Contains(snap, "|"+roles.SLRPath+"|") {
+			return true
+		}
+	}
+	return false
+}
+
+// cleanup is CloudFormation's Delete of a replaced id: up to three attempts,
+// with either properties; the role the stack now uses must survive it.
+func (m *model) cleanup(rt *rapid.T, s *stackRes, oldPhysical string, oldProps, newProps map[string]any) {
+	if s.physical == oldPhysical {
+		return
+	}
+	props := oldProps
+	if rapid.Bool().Draw(rt, "cleanup carries the new properties") {
+		props = newProps
+	}
+	for range 3 {
+		if r := m.request(rt, s, cfn.RequestDelete, oldPhysical, props, nil); r.Status == cfn.StatusSuccess {
+			break
+		}
+	}
+	m.requireDesired(rt, s, cfn.Response{PhysicalResourceID: s.physical, Data: m.data(s.physical)}, s.props)
+	m.last = nil
+}
+
+// data is the Data a response for the role under id would carry.
+func (m *model) data(id string) map[string]any {
+	r, ok := m.role(id)
+	if !ok {
+		return nil
+	}
+	return map[string]any{"RoleName": aws.ToString(r.RoleName), "Arn": aws.ToString(r.Arn)}
+}
+
+// deleteResource: the stack's deletion. It must succeed; an owned
+// application role is gone unless OnDelete says Retain.
+func (m *model) deleteResource(rt *rapid.T) {
+	s := m.pickStack(rt, present)
+	resp := m.request(rt, s, cfn.RequestDelete, s.physical, s.props, nil)
+	if resp.Status != cfn.StatusSuccess {
+		rt.Fatalf("Delete of %s failed: %s", s.physical, resp.Reason)
+	}
+	if resp.PhysicalResourceID != s.physical {
+		rt.Fatalf("Delete answered id %q, want %q", resp.PhysicalResourceID, s.physical)
+	}
+	if r, ok := m.role(s.physical); ok && !isServiceLinked(s.props) && s.props["OnDelete"] != "Retain" &&
+		owned(rolestest.Snapshot(context.Background(), m.admin, aws.ToString(r.RoleName)), s) {
+		rt.Fatalf("Delete left the resource's role %s", s.physical)
+	}
+	s.physical, s.props, s.drifted = "", nil, false
+}
+
+// redeliver: CloudFormation (or Lambda) delivers the last request again. A
+// Create or Update that succeeded in place, and any Delete, answer as the
+// first delivery did.
+func (m *model) redeliver(rt *rapid.T) {
+	d := m.last
+	if d == nil || d.status != cfn.StatusSuccess {
+		rt.Skip("nothing to redeliver")
+	}
+	var ev cfn.Event
+	if err := json.Unmarshal(d.raw, &ev); err != nil {
+		rt.Fatal(err)
+	}
+	if ev.RequestType == cfn.RequestUpdate && ev.PhysicalResourceID != d.id {
+		rt.Skip("a replacement's second delivery comes after its cleanup")
+	}
+	resp := m.deliver(rt, d.raw, ev.ResourceProperties)
+	if resp.Status != d.status {
+		rt.Fatalf("second delivery of %s answered %s (%s), the first %s", ev.RequestType, resp.Status, resp.Reason, d.status)
+	}
+	if !d.slr && resp.PhysicalResourceID != d.id {
+		rt.Fatalf("second delivery of %s answered id %q, the first %q", ev.RequestType, resp.PhysicalResourceID, d.id)
+	}
+	if ev.RequestType != cfn.RequestDelete && !d.slr {
+		m.requireDesired(rt, d.stack, resp, ev.ResourceProperties)
+	}
+	m.last = nil
+}
+
+// deleteRoleByHand: someone deletes a stack's application role.
+func (m *model) deleteRoleByHand(rt *rapid.T) {
+	s := m.pickStack(rt, applicationRole)
+	if !m.ownsRole(s) {
+		rt.Skip("no role of the stack's under its id")
+	}
+	ctx := context.Background()
+	pols, err := m.admin.ListRolePolicies(ctx, &iam.ListRolePoliciesInput{RoleName: aws.String(s.physical)})
+	if err != nil {
+		rt.Fatal(err)
+	}
+	for _, p := range pols.PolicyNames {
+		if _, err := m.admin.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String(s.physical), PolicyName: aws.String(p)}); err != nil {
+			rt.Fatal(err)
+		}
+	}
+	if _, err := m.admin.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String(s.physical)}); err != nil {
+		rt.Fatal(err)
+	}
+	s.drifted = true
+	m.last = nil
+}
+
+// editRoleByHand: someone edits a stack's role: the permissions policy
+// widened, another inline policy added, or the user's tags removed.
+func (m *model) editRoleByHand(rt *rapid.T) {
+	s := m.pickStack(rt, applicationRole)
+	if !m.ownsRole(s) {
+		rt.Skip("no role of the stack's under its id")
+	}
+	ctx := context.Background()
+	name := aws.String(s.physical)
+	var err error
+	switch rapid.IntRange(0, 2).Draw(rt, "edit") {
+	case 0:
+		policy := wideOpenPolicy
+		_, err = m.admin.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: name, PolicyName: aws.String(specPolicyName(s.props)), PolicyDocument: &policy})
+	case 1:
+		policy := wideOpenPolicy
+		_, err = m.admin.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: name, PolicyName: aws.String("added-by-hand"), PolicyDocument: &policy})
+	case 2:
+		_, err = m.admin.UntagRole(ctx, &iam.UntagRoleInput{RoleName: name, TagKeys: []string{"team"}})
+	}
+	if err != nil {
+		rt.Fatal(err)
+	}
+	s.drifted = true
+	m.last = nil
+}
+
+const wideOpenPolicy = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`
+
+func specPolicyName(props map[string]any) string {
+	if n, ok := props["PolicyName"].(string); ok {
+		return n
+	}
+	return roles.DefaultPolicyName
+}
+
+// foreignRole: someone makes a role of their own under a name the stacks use,
+// in some letter case, where IAM has none of that name.
+func (m *model) foreignRole(rt *rapid.T) {
+	name := rapid.SampledFrom(modelNames).Draw(rt, "foreign name")
+	for existing := range m.iamState(rt) {
+		if strings.EqualFold(existing, name) {
+			rt.Skip("name taken")
+		}
+	}
+	if err := rolestest.CreateForeign(context.Background(), m.admin, name); err != nil {
+		rt.Fatal(err)
+	}
+	m.foreign[name] = rolestest.Snapshot(context.Background(), m.admin, name)
+	m.last = nil
+}
+
+// serviceLinkedRoleByOthers: someone (Q Business itself, another stack, a
+// person) creates the service-linked role where there is none, or deletes it.
+func (m *model) serviceLinkedRoleByOthers(rt *rapid.T) {
+	ctx := context.Background()
+	if name, ok := m.serviceLinkedRole(); ok {
+		out, err := m.admin.DeleteServiceLinkedRole(ctx, &iam.DeleteServiceLinkedRoleInput{RoleName: aws.String(name)})
+		if err != nil {
+			rt.Fatal(err)
+		}
+		for i := 0; ; i++ {
+			st, err := m.admin.GetServiceLinkedRoleDeletionStatus(ctx, &iam.GetServiceLinkedRoleDeletionStatusInput{DeletionTaskId: out.DeletionTaskId})
+			if err != nil {
+				rt.Fatal(err)
+			}
+			if st.Status == types.DeletionTaskStatusTypeSucceeded {
+				break
+			}
+			if i == 100 {
+				rt.Fatalf("deletion task %s", st.Status)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		for _, s := range m.stacks {
+			if isServiceLinked(s.props) {
+				s.drifted = true
+			}
+		}
+	} else if _, err := m.admin.CreateServiceLinkedRole(ctx, &iam.CreateServiceLinkedRoleInput{AWSServiceName: aws.String(roles.ServicePrincipal)}); err != nil {
+		rt.Fatal(err)
+	}
+	m.last = nil
+}
+
+// checkInvariants runs after every step: foreign roles are as their owners
+// left them, and each resource that nobody drifted holds its properties.
+func (m *model) checkInvariants(rt *rapid.T) {
+	modelCounts.invariants.Add(1)
+	for name, snap := range m.foreign {
+		if now := rolestest.Snapshot(context.Background(), m.admin, name); now != snap {
+			rt.Fatalf("foreign role %s changed:\nwas %s\nnow %s", name, snap, now)
+		}
+	}
+	// The service-linked role is shared: one stack's Delete of the role it
+	// made also takes it from a stack that adopted it.
+	if _, ok := m.serviceLinkedRole(); !ok {
+		for _, s := range m.stacks {
+			if isServiceLinked(s.props) {
+				s.drifted = true
+			}
+		}
+	}
+	for _, s := range m.stacks {
+		if s.physical == "" || s.drifted {
+			continue
+		}
+		m.requireDesired(rt, s, cfn.Response{PhysicalResourceID: s.physical, Data: m.data(s.physical)}, s.props)
+	}
+}
+
+// The model's own parts: the property generator yields what ParseSpec
+// accepts, bar the invalid draws.
+func TestModelPropertiesParse(t *testing.T) {
+	rapid.Check(t, func(rt *rapid.T) {
+		p := propsGen(rt, "p")
+		_, err := roles.ParseSpec(p, mustStack(rt, "arn:aws:cloudformation:us-east-1:123456789012:stack/s/guid"), "R")
+		if (err != nil) != (p["MaxSessionDuration"] == "99") {
+			rt.Fatalf("%v: %v", p, err)
+		}
+	})
+}
