@@ -115,10 +115,6 @@ type stackRes struct {
 	drifted bool
 }
 
-func (s *stackRes) owner() roles.Owner {
-	return roles.Owner{StackID: s.stackID, LogicalResourceID: s.logical}
-}
-
 type delivery struct {
 	raw    []byte
 	stack  *stackRes
