@@ -89,7 +89,7 @@ func readStatements() []Statement {
 			Resources: []string{RoleARNs},
 		},
 		{
-			// ListRoles has no resource type; the code lists only the service-linked role's path.
+			// ListRoles has no resource type; the code lists the service-linked role's path, and all roles once when CreateRole says a name is taken that GetRole does not show (another letter case).
 			Sid:       "FindServiceLinkedRole",
 			Actions:   []string{"iam:ListRoles"},
 			Resources: []string{"*"},

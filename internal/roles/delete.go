@@ -28,7 +28,17 @@ func (m *Manager) deleteIfOwned(ctx context.Context, name string, owner Owner) e
 	if !owns(role, owner) {
 		return nil
 	}
-	return m.deleteApplicationRole(ctx, name)
+	return m.deleteFreshRole(ctx, m.propagationTimeout(), func() error { return m.deleteApplicationRole(ctx, name) })
+}
+
+// deleteFreshRole runs del, the deletion of a role made moments ago, again
+// while IAM answers AccessDenied, for at most window: the execution role may
+// change only roles that carry the ownership tags, and a new role's tags take
+// time to count ("including tags used for ABAC", IAM User Guide, "Changes
+// that I make are not always immediately visible",
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_general.html).
+func (m *Manager) deleteFreshRole(ctx context.Context, window time.Duration, del func() error) error {
+	return retryWhile(ctx, window, m.retryDelay(), isAccessDenied, del)
 }
 
 // delete decides what to remove from the PhysicalResourceId and IAM's state,
@@ -66,7 +76,16 @@ func (m *Manager) delete(ctx context.Context, ev cfn.Event, stack Stack) (Result
 	if err != nil {
 		return Result{}, fmt.Errorf("deleting IAM role (%s): reading it: %w", id.RoleName, err)
 	}
-	outcome, err := m.removeRole(ctx, role, id.Kind == IDRole, spec.Owner, spec.OnDelete)
+	var outcome Outcome
+	remove := func() error {
+		outcome, err = m.removeRole(ctx, role, id.Kind == IDRole, spec.Owner, spec.OnDelete)
+		return err
+	}
+	if id.Kind == IDFailedCreateRole {
+		err = m.deleteFreshRole(ctx, time.Until(id.Moment.Add(m.propagationTimeout())), remove)
+	} else {
+		err = remove()
+	}
 	if err != nil {
 		return Result{}, err
 	}

@@ -102,12 +102,14 @@ func (m *Manager) create(ctx context.Context, ev cfn.Event, stack Stack) (Result
 		return m.createServiceLinkedRole(ctx, spec)
 	}
 	name := orDefault(spec.Name, GeneratedRoleName(stack, ev.LogicalResourceID, ev.RequestID))
-	began := time.Now()
 	res, created, err := m.createApplicationRole(ctx, spec, name)
 	if err != nil && created {
 		// The role exists or may: the rollback's Delete is to remove it, and
-		// to look for it while IAM may not show it yet.
-		res.PhysicalResourceID = failedCreateRoleID(began, name)
+		// to look for it while IAM may not show it yet. The moment is now,
+		// not before the CreateRole: its last attempt (the SDK retries) may
+		// have made the role moments ago, and a later moment only makes the
+		// rollback look longer.
+		res.PhysicalResourceID = failedCreateRoleID(time.Now(), name)
 	}
 	return res, err
 }
@@ -178,12 +180,14 @@ func (m *Manager) update(ctx context.Context, ev cfn.Event, stack Stack) (Result
 // https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html), so
 // a RoleName that differs from physical only in case names the same role: it
 // keeps IAM's spelling, and a new Path with it cannot work either. A custom
-// name removed (old's RoleName is physical) gets a generated one; a RoleName
-// in old that physical does not carry never applied (a rollback).
+// name removed (old's RoleName is physical) gets a generated one, unless
+// physical is itself a name generated for this resource (the rollback of an
+// Update that pinned the generated name); a RoleName in old that physical
+// does not carry never applied (a rollback).
 func updatedRoleName(spec, old Spec, physical string, current *types.Role, generated string) (string, error) {
 	keepsName := strings.EqualFold(spec.Name, physical)
 	if spec.Name == "" {
-		keepsName = old.Name == "" || !strings.EqualFold(old.Name, physical)
+		keepsName = old.Name == "" || !strings.EqualFold(old.Name, physical) || sameGeneratedPrefix(physical, generated)
 	}
 	moved := current != nil && aws.ToString(current.Path) != spec.Path
 	switch {
@@ -196,6 +200,14 @@ func updatedRoleName(spec, old Spec, physical string, current *types.Role, gener
 	default:
 		return "", pathNeedsNewRole(physical, aws.ToString(current.Path), spec.Path)
 	}
+}
+
+// sameGeneratedPrefix reports whether name has the shape of generated, a name
+// GeneratedRoleName made for the same stack and logical id: the same prefix,
+// and a suffix of the same length.
+func sameGeneratedPrefix(name, generated string) bool {
+	prefix := generated[:len(generated)-generatedSuffixLen]
+	return len(name) == len(generated) && strings.HasPrefix(name, prefix)
 }
 
 // pathNeedsNewRole is the reason an Update that keeps a role's name cannot

@@ -591,3 +591,39 @@ func TestCreateAfterALostAnswerWaitsForTheRole(t *testing.T) {
 		t.Errorf("result %+v, error %v", res, err)
 	}
 }
+
+// The rollback of a Create that made a role moments ago deletes it although
+// IAM first denies the deletion: the execution role's permission rests on
+// the new role's tags, which take time to count.
+func TestRollbackDeleteWaitsOutAccessDeniedOnAFreshRole(t *testing.T) {
+	denied := 2
+	deleted := false
+	f := &fakeIAM{
+		getRole: func(in *iam.GetRoleInput) (*iam.GetRoleOutput, error) {
+			return &iam.GetRoleOutput{Role: ownedRole(*in.RoleName)}, nil
+		},
+		listRolePolicies: func(*iam.ListRolePoliciesInput) (*iam.ListRolePoliciesOutput, error) {
+			if denied > 0 {
+				denied--
+				return nil, apiErr("AccessDenied", "not authorized to perform: iam:ListRolePolicies")
+			}
+			return &iam.ListRolePoliciesOutput{}, nil
+		},
+		deleteRole: func(*iam.DeleteRoleInput) (*iam.DeleteRoleOutput, error) {
+			deleted = true
+			return &iam.DeleteRoleOutput{}, nil
+		},
+	}
+	ev := newEvent(cfn.RequestDelete, map[string]any{"RoleName": "r"})
+	ev.PhysicalResourceID = failedCreateRoleID(time.Now(), "r")
+	res, err := fastManager(f).Handle(context.Background(), ev)
+	if err != nil || res.Outcome != Deleted || !deleted {
+		t.Errorf("result %+v, error %v, deleted %v", res, err, deleted)
+	}
+	// A role named by a plain id is not fresh: AccessDenied is final.
+	denied = 1
+	ev.PhysicalResourceID = "r"
+	if _, err := fastManager(f).Handle(context.Background(), ev); !isAccessDenied(err) {
+		t.Errorf("plain id: error %v, want AccessDenied", err)
+	}
+}

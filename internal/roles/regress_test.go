@@ -250,3 +250,52 @@ func TestCleanupDeleteDecidesFromTheIDAndIAM(t *testing.T) {
 func (e *env) snapshot(name string) string {
 	return rolestest.Snapshot(context.Background(), e.iam, name)
 }
+
+// Found by the model (shrunk): stack A's role qb-role-b is deleted by hand and
+// stack B then creates its own qb-role-b. A's Update, and its rollback, fail
+// without touching B's role: IAM does not allow A's old state any more, and
+// taking B's role would hijack it (the stack stays in UPDATE_ROLLBACK_FAILED
+// until an operator skips the resource).
+func TestUpdateNeverTakesAnotherStacksRoleUnderTheSameName(t *testing.T) {
+	e := newEnv(t)
+	props := map[string]any{"RoleName": "qb-role-b"}
+	e.mustHandle(request(t, cfn.RequestCreate, "A", "", props, nil))
+	e.deleteRoleByHand("qb-role-b")
+	e.mustHandle(request(t, cfn.RequestCreate, "B", "", props, nil))
+	before := e.snapshot("qb-role-b")
+	next := map[string]any{"RoleName": "qb-role-c", "Path": "/p1/"}
+	for _, ev := range []cfn.Event{
+		request(t, cfn.RequestUpdate, "A", "qb-role-b", map[string]any{"RoleName": "qb-role-b", "Description": "new"}, props),
+		request(t, cfn.RequestUpdate, "A", "qb-role-b", props, next),
+	} {
+		res, err := e.handle(ev)
+		if err == nil || !strings.Contains(err.Error(), "not managed by this stack") || res.PhysicalResourceID != "qb-role-b" {
+			t.Errorf("A's Update: %+v, %v", res, err)
+		}
+		if len(e.rec.Writes()) > 0 {
+			t.Errorf("writes %v", e.rec.Writes())
+		}
+	}
+	if e.snapshot("qb-role-b") != before {
+		t.Error("B's role changed")
+	}
+}
+
+// Found in review: an Update that pins the generated name as RoleName and
+// fails; its rollback (RoleName removed again) keeps the role instead of
+// replacing it, which would delete the role its dependents use.
+func TestRollbackOfAPinnedGeneratedNameKeepsTheRole(t *testing.T) {
+	e := newEnv(t)
+	created := e.mustHandle(request(t, cfn.RequestCreate, "R", "", map[string]any{}, nil))
+	pinned := map[string]any{"RoleName": created.PhysicalResourceID, "MaxSessionDuration": "99"}
+	if _, err := e.handle(request(t, cfn.RequestUpdate, "R", created.PhysicalResourceID, pinned, map[string]any{})); err == nil {
+		t.Fatal("an invalid MaxSessionDuration was accepted")
+	}
+	res, err := e.handle(request(t, cfn.RequestUpdate, "R", created.PhysicalResourceID, map[string]any{}, pinned))
+	if err != nil || res.PhysicalResourceID != created.PhysicalResourceID || res.Outcome != roles.Unchanged {
+		t.Errorf("rollback Update: %+v, %v; want the same role, unchanged", res, err)
+	}
+	if e.roleCount() != 1 {
+		t.Errorf("%d roles, want 1", e.roleCount())
+	}
+}

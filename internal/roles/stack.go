@@ -28,6 +28,9 @@ func ParseStackID(id string) (Stack, error) {
 	return Stack{ID: id, Partition: m[1], Region: m[2], AccountID: m[3], Name: m[4]}, nil
 }
 
+// generatedSuffixLen is the length of a generated name's suffix.
+const generatedSuffixLen = 12
+
 // GeneratedRoleName makes a role name the way CloudFormation names resources —
 // stack name, logical id and a 12-character suffix, at most 64 characters —
 // with "QBusiness" before the suffix: the Amazon Q Business console offers
@@ -36,9 +39,9 @@ func ParseStackID(id string) (Stack, error) {
 func GeneratedRoleName(stack Stack, logicalID, requestID string) string {
 	sum := sha256.Sum256([]byte(stack.ID + "\x00" + logicalID + "\x00" + requestID))
 	suffix := strings.ToUpper(new(big.Int).SetBytes(sum[:]).Text(36))
-	suffix = (strings.Repeat("0", max(0, 12-len(suffix))) + suffix)[:12]
+	suffix = (strings.Repeat("0", max(0, generatedSuffixLen-len(suffix))) + suffix)[:generatedSuffixLen]
 	const marker = "QBusiness"
-	const budget = 64 - len(marker) - 12 - 3
+	const budget = 64 - len(marker) - generatedSuffixLen - 3
 	// Within the budget both are kept whole; past it the logical id keeps
 	// what the stack name leaves, at least half, and the stack name the rest.
 	keepLogical := min(len(logicalID), max(budget-len(stack.Name), budget/2))
