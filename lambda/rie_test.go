@@ -14,6 +14,7 @@ import (
 
 	"github.com/qbrole/qbrole/internal/cfnresource"
 	"github.com/qbrole/qbrole/internal/cfnresource/cfntest"
+	"github.com/qbrole/qbrole/internal/roles"
 	"github.com/qbrole/qbrole/internal/testkit/lambdaemu"
 )
 
@@ -143,10 +144,11 @@ func TestDeadlineUnderRuntimeInterfaceEmulator(t *testing.T) {
 	if got.Status != cfn.StatusFailed || !strings.Contains(got.Reason, "time ran out") {
 		t.Errorf("response %+v", got)
 	}
-	// CreateRole hung: IAM may have made the role, so the answer names it and
-	// the rollback's Delete removes it if it carries this resource's tags.
-	if got.PhysicalResourceID != "qbusiness-demo-app-role" {
-		t.Errorf("physical id %q, want the role's name", got.PhysicalResourceID)
+	// CreateRole hung: IAM may have made the role, so the answer is the
+	// failed-Create marker naming it, and the rollback's Delete removes it if
+	// it carries this resource's tags.
+	if id := roles.ParsePhysicalID(got.PhysicalResourceID); id.Kind != roles.IDFailedCreateRole || id.RoleName != "qbusiness-demo-app-role" {
+		t.Errorf("physical id %q, want the failed-Create marker naming the role", got.PhysicalResourceID)
 	}
 	// A function killed at its timeout sends nothing: the one response above
 	// proves it answered in time. The log says how long it took.
