@@ -3,6 +3,7 @@ package cfnresource
 import (
 	"context"
 	"encoding/json"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -15,11 +16,24 @@ import (
 // operation times out", an integer from 1 to 3600, 3600 by default
 // (CloudFormation Template Reference, "AWS::CloudFormation::CustomResource",
 // https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-customresource.html).
-// CloudFormation's clock starts when it sends the request, a little before
-// the invocation starts; the margin kept for answering covers the difference.
+//
+// CloudFormation's clock starts when it sends the request, which may be well
+// before the invocation starts: an asynchronous invocation waits in Lambda's
+// queue, and Lambda retries one whose function failed. The ResponseURL is an
+// S3 pre-signed URL ("CloudFormation custom resource request and response
+// reference", https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/crpg-ref.html)
+// whose X-Amz-Date is the moment it was signed (Amazon S3 API Reference,
+// "Authenticating Requests: Using Query Parameters (AWS Signature Version 4)",
+// https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-query-string-auth.html).
+// AWS does not document that CloudFormation signs it when it sends the
+// request, so it is taken only where it can shorten the budget and never
+// end it before the invocation: a signing moment earlier than the start
+// and within ServiceTimeout of it. Otherwise (events kept in files, clocks
+// apart) the clock starts with the invocation.
 const (
-	minServiceTimeout = 1
-	maxServiceTimeout = 3600
+	minServiceTimeout     = 1
+	maxServiceTimeout     = 3600
+	defaultServiceTimeout = 3600
 )
 
 // noDeadline is the time a request may take when the context has none (the
@@ -28,18 +42,40 @@ const noDeadline = 15 * time.Minute
 
 // Deadline is when the answer to ev is due, for an invocation that started at
 // start under ctx: the earlier of ctx's deadline (none: start plus 15 minutes)
-// and start plus the ServiceTimeout in ev's ResourceProperties, when that is a
-// whole number of seconds from 1 to 3600 (CloudFormation sends it as a string;
-// any other value is ignored, as CloudFormation refuses it before sending).
+// and the ServiceTimeout in ev's ResourceProperties counted from when
+// CloudFormation sent the request (see above). ServiceTimeout is a whole
+// number of seconds from 1 to 3600, 3600 when absent; CloudFormation sends it
+// as a string, and any other value counts as absent, as CloudFormation refuses
+// it before sending. Without a deadline and a ServiceTimeout property, an
+// invocation has 15 minutes.
 func Deadline(ctx context.Context, ev cfn.Event, start time.Time) time.Time {
 	deadline, ok := ctx.Deadline()
 	if !ok {
 		deadline = start.Add(noDeadline)
 	}
-	if s, ok := serviceTimeout(ev.ResourceProperties); ok {
-		deadline = minTime(deadline, start.Add(time.Duration(s)*time.Second))
+	s, given := serviceTimeout(ev.ResourceProperties)
+	if !given {
+		s = defaultServiceTimeout
+	}
+	timeout := time.Duration(s) * time.Second
+	sent := start
+	if signed, ok := signedAt(ev.ResponseURL); ok && signed.Before(start) && start.Sub(signed) < timeout {
+		sent = signed
+	}
+	if given || sent != start {
+		deadline = minTime(deadline, sent.Add(timeout))
 	}
 	return deadline
+}
+
+// signedAt is the X-Amz-Date of a pre-signed URL.
+func signedAt(responseURL string) (time.Time, bool) {
+	u, err := url.Parse(responseURL)
+	if err != nil {
+		return time.Time{}, false
+	}
+	t, err := time.Parse("20060102T150405Z", u.Query().Get("X-Amz-Date"))
+	return t, err == nil
 }
 
 // serviceTimeout reads the ServiceTimeout property in seconds.

@@ -17,20 +17,28 @@ func TestDeadline(t *testing.T) {
 		timeout any // the ServiceTimeout property; nil: absent
 		hasDL   bool
 		want    time.Time
+		url     string // the ResponseURL
 	}{
-		{"no ServiceTimeout: the function's deadline", nil, true, lambda},
-		{"ServiceTimeout as CloudFormation sends it (a string)", "60", true, start.Add(60 * time.Second)},
-		{"ServiceTimeout as a JSON number", 60.0, true, start.Add(60 * time.Second)},
-		{"ServiceTimeout as a json.Number", json.Number("60"), true, start.Add(60 * time.Second)},
-		{"ServiceTimeout at its minimum", "1", true, start.Add(time.Second)},
-		{"ServiceTimeout at its maximum, later than the function's deadline", "3600", true, lambda},
-		{"ServiceTimeout over its maximum: ignored", "3601", true, lambda},
-		{"ServiceTimeout 0: ignored", "0", true, lambda},
-		{"ServiceTimeout not a whole number: ignored", "1.5", true, lambda},
-		{"ServiceTimeout not a number: ignored", "soon", true, lambda},
-		{"no deadline, no ServiceTimeout: 15 minutes", nil, false, start.Add(15 * time.Minute)},
-		{"no deadline, ServiceTimeout 3600: 15 minutes", "3600", false, start.Add(15 * time.Minute)},
-		{"no deadline, ServiceTimeout 30", "30", false, start.Add(30 * time.Second)},
+		{"no ServiceTimeout: the function's deadline", nil, true, lambda, ""},
+		{"ServiceTimeout as CloudFormation sends it (a string)", "60", true, start.Add(60 * time.Second), ""},
+		{"ServiceTimeout as a JSON number", 60.0, true, start.Add(60 * time.Second), ""},
+		{"ServiceTimeout as a json.Number", json.Number("60"), true, start.Add(60 * time.Second), ""},
+		{"ServiceTimeout at its minimum", "1", true, start.Add(time.Second), ""},
+		{"ServiceTimeout at its maximum, later than the function's deadline", "3600", true, lambda, ""},
+		{"ServiceTimeout over its maximum: ignored", "3601", true, lambda, ""},
+		{"ServiceTimeout 0: ignored", "0", true, lambda, ""},
+		{"ServiceTimeout not a whole number: ignored", "1.5", true, lambda, ""},
+		{"ServiceTimeout not a number: ignored", "soon", true, lambda, ""},
+		{"no deadline, no ServiceTimeout: 15 minutes", nil, false, start.Add(15 * time.Minute), ""},
+		{"no deadline, ServiceTimeout 3600: 15 minutes", "3600", false, start.Add(15 * time.Minute), ""},
+		{"no deadline, ServiceTimeout 30", "30", false, start.Add(30 * time.Second), ""},
+		{"signed 20 s before the start: counted from the signing", "60", true, start.Add(40 * time.Second), signed(start.Add(-20 * time.Second))},
+		{"signed 50 min before the start, no ServiceTimeout: 3600 s from the signing", nil, true, start.Add(600 * time.Second), signed(start.Add(-50 * time.Minute))},
+		{"signed 55 min before the start, no ServiceTimeout: 3600 s from the signing", nil, true, start.Add(300 * time.Second), signed(start.Add(-55 * time.Minute))},
+		{"signed before the ServiceTimeout (an event kept in a file): from the start", "60", true, start.Add(60 * time.Second), signed(start.Add(-61 * time.Second))},
+		{"signed after the start (clocks apart): from the start", "60", true, start.Add(60 * time.Second), signed(start.Add(5 * time.Second))},
+		{"X-Amz-Date not a date: from the start", "60", true, start.Add(60 * time.Second), "https://b.s3.amazonaws.com/k?X-Amz-Date=soon"},
+		{"signed exactly at the start: from the start", "60", true, start.Add(60 * time.Second), signed(start)},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -40,7 +48,7 @@ func TestDeadline(t *testing.T) {
 				ctx, cancel = context.WithDeadline(ctx, lambda)
 				defer cancel()
 			}
-			ev := cfn.Event{ResourceProperties: map[string]any{}}
+			ev := cfn.Event{ResourceProperties: map[string]any{}, ResponseURL: c.url}
 			if c.timeout != nil {
 				ev.ResourceProperties["ServiceTimeout"] = c.timeout
 			}
@@ -102,4 +110,10 @@ func TestCleanupContextOutsideARunner(t *testing.T) {
 	if ok || cctx != ctx {
 		t.Errorf("CleanupContext outside a runner = %v, %v; want ctx itself and false", cctx, ok)
 	}
+}
+
+// signed is a pre-signed S3 URL signed at t.
+func signed(t time.Time) string {
+	return "https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/x?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Date=" +
+		t.UTC().Format("20060102T150405Z") + "&X-Amz-Signature=SECRET"
 }
