@@ -19,6 +19,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sync"
+
+	"github.com/qbrole/qbrole/internal/testkit/motoserver"
 )
 
 // Results of an evaluation, as IAM's policy evaluation logic names them.
@@ -75,6 +77,7 @@ func StartEvaluator() (*Evaluator, error) {
 	}
 	cmd := exec.Command(node, path)
 	cmd.Stderr = os.Stderr
+	cmd.SysProcAttr = motoserver.ChildProcAttr()
 	in, err := cmd.StdinPipe()
 	if err != nil {
 		return nil, err

@@ -85,7 +85,7 @@ func Start(rie, bootstrap string, env ...string) (*Emulator, error) {
 	cmd.Env = append(os.Environ(), env...)
 	out := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = motoserver.ChildProcAttr()
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting aws-lambda-rie: %w", err)
 	}
