@@ -587,17 +587,7 @@ func (m *model) deleteRoleByHand(rt *rapid.T) {
 	if !m.ownsRole(s) {
 		rt.Skip("no role of the stack's under its id")
 	}
-	ctx := context.Background()
-	pols, err := m.admin.ListRolePolicies(ctx, &iam.ListRolePoliciesInput{RoleName: aws.String(s.physical)})
-	if err != nil {
-		rt.Fatal(err)
-	}
-	for _, p := range pols.PolicyNames {
-		if _, err := m.admin.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String(s.physical), PolicyName: aws.String(p)}); err != nil {
-			rt.Fatal(err)
-		}
-	}
-	if _, err := m.admin.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String(s.physical)}); err != nil {
+	if err := rolestest.DeleteByHand(context.Background(), m.admin, s.physical); err != nil {
 		rt.Fatal(err)
 	}
 	s.drifted = true
@@ -661,22 +651,8 @@ func (m *model) foreignRole(rt *rapid.T) {
 func (m *model) serviceLinkedRoleByOthers(rt *rapid.T) {
 	ctx := context.Background()
 	if name, ok := m.serviceLinkedRole(); ok {
-		out, err := m.admin.DeleteServiceLinkedRole(ctx, &iam.DeleteServiceLinkedRoleInput{RoleName: aws.String(name)})
-		if err != nil {
+		if err := rolestest.DeleteServiceLinkedRoleByHand(ctx, m.admin, name); err != nil {
 			rt.Fatal(err)
-		}
-		for i := 0; ; i++ {
-			st, err := m.admin.GetServiceLinkedRoleDeletionStatus(ctx, &iam.GetServiceLinkedRoleDeletionStatusInput{DeletionTaskId: out.DeletionTaskId})
-			if err != nil {
-				rt.Fatal(err)
-			}
-			if st.Status == types.DeletionTaskStatusTypeSucceeded {
-				break
-			}
-			if i == 100 {
-				rt.Fatalf("deletion task %s", st.Status)
-			}
-			time.Sleep(10 * time.Millisecond)
 		}
 		for _, s := range m.stacks {
 			if isServiceLinked(s.props) {

@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/cfn"
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/iam"
 
 	"github.com/qbrole/qbrole/internal/roles"
 	"github.com/qbrole/qbrole/internal/roles/rolestest"
@@ -86,19 +84,8 @@ func TestServiceLinkedRoleThatVanishedIsCreatedOrAdoptedAgain(t *testing.T) {
 
 func (e *env) deleteServiceLinkedRoleByHand(name string) {
 	e.t.Helper()
-	ctx := context.Background()
-	out, err := e.iam.DeleteServiceLinkedRole(ctx, &iam.DeleteServiceLinkedRoleInput{RoleName: aws.String(name)})
-	if err != nil {
+	if err := rolestest.DeleteServiceLinkedRoleByHand(context.Background(), e.iam, name); err != nil {
 		e.t.Fatal(err)
-	}
-	for i := 0; e.exists(name); i++ {
-		if i == 100 {
-			e.t.Fatalf("service-linked role %s still there", name)
-		}
-		if _, err := e.iam.GetServiceLinkedRoleDeletionStatus(ctx, &iam.GetServiceLinkedRoleDeletionStatusInput{DeletionTaskId: out.DeletionTaskId}); err != nil {
-			e.t.Fatal(err)
-		}
-		time.Sleep(10 * time.Millisecond)
 	}
 }
 
@@ -192,17 +179,7 @@ func TestDeleteOfARoleThatIsGoneIsQuick(t *testing.T) {
 
 func (e *env) deleteRoleByHand(name string) {
 	e.t.Helper()
-	ctx := context.Background()
-	pols, err := e.iam.ListRolePolicies(ctx, &iam.ListRolePoliciesInput{RoleName: aws.String(name)})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	for _, p := range pols.PolicyNames {
-		if _, err := e.iam.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String(name), PolicyName: aws.String(p)}); err != nil {
-			e.t.Fatal(err)
-		}
-	}
-	if _, err := e.iam.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String(name)}); err != nil {
+	if err := rolestest.DeleteByHand(context.Background(), e.iam, name); err != nil {
 		e.t.Fatal(err)
 	}
 }

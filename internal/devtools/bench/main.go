@@ -38,6 +38,7 @@ import (
 	"github.com/qbrole/qbrole/internal/cfnresource/cfntest"
 	"github.com/qbrole/qbrole/internal/lambdabuild"
 	"github.com/qbrole/qbrole/internal/roles"
+	"github.com/qbrole/qbrole/internal/roles/rolestest"
 	"github.com/qbrole/qbrole/internal/testkit/cfnsim"
 	"github.com/qbrole/qbrole/internal/testkit/lambdaemu"
 	"github.com/qbrole/qbrole/internal/testkit/motoserver"
@@ -451,39 +452,15 @@ func goneDeleteLatency(ctx context.Context, moto *motoserver.Server, rs *cfntest
 // deleteByHand deletes a role as an administrator would in the console:
 // inline policies, managed policies, then the role; and checks that IAM no
 // longer shows it.
+// deleteByHand deletes the role as a person would, and checks IAM no longer has it.
 func deleteByHand(ctx context.Context, admin *iam.Client, name string) error {
-	wrap := func(err error) error { return fmt.Errorf("deleting %s by hand: %w", name, err) }
-	inline := iam.NewListRolePoliciesPaginator(admin, &iam.ListRolePoliciesInput{RoleName: aws.String(name)})
-	for inline.HasMorePages() {
-		page, err := inline.NextPage(ctx)
-		if err != nil {
-			return wrap(err)
-		}
-		for _, p := range page.PolicyNames {
-			if _, err := admin.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String(name), PolicyName: aws.String(p)}); err != nil {
-				return wrap(err)
-			}
-		}
-	}
-	managed := iam.NewListAttachedRolePoliciesPaginator(admin, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(name)})
-	for managed.HasMorePages() {
-		page, err := managed.NextPage(ctx)
-		if err != nil {
-			return wrap(err)
-		}
-		for _, p := range page.AttachedPolicies {
-			if _, err := admin.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: aws.String(name), PolicyArn: p.PolicyArn}); err != nil {
-				return wrap(err)
-			}
-		}
-	}
-	if _, err := admin.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String(name)}); err != nil {
-		return wrap(err)
+	if err := rolestest.DeleteByHand(ctx, admin, name); err != nil {
+		return err
 	}
 	_, err := admin.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(name)})
 	var gone *types.NoSuchEntityException
 	if !errors.As(err, &gone) {
-		return wrap(fmt.Errorf("GetRole afterwards: %v, want NoSuchEntity", err))
+		return fmt.Errorf("deleting %s by hand: GetRole afterwards: %v, want NoSuchEntity", name, err)
 	}
 	return nil
 }

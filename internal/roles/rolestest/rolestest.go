@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -135,4 +136,59 @@ func Snapshot(ctx context.Context, c *iam.Client, name string) string {
 	}
 	fmt.Fprintf(&b, "|attached %d", len(att.AttachedPolicies))
 	return b.String()
+}
+
+// DeleteByHand deletes the role called name as a person would: its inline
+// policies, its managed policies, then the role.
+func DeleteByHand(ctx context.Context, c *iam.Client, name string) error {
+	wrap := func(err error) error { return fmt.Errorf("deleting %s by hand: %w", name, err) }
+	inline := iam.NewListRolePoliciesPaginator(c, &iam.ListRolePoliciesInput{RoleName: aws.String(name)})
+	for inline.HasMorePages() {
+		page, err := inline.NextPage(ctx)
+		if err != nil {
+			return wrap(err)
+		}
+		for _, p := range page.PolicyNames {
+			if _, err := c.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String(name), PolicyName: aws.String(p)}); err != nil {
+				return wrap(err)
+			}
+		}
+	}
+	managed := iam.NewListAttachedRolePoliciesPaginator(c, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(name)})
+	for managed.HasMorePages() {
+		page, err := managed.NextPage(ctx)
+		if err != nil {
+			return wrap(err)
+		}
+		for _, p := range page.AttachedPolicies {
+			if _, err := c.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: aws.String(name), PolicyArn: p.PolicyArn}); err != nil {
+				return wrap(err)
+			}
+		}
+	}
+	if _, err := c.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String(name)}); err != nil {
+		return wrap(err)
+	}
+	return nil
+}
+
+// DeleteServiceLinkedRoleByHand deletes the service-linked role called name
+// and waits, polling every 10 ms for at most a second, until its deletion
+// task succeeds.
+func DeleteServiceLinkedRoleByHand(ctx context.Context, c *iam.Client, name string) error {
+	out, err := c.DeleteServiceLinkedRole(ctx, &iam.DeleteServiceLinkedRoleInput{RoleName: aws.String(name)})
+	if err != nil {
+		return fmt.Errorf("deleting %s by hand: %w", name, err)
+	}
+	for range 100 {
+		st, err := c.GetServiceLinkedRoleDeletionStatus(ctx, &iam.GetServiceLinkedRoleDeletionStatusInput{DeletionTaskId: out.DeletionTaskId})
+		if err != nil {
+			return fmt.Errorf("deleting %s by hand: %w", name, err)
+		}
+		if st.Status == types.DeletionTaskStatusTypeSucceeded {
+			return nil
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return fmt.Errorf("deleting %s by hand: the deletion task did not succeed within a second", name)
 }
