@@ -82,7 +82,7 @@ func (m *Manager) delete(ctx context.Context, ev cfn.Event, stack Stack) (Result
 		return err
 	}
 	if id.Kind == IDFailedCreateRole {
-		err = m.deleteFreshRole(ctx, time.Until(id.Moment.Add(m.propagationTimeout())), remove)
+		err = m.deleteFreshRole(ctx, m.freshWindow(id.Moment), remove)
 	} else {
 		err = remove()
 	}
@@ -121,7 +121,7 @@ func (m *Manager) removeRole(ctx context.Context, role *types.Role, slrOK bool, 
 // final.
 func (m *Manager) findRoleMadeAt(ctx context.Context, name string, moment time.Time) (*types.Role, error) {
 	var role *types.Role
-	window := time.Until(moment.Add(m.propagationTimeout()))
+	window := m.freshWindow(moment)
 	err := retryWhile(ctx, window, m.retryDelay(), func(err error) bool { return errors.Is(err, errNotFound) },
 		func() error {
 			r, err := findRole(ctx, m.IAM, name)
@@ -191,4 +191,14 @@ func (m *Manager) clearAttachments(ctx context.Context, name string) error {
 		}
 	}
 	return nil
+}
+
+// freshWindow is how much longer IAM may not show, or not yet count the tags
+// of, a role made at moment: the propagation timeout from then. A moment in
+// the future (a forged id, clocks apart) counts as now.
+func (m *Manager) freshWindow(moment time.Time) time.Duration {
+	if now := time.Now(); moment.After(now) {
+		moment = now
+	}
+	return time.Until(moment.Add(m.propagationTimeout()))
 }

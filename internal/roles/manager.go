@@ -152,10 +152,19 @@ func (m *Manager) update(ctx context.Context, ev cfn.Event, stack Stack) (Result
 	if wasServiceLinked {
 		return m.replaceApplicationRole(ctx, spec, orDefault(spec.Name, generated))
 	}
-	if current != nil && !owns(current, spec.Owner) {
-		return Result{}, fmt.Errorf("updating IAM role (%s): it exists and is not managed by this stack; left untouched", physical)
+	if id.Kind != IDRole {
+		// Not a role's name (an id CloudFormation made up, an earlier
+		// version's marker): nothing to keep, a new role.
+		return m.replaceApplicationRole(ctx, spec, orDefault(spec.Name, generated))
 	}
 	name, err := updatedRoleName(spec, old, physical, current, generated)
+	// Someone else's role under the id (the resource's was deleted, and the
+	// name taken) is never changed; a replacement leaves it alone, and the
+	// cleanup Delete skips it.
+	if current != nil && !owns(current, spec.Owner) && (err != nil || name == physical) {
+		return Result{}, fmt.Errorf("updating IAM role (%s): it exists and is not managed by this stack; left untouched "+
+			"(give RoleName another name, or leave it out to get a generated one)", physical)
+	}
 	if err != nil {
 		return Result{}, err
 	}
@@ -214,7 +223,8 @@ func sameGeneratedPrefix(name, generated string) bool {
 // move it from path from to path to: IAM cannot change a role's path.
 func pathNeedsNewRole(name, from, to string) error {
 	return fmt.Errorf("updating IAM role (%s): changing Path from %q to %q needs a new role, "+
-		"but a new role cannot have the same RoleName; change RoleName too, or remove it so that a name is generated",
+		"but a new role cannot have the same RoleName (IAM does not distinguish letter case); "+
+		"change RoleName too, or remove it so that a name is generated",
 		name, from, to)
 }
 

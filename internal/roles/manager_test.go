@@ -627,3 +627,83 @@ func TestRollbackDeleteWaitsOutAccessDeniedOnAFreshRole(t *testing.T) {
 		t.Errorf("plain id: error %v, want AccessDenied", err)
 	}
 }
+
+// Found by a user trying to break it: the resource's own service-linked role
+// is gone when an Update comes, and someone makes it again at that moment, so
+// the Update adopts it. A new id would make CloudFormation's cleanup Delete
+// remove the role under the old one at once: the id stays.
+func TestVanishedOwnServiceLinkedRoleAdoptedAgainKeepsItsID(t *testing.T) {
+	slr := types.Role{RoleName: aws.String("AWSServiceRoleForQBusiness"), Path: aws.String(SLRPath),
+		Arn: aws.String("arn:aws:iam::123456789012:role/aws-service-role/qbusiness.amazonaws.com/AWSServiceRoleForQBusiness")}
+	listed := [][]types.Role{{}, {slr}}
+	f := &fakeIAM{
+		getRole: func(*iam.GetRoleInput) (*iam.GetRoleOutput, error) {
+			return nil, apiErr("NoSuchEntity", "The role with name AWSServiceRoleForQBusiness cannot be found.")
+		},
+		listRoles: func(*iam.ListRolesInput) (*iam.ListRolesOutput, error) {
+			out := &iam.ListRolesOutput{Roles: listed[0]}
+			listed = listed[1:]
+			return out, nil
+		},
+		createServiceLinkedRole: func(*iam.CreateServiceLinkedRoleInput) (*iam.CreateServiceLinkedRoleOutput, error) {
+			return nil, apiErr("InvalidInput", "Service role name AWSServiceRoleForQBusiness has been taken in this account, please try a different suffix.")
+		},
+	}
+	props := map[string]any{"RoleType": "ServiceLinkedRole"}
+	ev := newEvent(cfn.RequestUpdate, props)
+	ev.PhysicalResourceID, ev.OldResourceProperties = "AWSServiceRoleForQBusiness", props
+	res, err := fastManager(f).Handle(context.Background(), ev)
+	if err != nil || res.PhysicalResourceID != "AWSServiceRoleForQBusiness" || res.Outcome != Adopted {
+		t.Errorf("result %+v, error %v; want adopted under the same id", res, err)
+	}
+	// An adopted resource whose role vanished and is adopted again keeps
+	// its adopted id too.
+	listed = [][]types.Role{{}, {slr}}
+	ev.PhysicalResourceID = adoptedID("AWSServiceRoleForQBusiness")
+	if res, err := fastManager(f).Handle(context.Background(), ev); err != nil || res.PhysicalResourceID != ev.PhysicalResourceID {
+		t.Errorf("adopted: result %+v, error %v", res, err)
+	}
+}
+
+// A failed-Create marker whose moment lies in the future (forged, or clocks
+// apart) is looked for no longer than one made now.
+func TestFailedCreateMarkerFromTheFutureIsNotWaitedFor(t *testing.T) {
+	f := &fakeIAM{getRole: func(*iam.GetRoleInput) (*iam.GetRoleOutput, error) {
+		return nil, apiErr("NoSuchEntity", "The role with name r cannot be found.")
+	}}
+	m := fastManager(f)
+	m.PropagationTimeout = 500 * time.Millisecond
+	ev := newEvent(cfn.RequestDelete, map[string]any{"RoleName": "r"})
+	ev.PhysicalResourceID = failedCreateRoleID(time.Now().Add(24*time.Hour), "r")
+	start := time.Now()
+	res, err := m.Handle(context.Background(), ev)
+	if err != nil || res.Outcome != Deleted {
+		t.Errorf("result %+v, error %v", res, err)
+	}
+	if took := time.Since(start); took > 2*time.Second {
+		t.Errorf("took %v, want about the propagation timeout", took)
+	}
+}
+
+// An Update whose id is no role's name (an earlier version's marker, an id
+// CloudFormation made up) makes a new role under RoleName or a generated
+// name, never under the id.
+func TestUpdateOfAnIDThatIsNoRoleMakesANewRole(t *testing.T) {
+	for _, physical := range []string{"qbrole:slr-pending:1764200000000", "2026/11/30/[$LATEST]0123456789abcdef"} {
+		t.Run(physical, func(t *testing.T) {
+			var created string
+			f := &fakeIAM{createRole: func(in *iam.CreateRoleInput) (*iam.CreateRoleOutput, error) {
+				created = *in.RoleName
+				return &iam.CreateRoleOutput{}, nil
+			}}
+			happyCreate(f)
+			ev := newEvent(cfn.RequestUpdate, map[string]any{})
+			ev.PhysicalResourceID, ev.OldResourceProperties = physical, map[string]any{}
+			res, err := fastManager(f).Handle(context.Background(), ev)
+			stack, _ := ParseStackID(ev.StackID)
+			if want := GeneratedRoleName(stack, ev.LogicalResourceID, ev.RequestID); err != nil || created != want || res.PhysicalResourceID != want {
+				t.Errorf("result %+v, error %v, CreateRole(%q); want %q", res, err, created, want)
+			}
+		})
+	}
+}

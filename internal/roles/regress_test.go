@@ -276,3 +276,34 @@ func TestRollbackOfAPinnedGeneratedNameKeepsTheRole(t *testing.T) {
 		t.Errorf("%d roles, want 1", e.roleCount())
 	}
 }
+
+// Found by a user trying to break it: the resource's role is deleted by hand
+// and someone else makes a role under its name. An Update to another name
+// creates the new role and leaves theirs alone, and so does the cleanup
+// Delete of the old id; only an Update that keeps the name is refused.
+func TestRenameAwayFromANameSomeoneElseTook(t *testing.T) {
+	e := newEnv(t)
+	a := map[string]any{"RoleName": "qb-role-a"}
+	e.mustHandle(request(t, cfn.RequestCreate, "R", "", a, nil))
+	e.deleteRoleByHand("qb-role-a")
+	if err := rolestest.CreateForeign(context.Background(), e.iam, "qb-role-a"); err != nil {
+		t.Fatal(err)
+	}
+	theirs := e.snapshot("qb-role-a")
+	if _, err := e.handle(request(t, cfn.RequestUpdate, "R", "qb-role-a", map[string]any{"RoleName": "qb-role-a", "Description": "x"}, a)); err == nil ||
+		!strings.Contains(err.Error(), "not managed by this stack") {
+		t.Errorf("Update keeping the name: %v", err)
+	}
+	b := map[string]any{"RoleName": "qb-role-b"}
+	res := e.mustHandle(request(t, cfn.RequestUpdate, "R", "qb-role-a", b, a))
+	if res.PhysicalResourceID != "qb-role-b" {
+		t.Fatalf("rename: %+v", res)
+	}
+	e.requireMatchesSpec("qb-role-b", b, "R")
+	if del := e.mustHandle(request(t, cfn.RequestDelete, "R", "qb-role-a", a, nil)); del.Outcome != roles.Skipped {
+		t.Errorf("cleanup Delete: %+v", del)
+	}
+	if e.snapshot("qb-role-a") != theirs {
+		t.Error("their role changed")
+	}
+}

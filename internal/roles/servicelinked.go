@@ -80,7 +80,14 @@ func (m *Manager) findServiceLinkedRole(ctx context.Context) (*types.Role, error
 // for a role that someone else removed.
 func (m *Manager) updateServiceLinkedRole(ctx context.Context, spec Spec, physical string, current *types.Role) (Result, error) {
 	if current == nil {
-		return m.createServiceLinkedRole(ctx, spec)
+		res, err := m.createServiceLinkedRole(ctx, spec)
+		if err == nil && res.Outcome == Adopted && ParsePhysicalID(physical).Kind == IDRole {
+			// Someone made the role again meanwhile. A new id would make
+			// CloudFormation's cleanup Delete remove it at once under the old
+			// one; the resource keeps its id (see "What it leaves behind").
+			res.PhysicalResourceID = physical
+		}
+		return res, err
 	}
 	if ParsePhysicalID(physical).Kind == IDAdopted {
 		return Result{PhysicalResourceID: physical, Data: roleData(current), Outcome: Unchanged}, nil
