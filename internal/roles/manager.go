@@ -130,13 +130,9 @@ func (m *Manager) update(ctx context.Context, ev cfn.Event, stack Stack) (Result
 	// The old properties passed validation when they were applied; a spec
 	// with errors still carries the values that did parse.
 	old, _ := ParseSpec(ev.OldResourceProperties, stack, ev.LogicalResourceID)
-	var current *types.Role // the role the id names; nil when IAM has none
-	if id.Kind == IDRole || id.Kind == IDAdopted {
-		r, err := findRole(ctx, m.IAM, id.RoleName)
-		if err != nil && !errors.Is(err, errNotFound) {
-			return Result{}, fmt.Errorf("reading IAM role (%s): %w", id.RoleName, err)
-		}
-		current = r
+	current, err := m.roleUnder(ctx, id)
+	if err != nil {
+		return Result{}, err
 	}
 	wasServiceLinked := id.Kind == IDAdopted || current != nil && aws.ToString(current.Path) == SLRPath ||
 		current == nil && old.Type == ServiceLinkedRole
@@ -177,6 +173,22 @@ func (m *Manager) update(ctx context.Context, ev cfn.Event, stack Stack) (Result
 		return res, err
 	}
 	return m.reconcile(ctx, spec, current)
+}
+
+// roleUnder is the role a role-name or adopted id names; nil when IAM has
+// none, or the id names no role.
+func (m *Manager) roleUnder(ctx context.Context, id PhysicalID) (*types.Role, error) {
+	if id.Kind != IDRole && id.Kind != IDAdopted {
+		return nil, nil
+	}
+	r, err := findRole(ctx, m.IAM, id.RoleName)
+	if errors.Is(err, errNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading IAM role (%s): %w", id.RoleName, err)
+	}
+	return r, nil
 }
 
 // updatedRoleName is the name the application role has after an Update from
