@@ -64,7 +64,7 @@ func (m *Manager) delete(ctx context.Context, ev cfn.Event, stack Stack) (Result
 	case IDFailedCreateRole:
 		// The Create failed after it made, or may have made, the role: it
 		// is looked for as long as IAM may not show a role made then.
-		role, err = m.findRoleMadeAt(ctx, id.RoleName, id.Moment)
+		role, err = m.waitForRoleWithin(ctx, id.RoleName, m.freshWindow(id.Moment))
 		// A failed Create leaves nothing behind, whatever OnDelete says.
 		spec.OnDelete = DeleteRole
 	default:
@@ -113,22 +113,6 @@ func (m *Manager) removeRole(ctx context.Context, role *types.Role, slrOK bool, 
 		return Deleted, m.deleteServiceLinkedRole(ctx, name)
 	}
 	return Deleted, m.deleteApplicationRole(ctx, name)
-}
-
-// findRoleMadeAt reads a role that a CreateRole sent at moment made or may
-// have made. While the propagation timeout since moment lasts, a role IAM
-// does not show is looked for again (within ctx); after that, not found is
-// final.
-func (m *Manager) findRoleMadeAt(ctx context.Context, name string, moment time.Time) (*types.Role, error) {
-	var role *types.Role
-	window := m.freshWindow(moment)
-	err := retryWhile(ctx, window, m.retryDelay(), func(err error) bool { return errors.Is(err, errNotFound) },
-		func() error {
-			r, err := findRole(ctx, m.IAM, name)
-			role = r
-			return err
-		})
-	return role, err
 }
 
 // deleteApplicationRole deletes the inline policies, then the role. If IAM

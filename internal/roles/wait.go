@@ -19,9 +19,15 @@ var errNoARNYet = errors.New("IAM does not give the role's ARN yet")
 // unique id (AROA…) where the ARN belongs (Terraform's AWS provider waits it
 // out; AWS's documentation is silent), and the Arn attribute must be an ARN.
 func (m *Manager) waitForRole(ctx context.Context, name string) (*types.Role, error) {
+	return m.waitForRoleWithin(ctx, name, m.propagationTimeout())
+}
+
+// waitForRoleWithin is waitForRole for at most timeout (one look when it is
+// not positive); a role IAM still does not show is errNotFound.
+func (m *Manager) waitForRoleWithin(ctx context.Context, name string, timeout time.Duration) (*types.Role, error) {
 	var role *types.Role
 	notYet := func(err error) bool { return errors.Is(err, errNotFound) || errors.Is(err, errNoARNYet) }
-	err := retryWhile(ctx, m.propagationTimeout(), m.retryDelay(), notYet,
+	err := retryWhile(ctx, timeout, m.retryDelay(), notYet,
 		func() error {
 			r, err := findRole(ctx, m.IAM, name)
 			if err == nil && !strings.HasPrefix(aws.ToString(r.Arn), "arn:") {
