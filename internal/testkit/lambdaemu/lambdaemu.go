@@ -1,5 +1,5 @@
 // Package lambdaemu runs a Lambda bootstrap binary under the AWS Lambda
-// Runtime Interface Emulator (aws-lambda-rie, pinned as a Go tool in go.mod)
+// Runtime Interface Emulator (aws-lambda-rie, pinned as a Go tool in tools/go.mod)
 // on loopback ports, for tests and benchmarks.
 package lambdaemu
 
@@ -38,15 +38,15 @@ func BuildBootstrap(moduleRoot, dir string) (string, error) {
 }
 
 // EmulatorPath returns the path of the aws-lambda-rie binary that `go tool`
-// builds from the version go.mod pins.
+// builds from the version tools/go.mod pins.
 func EmulatorPath(moduleRoot string) (string, error) {
-	cmd := exec.Command("go", "tool", "-n", "aws-lambda-rie")
+	cmd := exec.Command("go", "tool", "-modfile=tools/go.mod", "-n", "aws-lambda-rie")
 	cmd.Dir = moduleRoot
 	b, err := cmd.Output()
 	if err != nil {
 		var ee *exec.ExitError
 		if errors.As(err, &ee) {
-			return "", fmt.Errorf("go tool -n aws-lambda-rie: %v\n%s", err, ee.Stderr)
+			return "", fmt.Errorf("go tool -modfile=tools/go.mod -n aws-lambda-rie: %v\n%s", err, ee.Stderr)
 		}
 		return "", err
 	}
