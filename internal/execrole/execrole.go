@@ -1,9 +1,26 @@
 // Package execrole is the one source of the custom resource function's
-// execution-role permissions. The SAM template and the CDK construct render
-// it (tests compare both with Policy), and the code's IAM interface is
-// compared with Actions.
+// execution-role permissions, as Statement values:
 //
-// It imports nothing heavy: the Lambda binary and the CDK app both use it.
+//   - Statements: the Allow statements (read roles, create and change only
+//     roles that carry the ownership tags, the Q Business service-linked role);
+//   - OriginGuard: the Deny of every IAM call not made from inside the function;
+//   - All: the whole policy, the origin guard (unless turned off) and the
+//     Allow statements.
+//
+// Resources and condition values hold placeholders (Partition, AccountID,
+// FunctionARN) that a template renders with Fn::Sub; Document renders
+// statements as an IAM policy document with Values filled in, and Actions
+// lists every action the Allow statements allow. The ownership tag keys
+// (TagStackID, TagLogicalID, OwnershipTags) and the ARN patterns (RoleARNs,
+// InstanceProfileARNs, ServiceLinkedRoleARN) are named here too.
+//
+// The CDK construct (cdk/qbrolecdk) renders All; template.yaml spells the
+// policy out, and a test compares it with Document(All(…)). Tests also judge
+// both templates' policies with an IAM policy evaluator, and compare Actions
+// with the methods of the code's IAM interface (roles.IAM).
+//
+// It imports nothing heavy: the Lambda binary (through internal/roles, for
+// the tag keys) and the CDK app both use it.
 package execrole
 
 import (
