@@ -26,9 +26,6 @@ import (
 	"github.com/qbrole/qbrole/internal/lambdabuild"
 )
 
-// LambdaPackage is the Go package of the function's code.
-const LambdaPackage = Module + "/lambda"
-
 // providerID is the provider's construct id under its stack.
 const providerID = "QBusinessRoleProvider"
 

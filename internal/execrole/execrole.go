@@ -1,9 +1,26 @@
 // Package execrole is the one source of the custom resource function's
-// execution-role permissions. The SAM template and the CDK construct render
-// it (tests compare both with Policy), and the code's IAM interface is
-// compared with Actions.
+// execution-role permissions, as Statement values:
 //
-// It imports nothing heavy: the Lambda binary and the CDK app both use it.
+//   - Statements: the Allow statements (read roles, create and change only
+//     roles that carry the ownership tags, the Q Business service-linked role);
+//   - OriginGuard: the Deny of every IAM call not made from inside the function;
+//   - All: the whole policy, the origin guard (unless turned off) and the
+//     Allow statements.
+//
+// Resources and condition values hold placeholders (Partition, AccountID,
+// FunctionARN) that a template renders with Fn::Sub; Document renders
+// statements as an IAM policy document with Values filled in, and Actions
+// lists every action the Allow statements allow. The ownership tag keys
+// (TagStackID, TagLogicalID, OwnershipTags) and the ARN patterns (RoleARNs,
+// InstanceProfileARNs, ServiceLinkedRoleARN) are named here too.
+//
+// The CDK construct (cdk/qbrolecdk) renders All; template.yaml spells the
+// policy out, and a test compares it with Document(All(…)). Tests also judge
+// both templates' policies with an IAM policy evaluator, and compare Actions
+// with the methods of the code's IAM interface (roles.IAM).
+//
+// It imports nothing heavy: the Lambda binary (through internal/roles, for
+// the tag keys) and the CDK app both use it.
 package execrole
 
 import (
@@ -63,20 +80,38 @@ type Statement struct {
 	Conditions map[string]map[string][]string
 }
 
-// IAM policy variables: IAM fills them from the request ("IAM policy
-// elements: Variables and tags": global condition keys can be used as
-// variables). Templates must not read them as Fn::Sub variables.
+// IAM policy variables: IAM fills them from the request (IAM User Guide,
+// "IAM policy elements: Variables and tags": global condition keys can be used
+// as variables,
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html).
+// Templates must not read them as Fn::Sub variables.
 func requestTag(key string) string { return "${aws:RequestTag/" + key + "}" }
 
 // Statements returns the execution role's Allow statements.
 //
-// Sources (IAM Service Authorization Reference, and aws-behaviours.md in the
-// shared reference): CreateRole and TagRole take aws:RequestTag and
-// aws:TagKeys; the role resource carries iam:ResourceTag and aws:ResourceTag;
-// aws:ResourceTag is also in the context of a request that creates a resource
-// with tags (IAM global condition keys, aws:ResourceTag, "Availability");
-// tag keys are compared case-insensitively, so only the …IgnoreCase
-// operators can keep the ownership keys out of a request.
+// Sources:
+//   - Service Authorization Reference, "Actions, resources, and condition keys
+//     for AWS Identity and Access Management (IAM)",
+//     https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsidentityandaccessmanagementiam.html:
+//     CreateRole and TagRole take aws:RequestTag and aws:TagKeys; the role
+//     resource carries iam:ResourceTag and aws:ResourceTag;
+//     RemoveRoleFromInstanceProfile is authorized on the instance profile;
+//     ListRoles has no resource type.
+//   - IAM User Guide, "AWS global condition context keys", aws:ResourceTag,
+//     "Availability",
+//     https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html:
+//     aws:ResourceTag is also in the context of a request that creates a
+//     resource with tags.
+//   - IAM User Guide, "Tagging IAM resources",
+//     https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html: tag keys
+//     are compared case-insensitively, so only the …IgnoreCase operators can
+//     keep the ownership keys out of a request.
+//   - Creating a role with tags is also authorized as iam:TagRole: observed,
+//     not stated by AWS in so many words (CloudFormation reports "Did not have
+//     IAM permissions to process tags on AWS::IAM::Role resource" to a caller
+//     without iam:TagRole); IAM User Guide, "Tag IAM roles",
+//     https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags_roles.html,
+//     names iam:TagRole as the permission that tags a role.
 func Statements() []Statement {
 	return slices.Concat(readStatements(), ownedRoleStatements(), serviceLinkedRoleStatements())
 }
@@ -173,9 +208,13 @@ func serviceLinkedRoleStatements() []Statement {
 // request context of the AWS calls made from the function's execution
 // environment, and not into calls made with the same credentials elsewhere
 // (Lambda Developer Guide, "Using source function ARN to control function
-// access behavior"; use it with ARN operators in identity policies). A
-// negated operator is true where the key is missing (IAM User Guide,
-// condition operators), so credentials copied out of the function are denied.
+// access behavior",
+// https://docs.aws.amazon.com/lambda/latest/dg/permissions-source-function-arn.html;
+// use it with ARN operators in identity policies). A negated operator is true
+// where the key is missing (IAM User Guide, "IAM JSON policy elements:
+// Condition operators",
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html),
+// so credentials copied out of the function are denied.
 // Both the unqualified ARN and its qualified forms (version, alias) match.
 // As a Deny it also overrides any Allow later attached to the role.
 func OriginGuard() Statement {

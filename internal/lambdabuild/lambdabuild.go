@@ -1,6 +1,7 @@
 // Package lambdabuild is the one recipe for building the function's
-// bootstrap: `make build`, the CDK construct's bundling, the benchmark and the
-// emulator tests all use it (a test checks that the Makefile agrees).
+// bootstrap, as Go values: `make build` (through the command
+// internal/devtools/build), the CDK construct's bundling, the benchmark and
+// the emulator tests all use it (a test checks that the Makefile agrees).
 package lambdabuild
 
 // Package is the function's main package, relative to the module's root.

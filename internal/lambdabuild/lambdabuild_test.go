@@ -11,6 +11,9 @@ import (
 	"github.com/qbrole/qbrole/internal/lambdabuild"
 )
 
+// command is the command that builds with the recipe for the Makefile.
+const command = "./internal/devtools/build"
+
 // The Makefile's builds (make build, sam build's makefile method) go through
 // this recipe, and the Makefile spells none of it itself.
 func TestMakefileUsesTheRecipe(t *testing.T) {
@@ -19,8 +22,8 @@ func TestMakefileUsesTheRecipe(t *testing.T) {
 		t.Fatal(err)
 	}
 	makefile := string(raw)
-	if !strings.Contains(makefile, "BUILD_LAMBDA := GO=$(GO) $(GO) run ./internal/devtools/buildlambda\n") {
-		t.Error("Makefile has no BUILD_LAMBDA running internal/devtools/buildlambda")
+	if !strings.Contains(makefile, "BUILD_LAMBDA := GO=$(GO) $(GO) run "+command+"\n") {
+		t.Error("Makefile has no BUILD_LAMBDA running " + command)
 	}
 	for _, target := range []string{"$(DIST)/bootstrap", `"$(ARTIFACTS_DIR)/bootstrap"`} {
 		if !strings.Contains(makefile, "\t$(BUILD_LAMBDA) "+target+"\n") {
@@ -38,12 +41,12 @@ func TestMakefileUsesTheRecipe(t *testing.T) {
 }
 
 // What make build and sam build run gives a linux/arm64 executable.
-func TestBuildLambdaCommand(t *testing.T) {
+func TestBuildCommand(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "bootstrap")
-	cmd := exec.Command("go", "run", "./internal/devtools/buildlambda", out)
+	cmd := exec.Command("go", "run", command, out)
 	cmd.Dir = "../.."
 	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("buildlambda: %v\n%s", err, b)
+		t.Fatalf("%s: %v\n%s", command, err, b)
 	}
 	f, err := elf.Open(out)
 	if err != nil {
@@ -53,9 +56,9 @@ func TestBuildLambdaCommand(t *testing.T) {
 	if f.Machine != elf.EM_AARCH64 || f.Type != elf.ET_EXEC {
 		t.Errorf("bootstrap is %v %v, want an arm64 executable", f.Machine, f.Type)
 	}
-	usage := exec.Command("go", "run", "./internal/devtools/buildlambda")
+	usage := exec.Command("go", "run", command)
 	usage.Dir = "../.."
 	if err := usage.Run(); err == nil {
-		t.Error("buildlambda without an output path succeeded")
+		t.Error(command + " without an output path succeeded")
 	}
 }

@@ -129,7 +129,8 @@ func (d *Driver) settle(physical string, props map[string]any, oldPhysical strin
 	}
 	// "CloudFormation makes three attempts at deleting the old resource", then
 	// removes it from the stack and goes on (CloudFormation User Guide,
-	// "Monitor the progress of a stack update").
+	// "Monitor the progress of a stack update",
+	// https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-updating-stacks-monitor-stack.html).
 	for range cleanupAttempts {
 		r, err := d.send(cfn.RequestDelete, oldPhysical, oldProps, nil)
 		if err != nil {

@@ -44,7 +44,8 @@ type Decision struct {
 // they carry lambda:SourceFunctionArn, as Lambda adds it to every AWS call
 // made from there; calls at Outside are the same credentials used anywhere
 // else, which Lambda does not mark (Lambda Developer Guide, "Using source
-// function ARN to control function access behavior").
+// function ARN to control function access behavior",
+// https://docs.aws.amazon.com/lambda/latest/dg/permissions-source-function-arn.html).
 type Proxy struct {
 	// Inside and Outside are the two listeners' base URLs.
 	Inside, Outside string
@@ -212,9 +213,15 @@ func (p *Proxy) checks(ctx context.Context, form url.Values, principal string, i
 			return []Check{c}, nil
 		}
 		// A request that creates a resource with tags carries them as
-		// aws:ResourceTag too (IAM User Guide, global condition keys,
-		// aws:ResourceTag "Availability"), and creating a role with tags is
-		// also authorized as iam:TagRole (shared reference, aws-behaviours.md).
+		// aws:ResourceTag too (IAM User Guide, "AWS global condition context
+		// keys", aws:ResourceTag, "Availability",
+		// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html),
+		// and creating a role with tags is also authorized as iam:TagRole
+		// (observed, not stated by AWS in so many words: CloudFormation reports
+		// "Did not have IAM permissions to process tags on AWS::IAM::Role
+		// resource" to a caller without iam:TagRole; IAM User Guide, "Tag IAM
+		// roles", https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags_roles.html,
+		// names iam:TagRole as the permission that tags a role).
 		for k, v := range c.Context {
 			if t, ok := strings.CutPrefix(k, "aws:RequestTag/"); ok {
 				c.Context["aws:ResourceTag/"+t] = v
@@ -230,7 +237,10 @@ func (p *Proxy) checks(ctx context.Context, form url.Values, principal string, i
 	case "GetServiceLinkedRoleDeletionStatus":
 		c.Resource = p.taskRole(form.Get("DeletionTaskId"))
 	case "RemoveRoleFromInstanceProfile", "AddRoleToInstanceProfile":
-		// Authorized on the instance profile alone (Service Authorization Reference).
+		// Authorized on the instance profile alone (Service Authorization
+		// Reference, "Actions, resources, and condition keys for AWS Identity
+		// and Access Management (IAM)",
+		// https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsidentityandaccessmanagementiam.html).
 		c.Resource = p.instanceProfileARN(ctx, form.Get("InstanceProfileName"))
 	default:
 		name := form.Get("RoleName")
@@ -270,7 +280,8 @@ func (p *Proxy) roleARN(path, name string) string {
 
 // serviceLinkedRoleName is the name IAM gives a service's service-linked role.
 // Q Business's is AWSServiceRoleForQBusiness (Amazon Q Business User Guide,
-// "Using service-linked roles for Amazon Q Business"); for other services the
+// "Using service-linked roles for Amazon Q Business",
+// https://docs.aws.amazon.com/amazonq/latest/qbusiness-ug/using-service-linked-roles.html); for other services the
 // name is a guess, which only matters to a policy that names them.
 func serviceLinkedRoleName(service string) string {
 	if service == "qbusiness.amazonaws.com" {

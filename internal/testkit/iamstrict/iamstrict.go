@@ -8,11 +8,15 @@
 //   - Tag keys are case-insensitive, case preserved: TagRole with another
 //     spelling replaces the tag, UntagRole with another spelling removes it,
 //     and one request may not name a key twice (IAM User Guide, "Tagging IAM
-//     resources"; TagRole: a tag with the same key is overwritten).
+//     resources", https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html;
+//     IAM API Reference, "TagRole": a tag with the same key is overwritten,
+//     https://docs.aws.amazon.com/IAM/latest/APIReference/API_TagRole.html).
 //   - Neither a tag key nor a tag value may begin with aws: ("Tagging IAM
-//     resources"): InvalidInput.
+//     resources", the same page): InvalidInput.
 //   - Q Business's service-linked role is AWSServiceRoleForQBusiness (Amazon
-//     Q Business User Guide, "Using service-linked roles"; moto says
+//     Q Business User Guide, "Using service-linked roles for Amazon Q
+//     Business",
+//     https://docs.aws.amazon.com/amazonq/latest/qbusiness-ug/using-service-linked-roles.html; moto says
 //     AWSServiceRoleForqbusiness), and a second CreateServiceLinkedRole fails
 //     with InvalidInput "… has been taken in this account" (observed by other
 //     projects; the API reference does not spell the text).
@@ -26,12 +30,16 @@
 //   - Eventual consistency after CreateRole: for a while, IAM may answer
 //     NoSuchEntity for the new role, and deny writes authorized through its
 //     tags (IAM User Guide, troubleshooting, "Changes that I make are not
-//     always immediately visible": changes "including tags used for ABAC").
+//     always immediately visible": changes "including tags used for ABAC",
+//     https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_general.html#troubleshoot_general_eventual-consistency).
 //   - GetRole right after CreateRole has been seen to answer the role's unique
 //     id where the ARN belongs (observed; Terraform's AWS provider waits it out).
 //   - While the service uses its service-linked role, the deletion task fails
 //     with the regions and resources using it; AWS's advice is to wait and try
-//     again (Q Business User Guide; GetServiceLinkedRoleDeletionStatus).
+//     again (Q Business User Guide, "Using service-linked roles for Amazon Q
+//     Business", the page above; IAM API Reference,
+//     "GetServiceLinkedRoleDeletionStatus",
+//     https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetServiceLinkedRoleDeletionStatus.html).
 //
 // The quirks of time (the last three) apply only to the callers named in
 // Options.Subjects — the function — so that tests' own reads see IAM's state;

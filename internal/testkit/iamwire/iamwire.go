@@ -57,8 +57,9 @@ func AccessKeyID(h http.Header) string {
 }
 
 // ServiceLinkedRole is Q Business's service-linked role as IAM names it (Amazon
-// Q Business User Guide, "Using service-linked roles"); moto names it
-// AWSServiceRoleForqbusiness.
+// Q Business User Guide, "Using service-linked roles for Amazon Q Business",
+// https://docs.aws.amazon.com/amazonq/latest/qbusiness-ug/using-service-linked-roles.html);
+// moto names it AWSServiceRoleForqbusiness.
 const ServiceLinkedRole = "AWSServiceRoleForQBusiness"
 
 // RoleName is a role's name as IAM spells it: moto's spelling of the Q

@@ -165,7 +165,7 @@ func faultMatrix(t *testing.T, c chain, rs *cfntest.ResponseServer) {
 			}
 		}
 	}
-	// Printed for the README's figures.
+	// Printed for the figures in docs/FIGURES.md.
 	fmt.Printf("fault matrix (through the authorizing proxy, %s): %d lifecycles × every IAM call position × %d fault kinds = %d runs, %d passed, "+
 		"%d events each answered exactly once, %d replaced roles left after CloudFormation's three cleanup Delete attempts failed, "+
 		"%d service-linked roles left in place (adopted) after their creation's answer was lost\n",
