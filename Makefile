@@ -8,7 +8,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -o pipefail -c
 GO    ?= go
 # Lambda build: provided.al2023 on arm64, with the recipe of internal/lambdabuild.
-BUILD_LAMBDA := GO=$(GO) $(GO) run ./internal/devtools/buildlambda
+BUILD_LAMBDA := GO=$(GO) $(GO) run ./internal/devtools/build
 DIST := dist
 # The Go tools (staticcheck, gremlins, aws-lambda-rie) are pinned in a module
 # of their own, so that the library's go.mod carries none of their requirements.
