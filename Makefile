@@ -15,6 +15,8 @@ DIST := dist
 GOTOOL := $(GO) tool -modfile=tools/go.mod
 # Reads `go test -json`; fails a tier that failed or ran no test.
 TALLY := $(GO) run ./internal/devtools/testtally
+# Copies a run's output through, and writes its figures into docs/FIGURES.md.
+RECORD := $(GO) run ./internal/devtools/figures
 # The build tag of the tests that need more than Go: moto's server, the IAM
 # policy evaluator (Node), the Runtime Interface Emulator, CDK synth (jsii), cfn-lint.
 INTEGRATION := -tags integration
@@ -70,7 +72,8 @@ MODEL_STEPS  ?= 20
 MODEL_FLAGS  ?=
 model: deps-python iamsim
 	$(GO) test $(INTEGRATION) -count=1 -timeout=60m -json -run '^TestLifecycleModel$$' ./internal/roles \
-		-rapid.checks=$(MODEL_CHECKS) -rapid.steps=$(MODEL_STEPS) $(MODEL_FLAGS) | $(TALLY) -tier model -show '^lifecycle model: '
+		-rapid.checks=$(MODEL_CHECKS) -rapid.steps=$(MODEL_STEPS) $(MODEL_FLAGS) | $(TALLY) -tier model -show '^lifecycle model: ' | \
+		$(RECORD) -section model -match '^lifecycle model: ' -passed '^model tier: .*: ok$$'
 
 soak:
 	$(MAKE) model MODEL_CHECKS=1000 MODEL_STEPS=50
@@ -90,7 +93,7 @@ fuzz:
 # concurrency); exits 1 when a size, memory or call budget, or the time
 # budget of a Delete of a role that is gone, is missed.
 bench: deps-python
-	$(GO) run ./internal/devtools/bench
+	$(GO) run ./internal/devtools/bench | $(RECORD) -section bench -match '^(\||qbrole benchmark)'
 	$(GO) test -run='^$$' -bench=. -benchmem ./internal/roles ./internal/cfnresource
 
 # Mutation testing with gremlins (pinned in tools/go.mod); slow, so not
@@ -104,7 +107,7 @@ mutate: deps-python iamsim
 		echo "== $$p"; \
 		GOFLAGS=-count=1 $(GOTOOL) gremlins unleash --tags integration --exclude-files 'test/' --workers 2 --timeout-coefficient 10 \
 			--output-statuses lt $$gate $$p 2>&1 | grep -aE 'LIVED|TIMED OUT|Killed:|Timed out:|Test efficacy|Mutator coverage' || exit 1; \
-	done
+	done | $(RECORD) -section mutate
 
 # moto's server is the local IAM of the integration tests (they rely on its
 # error codes), cfn-lint checks the templates: pinned, installed where missing
@@ -137,7 +140,8 @@ staticcheck:
 FIGURES := '^(fault matrix|strict IAM layer|least privilege|concurrency|attack suite|  inside|  outside|  another)'
 integration: deps-python iamsim cdk-ts cdk-cli
 	$(GO) test $(INTEGRATION) -race -count=1 -timeout=30m -json -skip '^TestLifecycleModel$$' ./... | \
-		$(TALLY) -tier integration -show $(FIGURES)
+		$(TALLY) -tier integration -show $(FIGURES) | \
+		$(RECORD) -section integration -match $(FIGURES)'|^integration tier: ' -passed '^integration tier: .*: ok$$'
 	QBROLE_TEST_IAM=strict $(GO) test $(INTEGRATION) -race -count=1 -json -skip '^TestLifecycleModel$$' ./internal/roles ./lambda | \
 		$(TALLY) -tier 'integration, strict IAM layer'
 
