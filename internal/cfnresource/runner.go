@@ -12,35 +12,6 @@ import (
 	"github.com/aws/aws-lambda-go/cfn"
 )
 
-// Result is what a Handler did: the PhysicalResourceId to answer with (on
-// failure too), the Data attributes, and for the log the outcome and changes.
-type Result struct {
-	PhysicalResourceID string
-	Data               map[string]any
-	Outcome            Outcome
-	Changes            []string
-}
-
-// Outcome names what a request did, for the log line. Handlers define their
-// own; the runner writes only Failed.
-type Outcome string
-
-// Failed is the Outcome of every request that is answered FAILED.
-const Failed Outcome = "failed"
-
-// Handler carries out one request. Its context ends a margin before the
-// function's deadline; a Handler that honours it returns in time to be answered
-// with its own Result.
-type Handler interface {
-	Handle(ctx context.Context, ev cfn.Event) (Result, error)
-}
-
-// HandlerFunc adapts a function to Handler.
-type HandlerFunc func(ctx context.Context, ev cfn.Event) (Result, error)
-
-// Handle calls f.
-func (f HandlerFunc) Handle(ctx context.Context, ev cfn.Event) (Result, error) { return f(ctx, ev) }
-
 // failedCreatePrefix marks the PhysicalResourceId of a Create that failed
 // before anything existed. It holds ':', so it never equals an IAM name.
 const failedCreatePrefix = "qbrole:create-failed:"
@@ -51,24 +22,6 @@ func FailedCreateID(requestID string) string { return failedCreatePrefix + reque
 
 // IsFailedCreateID reports whether id was made by FailedCreateID.
 func IsFailedCreateID(id string) bool { return strings.HasPrefix(id, failedCreatePrefix) }
-
-// AnswerID is the PhysicalResourceId to answer ev with when the work gave
-// none (it failed before it named anything): the resource's current id, or for
-// a Create the failed-create marker, so that the rollback's Delete knows there
-// is nothing to remove.
-func AnswerID(ev cfn.Event, id string) string {
-	switch {
-	case id != "":
-		return id
-	case ev.PhysicalResourceID != "":
-		return ev.PhysicalResourceID
-	default:
-		return FailedCreateID(ev.RequestID)
-	}
-}
-
-// maxReason leaves room in maxResponseBytes for the ids around the reason.
-const maxReason = 2048
 
 // Runner answers each event exactly once.
 type Runner struct {
