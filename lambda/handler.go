@@ -27,7 +27,8 @@ func answer(res roles.Result) cfnresource.Result {
 		Outcome: cfnresource.Outcome(res.Outcome), Changes: res.Changes}
 }
 
-// newRunner is the Runner that answers CloudFormation for h.
+// newRunner is the Runner that answers CloudFormation for h; roles names the
+// PhysicalResourceId of a Create that failed before anything existed.
 func newRunner(h cfnresource.Handler, s cfnresource.Sender, logger *slog.Logger) *cfnresource.Runner {
-	return &cfnresource.Runner{Handler: h, Sender: s, Logger: logger}
+	return &cfnresource.Runner{Handler: h, Sender: s, FailedCreateID: roles.FailedCreateID, Logger: logger}
 }

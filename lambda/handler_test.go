@@ -36,3 +36,17 @@ func TestAnswer(t *testing.T) {
 		})
 	}
 }
+
+// The function's Runner, and the tests' and the bench's, answer a Create
+// that failed before anything existed with roles' marker, which a Delete
+// reads as naming nothing.
+func TestRunnerNamesAFailedCreateAsRolesReadsIt(t *testing.T) {
+	for name, r := range map[string]*cfnresource.Runner{"newRunner": newRunner(nil, nil, nil), "rolestest.Runner": rolestest.Runner(nil, nil, nil)} {
+		if r.FailedCreateID == nil {
+			t.Fatalf("%s: no FailedCreateID", name)
+		}
+		if id := roles.ParsePhysicalID(r.FailedCreateID("req-1")); id.Kind != roles.IDFailedCreate {
+			t.Errorf("%s: %q reads as %+v, want a failed Create", name, r.FailedCreateID("req-1"), id)
+		}
+	}
+}

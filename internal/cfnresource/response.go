@@ -12,18 +12,19 @@ import (
 // maxResponseBytes is CloudFormation's limit on a response body.
 const maxResponseBytes = 4096
 
-// AnswerID is the PhysicalResourceId to answer ev with when the work gave
+// answerID is the PhysicalResourceId to answer ev with when the work gave
 // none (it failed before it named anything): the resource's current id, or for
-// a Create the failed-create marker, so that the rollback's Delete knows there
-// is nothing to remove.
-func AnswerID(ev cfn.Event, id string) string {
+// a Create the marker FailedCreateID makes, so that the rollback's Delete
+// knows there is nothing to remove. Without FailedCreateID, a Create gets
+// none: the Runner makes up no id.
+func (r *Runner) answerID(ev cfn.Event, id string) string {
 	switch {
 	case id != "":
 		return id
-	case ev.PhysicalResourceID != "":
+	case ev.PhysicalResourceID != "" || r.FailedCreateID == nil:
 		return ev.PhysicalResourceID
 	default:
-		return FailedCreateID(ev.RequestID)
+		return r.FailedCreateID(ev.RequestID)
 	}
 }
 

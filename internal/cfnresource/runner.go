@@ -6,34 +6,32 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/cfn"
 )
 
-// failedCreatePrefix marks the PhysicalResourceId of a Create that failed
-// before anything existed. It holds ':', so it never equals an IAM name.
-const failedCreatePrefix = "qbrole:create-failed:"
-
-// FailedCreateID is the PhysicalResourceId a failed Create answers with; the
-// rollback's Delete names it and IsFailedCreateID recognises it.
-func FailedCreateID(requestID string) string { return failedCreatePrefix + requestID }
-
-// IsFailedCreateID reports whether id was made by FailedCreateID.
-func IsFailedCreateID(id string) bool { return strings.HasPrefix(id, failedCreatePrefix) }
-
 // Runner answers each event exactly once.
 type Runner struct {
 	Handler Handler
 	Sender  Sender
+	// FailedCreateID is the PhysicalResourceId of a Create whose Handler
+	// failed before it named anything: the rollback's Delete is sent with it,
+	// so the Handler must read it as naming nothing. It is required: a Runner
+	// without it carries out no request, answers each FAILED with the
+	// request's own PhysicalResourceId (none for a Create) and a Reason naming
+	// the missing field, and Run returns that error.
+	FailedCreateID func(requestID string) string
 	// Logger gets one line per event; nil means slog.Default().
 	Logger *slog.Logger
 }
 
+// errNoFailedCreateID is the answer of a Runner without FailedCreateID.
+var errNoFailedCreateID = errors.New("cfnresource.Runner.FailedCreateID is not set, so the request was not carried out")
+
 // Run decodes raw, runs the Handler and sends one response. It returns the
 // response it sent (nil when the event could not be answered at all) and an
-// error when the response could not be delivered.
+// error when the response could not be delivered or FailedCreateID is not set.
 func (r *Runner) Run(ctx context.Context, raw []byte) (*cfn.Response, error) {
 	start := time.Now()
 	log := r.Logger
@@ -51,9 +49,12 @@ func (r *Runner) Run(ctx context.Context, raw []byte) (*cfn.Response, error) {
 	var res Result
 	var err error
 	var panicStack string
-	if decodeErr != nil {
+	switch {
+	case r.FailedCreateID == nil:
+		err = errNoFailedCreateID
+	case decodeErr != nil:
 		err = decodeErr
-	} else {
+	default:
 		res, panicStack, err = r.handle(ctx, ev, deadline.Add(-margin), deadline.Add(-margin/2))
 	}
 
@@ -62,7 +63,7 @@ func (r *Runner) Run(ctx context.Context, raw []byte) (*cfn.Response, error) {
 		RequestID:          ev.RequestID,
 		LogicalResourceID:  ev.LogicalResourceID,
 		StackID:            ev.StackID,
-		PhysicalResourceID: AnswerID(ev, res.PhysicalResourceID),
+		PhysicalResourceID: r.answerID(ev, res.PhysicalResourceID),
 		Data:               res.Data,
 	}
 	if err != nil {
@@ -77,10 +78,13 @@ func (r *Runner) Run(ctx context.Context, raw []byte) (*cfn.Response, error) {
 	attrs := logAttrs(ev, resp, res, panicStack, time.Since(start))
 	if sendErr != nil {
 		log.Error("response not delivered", append(attrs, "error", sendErr.Error())...)
-		return resp, sendErr
+	} else {
+		log.Info("request answered", attrs...)
 	}
-	log.Info("request answered", attrs...)
-	return resp, nil
+	if r.FailedCreateID == nil {
+		return resp, errors.Join(errNoFailedCreateID, sendErr)
+	}
+	return resp, sendErr
 }
 
 // logAttrs are the fields of the one log line per event.

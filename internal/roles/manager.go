@@ -46,7 +46,7 @@ type Manager struct {
 // Handle carries out one CloudFormation request. It returns a Result even
 // with an error: the PhysicalResourceId to answer the failure with once a
 // role may exist, "" while it named nothing (the caller then answers with the
-// resource's current id or, for a Create, the failed-create marker), and the
+// resource's current id or, for a Create, FailedCreateID's marker), and the
 // writes made before the failure.
 func (m *Manager) Handle(ctx context.Context, ev cfn.Event) (Result, error) {
 	stack, err := ParseStackID(ev.StackID)

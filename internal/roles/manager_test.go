@@ -14,8 +14,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/smithy-go"
-
-	"github.com/qbrole/qbrole/internal/cfnresource"
 )
 
 func apiErr(code, msg string) error { return &smithy.GenericAPIError{Code: code, Message: msg} }
@@ -398,7 +396,7 @@ func TestBadInputMakesNoIAMCall(t *testing.T) {
 
 // Deletes of ids that are not roles of this resource touch nothing.
 func TestDeleteOfIdsThatAreNotRolesMakesNoIAMCall(t *testing.T) {
-	for _, id := range []string{cfnresource.FailedCreateID("req-0"), adoptedID("AWSServiceRoleForQBusiness"), "qbrole:slr-pending:1764200000000",
+	for _, id := range []string{FailedCreateID("req-0"), adoptedID("AWSServiceRoleForQBusiness"), "qbrole:slr-pending:1764200000000",
 		"2026/11/26/[$LATEST]0123456789abcdef0123456789abcdef"} {
 		t.Run(id, func(t *testing.T) {
 			f := &fakeIAM{}

@@ -649,7 +649,7 @@ func TestDeleteApplicationRole(t *testing.T) {
 	})
 	t.Run("the failed-create marker and made-up ids touch nothing", func(t *testing.T) {
 		e := newEnv(t)
-		for _, id := range []string{cfnresource.FailedCreateID("x"), "2026/11/26/[$LATEST]abcdef0123456789"} {
+		for _, id := range []string{roles.FailedCreateID("x"), "2026/11/26/[$LATEST]abcdef0123456789"} {
 			res := e.mustHandle(loadEvent(t, "delete-application-role.json", func(ev *cfn.Event) { ev.PhysicalResourceID = id }))
 			if res.Outcome != roles.Skipped || len(e.rec.Actions()) > 0 {
 				t.Errorf("%s: result %+v, calls %v", id, res, e.rec.Actions())
@@ -679,7 +679,7 @@ func TestCreateWhenForeignRoleExists(t *testing.T) {
 	if resp.Status != cfn.StatusFailed || !strings.Contains(resp.Reason, "exists and is not managed by this stack") {
 		t.Fatalf("response %+v", resp)
 	}
-	if !cfnresource.IsFailedCreateID(resp.PhysicalResourceID) {
+	if roles.ParsePhysicalID(resp.PhysicalResourceID).Kind != roles.IDFailedCreate {
 		t.Errorf("physical id %q: the rollback's Delete must not name the foreign role", resp.PhysicalResourceID)
 	}
 	if w := e.rec.Writes(); !slices.Equal(w, []string{"CreateRole"}) {
@@ -741,7 +741,7 @@ func TestInvalidEventMakesNoIAMCall(t *testing.T) {
 	if len(e.rec.Actions()) > 0 || e.roleCount() != 0 {
 		t.Errorf("calls %v, roles %d", e.rec.Actions(), e.roleCount())
 	}
-	if !cfnresource.IsFailedCreateID(resp.PhysicalResourceID) {
+	if roles.ParsePhysicalID(resp.PhysicalResourceID).Kind != roles.IDFailedCreate {
 		t.Errorf("physical id = %q", resp.PhysicalResourceID)
 	}
 }

@@ -131,7 +131,7 @@ func run(runs int) error {
 	defer rs.Close()
 	env := append(moto.Env(), "QBROLE_ALLOW_LOOPBACK_RESPONSE_URL=true")
 	for _, c := range []struct{ name, file, physical string }{
-		{"cold start: Delete of an unknown id (no IAM call)", "delete-application-role.json", cfnresource.FailedCreateID("bench")},
+		{"cold start: Delete of an unknown id (no IAM call)", "delete-application-role.json", roles.FailedCreateID("bench")},
 		{"cold start: Create against moto", "create-application-role.json", ""},
 	} {
 		var times []time.Duration

@@ -27,9 +27,10 @@ func Handler(m *roles.Manager) cfnresource.Handler {
 	})
 }
 
-// Runner is a Runner for h wired as the function wires its own.
+// Runner is a Runner for h wired as the function wires its own
+// (lambda/handler.go's newRunner): roles.FailedCreateID names a failed Create.
 func Runner(h cfnresource.Handler, s cfnresource.Sender, logger *slog.Logger) *cfnresource.Runner {
-	return &cfnresource.Runner{Handler: h, Sender: s, Logger: logger}
+	return &cfnresource.Runner{Handler: h, Sender: s, FailedCreateID: roles.FailedCreateID, Logger: logger}
 }
 
 // Answer is the response the function would send for ev, carried out by h
