@@ -5,4 +5,8 @@
 //
 // Like aws-lambda-go/cfn it has a small public API over seams tests can
 // replace: a Handler that does the work and a Sender that delivers responses.
+// The Runner alone finishes the answer: when the Handler named no
+// PhysicalResourceId it answers with the resource's current one or, for a
+// Create, the marker its FailedCreateID makes; on failure it answers FAILED
+// with the Reason, without Data, and logs the Outcome Failed.
 package cfnresource

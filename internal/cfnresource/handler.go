@@ -7,7 +7,8 @@ import (
 )
 
 // Result is what a Handler did: the PhysicalResourceId to answer with (on
-// failure too), the Data attributes, and for the log the outcome and changes.
+// failure too; "" when it named none, and the Runner fills one in), the Data
+// attributes (dropped on failure), and for the log the outcome and changes.
 type Result struct {
 	PhysicalResourceID string
 	Data               map[string]any
