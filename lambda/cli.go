@@ -79,11 +79,7 @@ func invoke(ctx context.Context, raw []byte, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
-	runner := &cfnresource.Runner{
-		Handler: m,
-		Sender:  printSender{},
-		Logger:  slog.New(slog.NewJSONHandler(stderr, nil)),
-	}
+	runner := newRunner(handler(m), printSender{}, slog.New(slog.NewJSONHandler(stderr, nil)))
 	resp, err := runner.Run(ctx, raw)
 	if resp == nil {
 		fmt.Fprintln(stderr, err)

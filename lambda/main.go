@@ -49,9 +49,9 @@ func runLambda() {
 				// this one fails, and the next invocation tries to start again.
 				h = startFailed(err)
 			} else {
-				h = m
+				h = handler(m)
 			}
-			r = &cfnresource.Runner{Handler: h, Sender: &cfnresource.HTTPSender{AllowLoopback: allow}, Logger: logger}
+			r = newRunner(h, &cfnresource.HTTPSender{AllowLoopback: allow}, logger)
 			if err == nil {
 				runner = r
 			}
@@ -64,10 +64,11 @@ func runLambda() {
 }
 
 // startFailed answers every event FAILED with the reason the function could
-// not start (no credentials, say); the runner supplies the physical id.
+// not start (no credentials, say); the runner supplies the physical id and
+// the Outcome.
 func startFailed(err error) cfnresource.Handler {
 	return cfnresource.HandlerFunc(func(context.Context, cfn.Event) (cfnresource.Result, error) {
-		return cfnresource.Result{Outcome: roles.Failed}, fmt.Errorf("starting the function: %w", err)
+		return cfnresource.Result{}, fmt.Errorf("starting the function: %w", err)
 	})
 }
 

@@ -14,7 +14,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/cfn"
 
-	"github.com/qbrole/qbrole/internal/cfnresource"
 	"github.com/qbrole/qbrole/internal/cfnresource/cfntest"
 	"github.com/qbrole/qbrole/internal/roles"
 	"github.com/qbrole/qbrole/internal/testkit/lambdaemu"
@@ -169,7 +168,7 @@ func TestStartupFailureIsAnsweredUnderRuntimeInterfaceEmulator(t *testing.T) {
 		if got.Status != cfn.StatusFailed || !strings.Contains(got.Reason, "no AWS credentials") {
 			t.Errorf("%s: response %+v", file, got)
 		}
-		if file == "create-application-role.json" && !cfnresource.IsFailedCreateID(got.PhysicalResourceID) {
+		if file == "create-application-role.json" && roles.ParsePhysicalID(got.PhysicalResourceID).Kind != roles.IDFailedCreate {
 			t.Errorf("physical id %q: a failed Create must not name a role", got.PhysicalResourceID)
 		}
 	}

@@ -76,7 +76,7 @@ func TestServiceTimeoutBoundsTheHandlerAndItsCleanup(t *testing.T) {
 			t.Error("the cleanup context ended with the handler's")
 		}
 		return Result{PhysicalResourceID: "r"}, nil
-	}), Sender: &HTTPSender{AllowLoopback: true}}
+	}), Sender: &HTTPSender{AllowLoopback: true}, FailedCreateID: failedCreateID}
 	ev := event(srv.URL)
 	ev["ResourceProperties"] = map[string]any{"ServiceTimeout": "2"}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)

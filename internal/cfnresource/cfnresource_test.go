@@ -50,9 +50,13 @@ func mustJSON(t *testing.T, v any) []byte {
 	return b
 }
 
+// failedCreateID stands for the marker a user of the package names a failed
+// Create with; the package knows no spelling of its own.
+func failedCreateID(requestID string) string { return "failed-create:" + requestID }
+
 func runner(h HandlerFunc, log io.Writer) *Runner {
 	return &Runner{Handler: h, Sender: &HTTPSender{AllowLoopback: true, Backoff: time.Millisecond},
-		Logger: slog.New(slog.NewJSONHandler(log, nil))}
+		FailedCreateID: failedCreateID, Logger: slog.New(slog.NewJSONHandler(log, nil))}
 }
 
 func TestExactlyOneResponsePerEvent(t *testing.T) {
@@ -72,17 +76,17 @@ func TestExactlyOneResponsePerEvent(t *testing.T) {
 		{"handler error", func(context.Context, cfn.Event) (Result, error) {
 			return Result{PhysicalResourceID: "kept"}, errors.New("IAM said no")
 		}, nil, 0, cfn.StatusFailed, "IAM said no", "kept"},
-		{"panic", func(context.Context, cfn.Event) (Result, error) { panic("nil map") }, nil, 0, cfn.StatusFailed, "internal error: nil map", "qbrole:create-failed:req-1"},
+		{"panic", func(context.Context, cfn.Event) (Result, error) { panic("nil map") }, nil, 0, cfn.StatusFailed, "internal error: nil map", failedCreateID("req-1")},
 		{"malformed JSON, ResponseURL salvaged", ok, func(url string) []byte {
 			return []byte(`{"RequestType": "Create", "ResponseURL": "` + url + `/resp", "RequestId": "req-1", "ResourceProperties": "oops"}`)
-		}, 0, cfn.StatusFailed, "malformed event", "qbrole:create-failed:req-1"},
+		}, 0, cfn.StatusFailed, "malformed event", failedCreateID("req-1")},
 		{"missing fields", ok, func(url string) []byte {
 			return []byte(`{"RequestType": "Delete", "ResponseURL": "` + url + `/resp", "RequestId": "req-1"}`)
-		}, 0, cfn.StatusFailed, "missing LogicalResourceId, PhysicalResourceId, StackId", "qbrole:create-failed:req-1"},
+		}, 0, cfn.StatusFailed, "missing LogicalResourceId, PhysicalResourceId, StackId", failedCreateID("req-1")},
 		{"handler ignores its deadline", func(context.Context, cfn.Event) (Result, error) {
 			time.Sleep(10 * time.Second)
 			return Result{}, nil
-		}, nil, 3 * time.Second, cfn.StatusFailed, "timed out", "qbrole:create-failed:req-1"},
+		}, nil, 3 * time.Second, cfn.StatusFailed, "timed out", failedCreateID("req-1")},
 		{"handler honours its deadline", func(ctx context.Context, ev cfn.Event) (Result, error) {
 			<-ctx.Done()
 			return Result{PhysicalResourceID: "role-being-made"}, ctx.Err()
@@ -302,7 +306,8 @@ func TestUndeliverableResponseIsLoggedWithReason(t *testing.T) {
 	srv.Close()
 	var log bytes.Buffer
 	r := &Runner{Handler: HandlerFunc(func(context.Context, cfn.Event) (Result, error) { return Result{PhysicalResourceID: "r"}, nil }),
-		Sender: &HTTPSender{AllowLoopback: true, Backoff: time.Millisecond, Attempts: 2}, Logger: slog.New(slog.NewJSONHandler(&log, nil))}
+		Sender: &HTTPSender{AllowLoopback: true, Backoff: time.Millisecond, Attempts: 2}, FailedCreateID: failedCreateID,
+		Logger: slog.New(slog.NewJSONHandler(&log, nil))}
 	_, err := r.Run(context.Background(), mustJSON(t, event(url)))
 	if err == nil {
 		t.Fatal("want a delivery error")
@@ -322,19 +327,57 @@ func TestUndeliverableResponseIsLoggedWithReason(t *testing.T) {
 func TestAnswerID(t *testing.T) {
 	cases := []struct {
 		name, physical, given, want string
+		marker                      func(string) string
 	}{
-		{"the work named one", "old", "new", "new"},
-		{"an Update or Delete that named none keeps its id", "old", "", "old"},
-		{"a Create that named none gets the marker", "", "", "qbrole:create-failed:req-1"},
+		{"the work named one", "old", "new", "new", failedCreateID},
+		{"an Update or Delete that named none keeps its id", "old", "", "old", failedCreateID},
+		{"a Create that named none gets the marker", "", "", "failed-create:req-1", failedCreateID},
+		{"without FailedCreateID, an Update keeps its id", "old", "", "old", nil},
+		{"without FailedCreateID, a Create gets no made-up id", "", "", "", nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			ev := cfn.Event{RequestID: "req-1", PhysicalResourceID: c.physical}
-			if got := AnswerID(ev, c.given); got != c.want {
-				t.Errorf("AnswerID = %q, want %q", got, c.want)
+			r := &Runner{FailedCreateID: c.marker}
+			if got := r.answerID(ev, c.given); got != c.want {
+				t.Errorf("answerID = %q, want %q", got, c.want)
 			}
-			if got := IsFailedCreateID(AnswerID(ev, c.given)); got != (c.want == FailedCreateID("req-1")) {
-				t.Errorf("IsFailedCreateID = %v", got)
+		})
+	}
+}
+
+// A Runner without FailedCreateID carries out no request: it answers each
+// FAILED, naming the field, with the request's own id (none for a Create),
+// and Run says so.
+func TestRunnerWithoutFailedCreateIDCarriesOutNothing(t *testing.T) {
+	for name, physical := range map[string]string{"Create": "", "Update": "old"} {
+		t.Run(name, func(t *testing.T) {
+			srv := newResponseServer(t)
+			called := false
+			var log bytes.Buffer
+			r := runner(func(context.Context, cfn.Event) (Result, error) {
+				called = true
+				return Result{PhysicalResourceID: "made"}, nil
+			}, &log)
+			r.FailedCreateID = nil
+			ev := event(srv.URL)
+			if physical != "" {
+				ev["RequestType"], ev["PhysicalResourceId"] = "Update", physical
+			}
+			resp, err := r.Run(context.Background(), mustJSON(t, ev))
+			if err == nil || !strings.Contains(err.Error(), "FailedCreateID") {
+				t.Errorf("Run error %v, want one naming FailedCreateID", err)
+			}
+			if called {
+				t.Error("the Handler ran")
+			}
+			got := responses(srv)
+			if len(got) != 1 || got[0].Status != cfn.StatusFailed || got[0].PhysicalResourceID != physical ||
+				!strings.Contains(got[0].Reason, "FailedCreateID") || resp == nil || resp.Status != cfn.StatusFailed {
+				t.Errorf("responses %+v, returned %+v; want one FAILED with id %q naming FailedCreateID", got, resp, physical)
+			}
+			if !strings.Contains(log.String(), `"Outcome":"failed"`) {
+				t.Errorf("log %s", log.String())
 			}
 		})
 	}

@@ -1,25 +1,8 @@
-// Package cfnresource answers CloudFormation custom resource requests: exactly
-// one response per event on every path (handler error, panic, unknown
-// request, malformed event, approaching deadline), bounded in size, PUT to the
-// pre-signed ResponseURL with retries, and one structured log line per event.
-//
-// Like aws-lambda-go/cfn it has a small public API over seams tests can
-// replace: a Handler that does the work and a Sender that delivers responses.
 package cfnresource
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
-	"net"
-	"net/http"
-	"net/url"
-	"sort"
 	"strings"
-	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -29,155 +12,24 @@ import (
 // maxResponseBytes is CloudFormation's limit on a response body.
 const maxResponseBytes = 4096
 
-// Sender delivers a response to the event's ResponseURL.
-type Sender interface {
-	Send(ctx context.Context, responseURL string, r *cfn.Response) error
-}
-
-// HTTPSender PUTs responses to pre-signed S3 URLs.
-type HTTPSender struct {
-	// Client is the HTTP client; nil means one with a 10 s timeout per try.
-	Client *http.Client
-	// AllowLoopback also accepts http and https URLs on 127.0.0.0/8, ::1 and
-	// localhost, for tests and the local demo. Otherwise only https URLs of an
-	// AWS partition's S3 are accepted.
-	AllowLoopback bool
-	// Attempts is how many times a PUT is tried on network errors and 5xx; 0 means 5.
-	Attempts int
-	// Backoff is the first pause between tries, doubled each time; 0 means 250 ms.
-	Backoff time.Duration
-}
-
-// Send PUTs r to responseURL, retrying network errors and 5xx answers with
-// backoff until Attempts are spent or ctx ends. Errors name the URL without
-// its query, which holds the signature.
-func (s *HTTPSender) Send(ctx context.Context, responseURL string, r *cfn.Response) error {
-	if err := s.checkURL(responseURL); err != nil {
-		return err
-	}
-	body, err := json.Marshal(r)
-	if err != nil {
-		return fmt.Errorf("encoding response: %w", err)
-	}
-	client, attempts, backoff := s.settings()
-	var last error
-	for i := range attempts {
-		if i > 0 {
-			t := time.NewTimer(backoff)
-			select {
-			case <-ctx.Done():
-				t.Stop()
-				return fmt.Errorf("sending response to %s: %w (last try: %v)", redactURL(responseURL), ctx.Err(), last)
-			case <-t.C:
-			}
-			backoff *= 2
-		}
-		retry, err := put(ctx, client, responseURL, body)
-		if err == nil {
-			return nil
-		}
-		last = err
-		if !retry {
-			break
-		}
-	}
-	return fmt.Errorf("sending response to %s: %w", redactURL(responseURL), last)
-}
-
-// Defaults of HTTPSender's zero fields.
-const (
-	defaultPutTimeout = 10 * time.Second
-	defaultAttempts   = 5
-	defaultBackoff    = 250 * time.Millisecond
-)
-
-// settings are the sender's client, attempts and first pause, defaults
-// filled in.
-func (s *HTTPSender) settings() (*http.Client, int, time.Duration) {
-	client, attempts, backoff := s.Client, s.Attempts, s.Backoff
-	if client == nil {
-		client = &http.Client{Timeout: defaultPutTimeout}
-	}
-	if attempts <= 0 {
-		attempts = defaultAttempts
-	}
-	if backoff <= 0 {
-		backoff = defaultBackoff
-	}
-	return client, attempts, backoff
-}
-
-// put does one PUT; retry says whether the failure may pass.
-func put(ctx context.Context, client *http.Client, u string, body []byte) (retry bool, err error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPut, u, bytes.NewReader(body))
-	if err != nil {
-		return false, errors.New("building request failed")
-	}
-	req.Header.Del("Content-Type") // a pre-signed S3 PUT is signed without one
-	req.ContentLength = int64(len(body))
-	resp, err := client.Do(req)
-	if err != nil {
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err // url.Error repeats the whole URL, signature included
-		}
-		return ctx.Err() == nil, err
-	}
-	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
+// answerID is the PhysicalResourceId to answer ev with when the work gave
+// none (it failed before it named anything): the resource's current id, or for
+// a Create the marker FailedCreateID makes, so that the rollback's Delete
+// knows there is nothing to remove. Without FailedCreateID, a Create gets
+// none: the Runner makes up no id.
+func (r *Runner) answerID(ev cfn.Event, id string) string {
 	switch {
-	case resp.StatusCode < 300:
-		return false, nil
-	case resp.StatusCode >= 500:
-		return true, fmt.Errorf("HTTP %d", resp.StatusCode)
+	case id != "":
+		return id
+	case ev.PhysicalResourceID != "" || r.FailedCreateID == nil:
+		return ev.PhysicalResourceID
 	default:
-		return false, fmt.Errorf("HTTP %d (the pre-signed URL may have expired)", resp.StatusCode)
+		return r.FailedCreateID(ev.RequestID)
 	}
 }
 
-// checkURL accepts a response URL only where a response may go.
-func (s *HTTPSender) checkURL(raw string) error {
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
-		return fmt.Errorf("ResponseURL %q is not a URL", redactURL(raw))
-	}
-	host := strings.ToLower(u.Hostname())
-	if s.AllowLoopback && (u.Scheme == "http" || u.Scheme == "https") && isLoopback(host) {
-		return nil
-	}
-	if u.Scheme != "https" {
-		return fmt.Errorf("ResponseURL %s must use https", redactURL(raw))
-	}
-	for _, suffix := range []string{".amazonaws.com", ".amazonaws.com.cn", ".amazonaws.eu"} {
-		if strings.HasSuffix(host, suffix) {
-			return nil
-		}
-	}
-	return fmt.Errorf("ResponseURL %s is not an AWS S3 pre-signed URL", redactURL(raw))
-}
-
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
-// redactURL returns the URL without its query string (the signature), for logs
-// and messages.
-func redactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "(unparsable URL)"
-	}
-	if u.RawQuery != "" {
-		u.RawQuery = "REDACTED"
-	}
-	u.User = nil
-	u.Fragment = ""
-	return u.String()
-}
+// maxReason leaves room in maxResponseBytes for the ids around the reason.
+const maxReason = 2048
 
 // fit makes the response's JSON at most maxResponseBytes: first Data goes,
 // then Reason is cut on a rune boundary.
@@ -221,43 +73,4 @@ func cut(s string, n int) string {
 		n--
 	}
 	return s[:n] + "…"
-}
-
-// Decode reads a CloudFormation custom resource event. An event that lacks
-// what is needed to answer (ResponseURL) cannot be answered; the error says so.
-func Decode(raw []byte) (cfn.Event, error) {
-	var ev cfn.Event
-	if err := json.Unmarshal(raw, &ev); err != nil {
-		// Salvage the ResponseURL, so that even a malformed event is answered.
-		var partial struct {
-			ResponseURL, RequestID, StackID, LogicalResourceID, PhysicalResourceID string
-		}
-		var fields map[string]json.RawMessage
-		if json.Unmarshal(raw, &fields) == nil {
-			for k, dst := range map[string]*string{
-				"ResponseURL": &partial.ResponseURL, "RequestId": &partial.RequestID, "StackId": &partial.StackID,
-				"LogicalResourceId": &partial.LogicalResourceID, "PhysicalResourceId": &partial.PhysicalResourceID,
-			} {
-				_ = json.Unmarshal(fields[k], dst)
-			}
-		}
-		ev = cfn.Event{ResponseURL: partial.ResponseURL, RequestID: partial.RequestID, StackID: partial.StackID,
-			LogicalResourceID: partial.LogicalResourceID, PhysicalResourceID: partial.PhysicalResourceID}
-		return ev, fmt.Errorf("malformed event: %w", err)
-	}
-	var missing []string
-	for name, v := range map[string]string{"RequestType": string(ev.RequestType), "RequestId": ev.RequestID,
-		"StackId": ev.StackID, "LogicalResourceId": ev.LogicalResourceID, "ResponseURL": ev.ResponseURL} {
-		if v == "" {
-			missing = append(missing, name)
-		}
-	}
-	if (ev.RequestType == cfn.RequestUpdate || ev.RequestType == cfn.RequestDelete) && ev.PhysicalResourceID == "" {
-		missing = append(missing, "PhysicalResourceId")
-	}
-	if len(missing) > 0 {
-		sort.Strings(missing)
-		return ev, fmt.Errorf("malformed event: missing %s", strings.Join(missing, ", "))
-	}
-	return ev, nil
 }

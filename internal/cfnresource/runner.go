@@ -6,81 +6,32 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/cfn"
 )
 
-// Result is what a Handler did: the PhysicalResourceId to answer with (on
-// failure too), the Data attributes, and for the log the outcome and changes.
-type Result struct {
-	PhysicalResourceID string
-	Data               map[string]any
-	Outcome            Outcome
-	Changes            []string
-}
-
-// Outcome names what a request did, for the log line. Handlers define their
-// own; the runner writes only Failed.
-type Outcome string
-
-// Failed is the Outcome of every request that is answered FAILED.
-const Failed Outcome = "failed"
-
-// Handler carries out one request. Its context ends a margin before the
-// function's deadline; a Handler that honours it returns in time to be answered
-// with its own Result.
-type Handler interface {
-	Handle(ctx context.Context, ev cfn.Event) (Result, error)
-}
-
-// HandlerFunc adapts a function to Handler.
-type HandlerFunc func(ctx context.Context, ev cfn.Event) (Result, error)
-
-// Handle calls f.
-func (f HandlerFunc) Handle(ctx context.Context, ev cfn.Event) (Result, error) { return f(ctx, ev) }
-
-// failedCreatePrefix marks the PhysicalResourceId of a Create that failed
-// before anything existed. It holds ':', so it never equals an IAM name.
-const failedCreatePrefix = "qbrole:create-failed:"
-
-// FailedCreateID is the PhysicalResourceId a failed Create answers with; the
-// rollback's Delete names it and IsFailedCreateID recognises it.
-func FailedCreateID(requestID string) string { return failedCreatePrefix + requestID }
-
-// IsFailedCreateID reports whether id was made by FailedCreateID.
-func IsFailedCreateID(id string) bool { return strings.HasPrefix(id, failedCreatePrefix) }
-
-// AnswerID is the PhysicalResourceId to answer ev with when the work gave
-// none (it failed before it named anything): the resource's current id, or for
-// a Create the failed-create marker, so that the rollback's Delete knows there
-// is nothing to remove.
-func AnswerID(ev cfn.Event, id string) string {
-	switch {
-	case id != "":
-		return id
-	case ev.PhysicalResourceID != "":
-		return ev.PhysicalResourceID
-	default:
-		return FailedCreateID(ev.RequestID)
-	}
-}
-
-// maxReason leaves room in maxResponseBytes for the ids around the reason.
-const maxReason = 2048
-
 // Runner answers each event exactly once.
 type Runner struct {
 	Handler Handler
 	Sender  Sender
+	// FailedCreateID is the PhysicalResourceId of a Create whose Handler
+	// failed before it named anything: the rollback's Delete is sent with it,
+	// so the Handler must read it as naming nothing. It is required: a Runner
+	// without it carries out no request, answers each FAILED with the
+	// request's own PhysicalResourceId (none for a Create) and a Reason naming
+	// the missing field, and Run returns that error.
+	FailedCreateID func(requestID string) string
 	// Logger gets one line per event; nil means slog.Default().
 	Logger *slog.Logger
 }
 
+// errNoFailedCreateID is the answer of a Runner without FailedCreateID.
+var errNoFailedCreateID = errors.New("cfnresource.Runner.FailedCreateID is not set, so the request was not carried out")
+
 // Run decodes raw, runs the Handler and sends one response. It returns the
 // response it sent (nil when the event could not be answered at all) and an
-// error when the response could not be delivered.
+// error when the response could not be delivered or FailedCreateID is not set.
 func (r *Runner) Run(ctx context.Context, raw []byte) (*cfn.Response, error) {
 	start := time.Now()
 	log := r.Logger
@@ -98,9 +49,12 @@ func (r *Runner) Run(ctx context.Context, raw []byte) (*cfn.Response, error) {
 	var res Result
 	var err error
 	var panicStack string
-	if decodeErr != nil {
+	switch {
+	case r.FailedCreateID == nil:
+		err = errNoFailedCreateID
+	case decodeErr != nil:
 		err = decodeErr
-	} else {
+	default:
 		res, panicStack, err = r.handle(ctx, ev, deadline.Add(-margin), deadline.Add(-margin/2))
 	}
 
@@ -109,7 +63,7 @@ func (r *Runner) Run(ctx context.Context, raw []byte) (*cfn.Response, error) {
 		RequestID:          ev.RequestID,
 		LogicalResourceID:  ev.LogicalResourceID,
 		StackID:            ev.StackID,
-		PhysicalResourceID: AnswerID(ev, res.PhysicalResourceID),
+		PhysicalResourceID: r.answerID(ev, res.PhysicalResourceID),
 		Data:               res.Data,
 	}
 	if err != nil {
@@ -124,10 +78,13 @@ func (r *Runner) Run(ctx context.Context, raw []byte) (*cfn.Response, error) {
 	attrs := logAttrs(ev, resp, res, panicStack, time.Since(start))
 	if sendErr != nil {
 		log.Error("response not delivered", append(attrs, "error", sendErr.Error())...)
-		return resp, sendErr
+	} else {
+		log.Info("request answered", attrs...)
 	}
-	log.Info("request answered", attrs...)
-	return resp, nil
+	if r.FailedCreateID == nil {
+		return resp, errors.Join(errNoFailedCreateID, sendErr)
+	}
+	return resp, sendErr
 }
 
 // logAttrs are the fields of the one log line per event.

@@ -14,21 +14,6 @@ import (
 	"github.com/qbrole/qbrole/internal/cfnresource"
 )
 
-// Outcome is what a request did, as Result.Outcome reports it.
-type Outcome = cfnresource.Outcome
-
-// Outcomes of a request.
-const (
-	Created   Outcome = "created"   // a new role
-	Adopted   Outcome = "adopted"   // the service-linked role existed; it is never deleted by this resource
-	Updated   Outcome = "updated"   // an existing role was changed to match the properties
-	Unchanged Outcome = "unchanged" // the role already matched; no IAM write
-	Deleted   Outcome = "deleted"   // the role is gone (or was already)
-	Retained  Outcome = "retained"  // OnDelete: Retain kept the role
-	Skipped   Outcome = "skipped"   // the physical id is not a role this resource owns; nothing touched
-	Failed            = cfnresource.Failed
-)
-
 // DefaultCleanupTimeout bounds the cleanup a failed replacement does after the
 // request's own time ran out, when no cfnresource.Runner gives the grace
 // period (a Manager called directly).
@@ -58,25 +43,12 @@ type Manager struct {
 	CleanupTimeout     time.Duration
 }
 
-// Result is what a request produced: the PhysicalResourceId to answer with
-// (on failure too), the Data attributes (Arn, RoleName, RoleId), the Outcome
-// and the changes made.
-type Result = cfnresource.Result
-
-// Handle carries out one CloudFormation request. It returns a Result even with
-// an error, so the FAILED response carries the right PhysicalResourceId: the
-// role's name once one may exist, else the id the resource had (for a Create,
-// the failed-create marker), and the writes made before the failure.
+// Handle carries out one CloudFormation request. It returns a Result even
+// with an error: the PhysicalResourceId to answer the failure with once a
+// role may exist, "" while it named nothing (the caller then answers with the
+// resource's current id or, for a Create, FailedCreateID's marker), and the
+// writes made before the failure.
 func (m *Manager) Handle(ctx context.Context, ev cfn.Event) (Result, error) {
-	res, err := m.handle(ctx, ev)
-	if err != nil {
-		res.Outcome, res.Data = Failed, nil
-	}
-	res.PhysicalResourceID = cfnresource.AnswerID(ev, res.PhysicalResourceID)
-	return res, err
-}
-
-func (m *Manager) handle(ctx context.Context, ev cfn.Event) (Result, error) {
 	stack, err := ParseStackID(ev.StackID)
 	if err != nil {
 		return Result{}, err

@@ -14,8 +14,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/smithy-go"
-
-	"github.com/qbrole/qbrole/internal/cfnresource"
 )
 
 func apiErr(code, msg string) error { return &smithy.GenericAPIError{Code: code, Message: msg} }
@@ -122,7 +120,7 @@ func TestCreateWaitsOutEventualConsistency(t *testing.T) {
 	if err != nil || res.Outcome != Created {
 		t.Fatalf("result %+v, error %v", res, err)
 	}
-	if arn := res.Data["Arn"].(string); !strings.HasPrefix(arn, "arn:aws:iam::") {
+	if arn := res.Attributes()["Arn"].(string); !strings.HasPrefix(arn, "arn:aws:iam::") {
 		t.Errorf("Arn %q is not an ARN", arn)
 	}
 	if want := []string{"CreateRole", "GetRole", "GetRole", "PutRolePolicy", "PutRolePolicy", "PutRolePolicy"}; !slices.Equal(f.Calls(), want) {
@@ -184,8 +182,10 @@ func TestCreateDoesNotRetryOtherErrors(t *testing.T) {
 			if !slices.Equal(f.Calls(), []string{"CreateRole"}) {
 				t.Errorf("calls = %v, want one CreateRole", f.Calls())
 			}
-			if !cfnresource.IsFailedCreateID(res.PhysicalResourceID) {
-				t.Errorf("physical id %q is not the failed-create marker", res.PhysicalResourceID)
+			// Nothing was made, so nothing is named: the runner answers with the
+			// failed-create marker.
+			if res.PhysicalResourceID != "" {
+				t.Errorf("physical id %q, want none (answered with the failed-create marker)", res.PhysicalResourceID)
 			}
 		})
 	}
@@ -385,8 +385,10 @@ func TestBadInputMakesNoIAMCall(t *testing.T) {
 			if calls := f.Calls(); len(calls) > 0 {
 				t.Errorf("IAM calls %v, want none", calls)
 			}
-			if res.PhysicalResourceID == "" {
-				t.Error("no physical id to answer with")
+			// Refused before anything could exist: no id of its own; the runner
+			// answers with the request's id or the failed-create marker.
+			if res.PhysicalResourceID != "" {
+				t.Errorf("physical id %q, want none", res.PhysicalResourceID)
 			}
 		})
 	}
@@ -394,7 +396,7 @@ func TestBadInputMakesNoIAMCall(t *testing.T) {
 
 // Deletes of ids that are not roles of this resource touch nothing.
 func TestDeleteOfIdsThatAreNotRolesMakesNoIAMCall(t *testing.T) {
-	for _, id := range []string{cfnresource.FailedCreateID("req-0"), adoptedID("AWSServiceRoleForQBusiness"), "qbrole:slr-pending:1764200000000",
+	for _, id := range []string{FailedCreateID("req-0"), adoptedID("AWSServiceRoleForQBusiness"), "qbrole:slr-pending:1764200000000",
 		"2026/11/26/[$LATEST]0123456789abcdef0123456789abcdef"} {
 		t.Run(id, func(t *testing.T) {
 			f := &fakeIAM{}
@@ -453,8 +455,10 @@ func TestServiceLinkedRoleIsOursOnlyWhenOurCreateAnsweredWithIt(t *testing.T) {
 		{"taken meanwhile (moto's EntityAlreadyExists): adopted", [][]types.Role{{}, {slr}}, nil,
 			apiErr("EntityAlreadyExists", "Role with name AWSServiceRoleForqbusiness already exists."), Adopted, adoptedID("AWSServiceRoleForQBusiness"), 1},
 		{"answer lost, role there: adopted", [][]types.Role{{}, {slr}}, nil, errors.New("read: connection reset by peer"), Adopted, adoptedID("AWSServiceRoleForQBusiness"), 1},
-		{"answer lost, no role: failed, nothing to delete", [][]types.Role{{}, {}}, nil, errors.New("read: connection reset by peer"), Failed, cfnresource.FailedCreateID("req-1"), 1},
-		{"listing throttled: failed, no create", nil, apiErr("Throttling", "Rate exceeded"), nil, Failed, cfnresource.FailedCreateID("req-1"), 0},
+		// A failure has no outcome and names no id: the runner answers FAILED
+		// with the failed-create marker, so the rollback deletes nothing.
+		{"answer lost, no role: failed, nothing to delete", [][]types.Role{{}, {}}, nil, errors.New("read: connection reset by peer"), "", "", 1},
+		{"listing throttled: failed, no create", nil, apiErr("Throttling", "Rate exceeded"), nil, "", "", 0},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -479,7 +483,7 @@ func TestServiceLinkedRoleIsOursOnlyWhenOurCreateAnsweredWithIt(t *testing.T) {
 				},
 			}
 			res, err := fastManager(f).Handle(context.Background(), newEvent(cfn.RequestCreate, map[string]any{"RoleType": "ServiceLinkedRole"}))
-			if (err != nil) != (c.outcome == Failed) || res.Outcome != c.outcome || res.PhysicalResourceID != c.physical {
+			if (err != nil) != (c.outcome == "") || res.Outcome != c.outcome || res.PhysicalResourceID != c.physical {
 				t.Errorf("result %+v, error %v; want %s %s", res, err, c.outcome, c.physical)
 			}
 			if n := strings.Count(strings.Join(f.Calls(), " "), "CreateServiceLinkedRole"); n != c.creates {

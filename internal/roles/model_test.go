@@ -243,12 +243,12 @@ func (m *model) deliver(rt *rapid.T, raw []byte, props map[string]any) cfn.Respo
 	modelCounts.requests.Add(1)
 	sender := &captured{}
 	m.result = roles.Result{}
-	handler := cfnresource.HandlerFunc(func(ctx context.Context, ev cfn.Event) (roles.Result, error) {
+	handler := cfnresource.HandlerFunc(func(ctx context.Context, ev cfn.Event) (cfnresource.Result, error) {
 		res, err := m.mgr.Handle(ctx, ev)
 		m.result = res
-		return res, err
+		return rolestest.Result(res), err
 	})
-	r := &cfnresource.Runner{Handler: handler, Sender: sender, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	r := rolestest.Runner(handler, sender, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	budget := modelTimeout
 	if st, ok := props["ServiceTimeout"].(string); ok {
 		var n int

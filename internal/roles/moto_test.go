@@ -101,6 +101,24 @@ func (e *env) handle(ev cfn.Event) (roles.Result, error) {
 	return e.m.Handle(context.Background(), ev)
 }
 
+// answer is the response the function would send for ev, and the Manager's
+// Result it came from: ev goes through a Runner, as in the function.
+func (e *env) answer(ev cfn.Event) (cfn.Response, roles.Result) {
+	e.t.Helper()
+	e.rec.Reset()
+	var res roles.Result
+	h := cfnresource.HandlerFunc(func(ctx context.Context, ev cfn.Event) (cfnresource.Result, error) {
+		r, err := e.m.Handle(ctx, ev)
+		res = r
+		return rolestest.Result(r), err
+	})
+	resp, err := rolestest.Answer(context.Background(), h, ev)
+	if err != nil {
+		e.t.Fatalf("%s: no answer: %v", ev.RequestType, err)
+	}
+	return resp, res
+}
+
 func (e *env) mustHandle(ev cfn.Event) roles.Result {
 	e.t.Helper()
 	res, err := e.handle(ev)
@@ -170,8 +188,8 @@ func TestCreateApplicationRole(t *testing.T) {
 		t.Errorf("result = %+v", res)
 	}
 	r := e.role("qbusiness-demo-app-role")
-	if res.Data["Arn"] != aws.ToString(r.Arn) || res.Data["RoleId"] != aws.ToString(r.RoleId) || res.Data["RoleName"] != "qbusiness-demo-app-role" {
-		t.Errorf("Data = %v, role %s %s", res.Data, aws.ToString(r.Arn), aws.ToString(r.RoleId))
+	if res.Attributes()["Arn"] != aws.ToString(r.Arn) || res.Attributes()["RoleId"] != aws.ToString(r.RoleId) || res.Attributes()["RoleName"] != "qbusiness-demo-app-role" {
+		t.Errorf("Data = %v, role %s %s", res.Attributes(), aws.ToString(r.Arn), aws.ToString(r.RoleId))
 	}
 	e.requireMatchesSpec("qbusiness-demo-app-role", ev.ResourceProperties, ev.LogicalResourceID)
 	// The policy as stored equals AWS's page, statement for statement.
@@ -208,8 +226,8 @@ func TestCreateServiceLinkedRole(t *testing.T) {
 	}
 	name := created.PhysicalResourceID // moto: AWSServiceRoleForqbusiness; AWS: AWSServiceRoleForQBusiness
 	r := e.role(name)
-	if aws.ToString(r.Path) != roles.SLRPath || created.Data["Arn"] != aws.ToString(r.Arn) {
-		t.Errorf("role %+v, data %v", r, created.Data)
+	if aws.ToString(r.Path) != roles.SLRPath || created.Attributes()["Arn"] != aws.ToString(r.Arn) {
+		t.Errorf("role %+v, data %v", r, created.Attributes())
 	}
 	if !slices.Equal(e.rec.Actions(), []string{"ListRoles", "CreateServiceLinkedRole"}) {
 		t.Errorf("calls = %v", e.rec.Actions())
@@ -217,7 +235,7 @@ func TestCreateServiceLinkedRole(t *testing.T) {
 
 	// A second resource (another stack, a later redelivery) adopts it, at once.
 	adopted := e.mustHandle(loadEvent(t, "create-service-linked-role.json", func(ev *cfn.Event) { ev.LogicalResourceID = "Other" }))
-	if adopted.Outcome != roles.Adopted || roles.ParsePhysicalID(adopted.PhysicalResourceID) != (roles.PhysicalID{Kind: roles.IDAdopted, RoleName: name}) || adopted.Data["RoleName"] != name {
+	if adopted.Outcome != roles.Adopted || roles.ParsePhysicalID(adopted.PhysicalResourceID) != (roles.PhysicalID{Kind: roles.IDAdopted, RoleName: name}) || adopted.Attributes()["RoleName"] != name {
 		t.Errorf("adopt result = %+v", adopted)
 	}
 	if !slices.Equal(e.rec.Actions(), []string{"ListRoles"}) {
@@ -257,7 +275,7 @@ func TestServiceLinkedRoleMadeByOthersAMomentAgoIsNeverDeleted(t *testing.T) {
 	if res.Outcome != roles.Adopted {
 		t.Errorf("outcome %s, physical id %s: want adopted", res.Outcome, res.PhysicalResourceID)
 	}
-	name := res.Data["RoleName"].(string)
+	name := res.Attributes()["RoleName"].(string)
 	e.mustHandle(loadEvent(t, "delete-service-linked-role.json", func(ev *cfn.Event) { ev.PhysicalResourceID = res.PhysicalResourceID }))
 	if !e.exists(name) {
 		t.Error("the stack's Delete removed a service-linked role it did not create")
@@ -512,12 +530,12 @@ func TestReplacement(t *testing.T) {
 			ev.OldResourceProperties = loadEvent(t, "create-application-role.json", nil).ResourceProperties
 			ev.ResourceProperties = map[string]any{"RoleName": "qbusiness-demo-app-role", "Path": "/other/"}
 		})
-		res, err := e.handle(up)
-		if err == nil || !strings.Contains(err.Error(), "cannot have the same RoleName") {
-			t.Fatalf("error = %v", err)
+		resp, _ := e.answer(up)
+		if resp.Status != cfn.StatusFailed || !strings.Contains(resp.Reason, "cannot have the same RoleName") {
+			t.Fatalf("response %+v", resp)
 		}
-		if res.PhysicalResourceID != "qbusiness-demo-app-role" {
-			t.Errorf("physical id = %q, want the old one", res.PhysicalResourceID)
+		if resp.PhysicalResourceID != "qbusiness-demo-app-role" {
+			t.Errorf("physical id = %q, want the old one", resp.PhysicalResourceID)
 		}
 		if len(e.rec.Writes()) > 0 {
 			t.Errorf("IAM writes %v, want none", e.rec.Writes())
@@ -541,9 +559,9 @@ func TestReplacement(t *testing.T) {
 		e.mustHandle(loadEvent(t, "create-application-role.json", nil))
 		e.mustHandle(loadEvent(t, "update-application-role.json", nil))
 		foreign(t, e, "qbusiness-demo-app-role-v2")
-		res, err := e.handle(loadEvent(t, "update-replace-application-role.json", nil))
-		if err == nil || !strings.Contains(err.Error(), "not managed by this stack") || res.PhysicalResourceID != "qbusiness-demo-app-role" {
-			t.Errorf("result %+v, error %v", res, err)
+		resp, _ := e.answer(loadEvent(t, "update-replace-application-role.json", nil))
+		if resp.Status != cfn.StatusFailed || !strings.Contains(resp.Reason, "not managed by this stack") || resp.PhysicalResourceID != "qbusiness-demo-app-role" {
+			t.Errorf("response %+v", resp)
 		}
 		if w := e.rec.Writes(); !slices.Equal(w, []string{"CreateRole"}) {
 			t.Errorf("writes = %v, want only the refused CreateRole", w)
@@ -633,7 +651,7 @@ func TestDeleteApplicationRole(t *testing.T) {
 	})
 	t.Run("the failed-create marker and made-up ids touch nothing", func(t *testing.T) {
 		e := newEnv(t)
-		for _, id := range []string{cfnresource.FailedCreateID("x"), "2026/11/26/[$LATEST]abcdef0123456789"} {
+		for _, id := range []string{roles.FailedCreateID("x"), "2026/11/26/[$LATEST]abcdef0123456789"} {
 			res := e.mustHandle(loadEvent(t, "delete-application-role.json", func(ev *cfn.Event) { ev.PhysicalResourceID = id }))
 			if res.Outcome != roles.Skipped || len(e.rec.Actions()) > 0 {
 				t.Errorf("%s: result %+v, calls %v", id, res, e.rec.Actions())
@@ -659,12 +677,12 @@ func TestCreateWhenForeignRoleExists(t *testing.T) {
 	e := newEnv(t)
 	foreign(t, e, "qbusiness-demo-app-role")
 	before := e.role("qbusiness-demo-app-role")
-	res, err := e.handle(loadEvent(t, "create-application-role.json", nil))
-	if err == nil || !strings.Contains(err.Error(), "exists and is not managed by this stack") {
-		t.Fatalf("error = %v", err)
+	resp, _ := e.answer(loadEvent(t, "create-application-role.json", nil))
+	if resp.Status != cfn.StatusFailed || !strings.Contains(resp.Reason, "exists and is not managed by this stack") {
+		t.Fatalf("response %+v", resp)
 	}
-	if !cfnresource.IsFailedCreateID(res.PhysicalResourceID) {
-		t.Errorf("physical id %q: the rollback's Delete must not name the foreign role", res.PhysicalResourceID)
+	if roles.ParsePhysicalID(resp.PhysicalResourceID).Kind != roles.IDFailedCreate {
+		t.Errorf("physical id %q: the rollback's Delete must not name the foreign role", resp.PhysicalResourceID)
 	}
 	if w := e.rec.Writes(); !slices.Equal(w, []string{"CreateRole"}) {
 		t.Errorf("writes = %v, want only the refused CreateRole", w)
@@ -691,8 +709,8 @@ func TestDuplicateDelivery(t *testing.T) {
 			if e.roleCount() != n {
 				t.Errorf("%d roles after the second delivery, want %d", e.roleCount(), n)
 			}
-			if fmt.Sprint(first.Data) != fmt.Sprint(second.Data) {
-				t.Errorf("data %v then %v", first.Data, second.Data)
+			if fmt.Sprint(first.Attributes()) != fmt.Sprint(second.Attributes()) {
+				t.Errorf("data %v then %v", first.Attributes(), second.Attributes())
 			}
 			if file == "create-application-role.json" && (first.PhysicalResourceID != second.PhysicalResourceID || len(e.rec.Writes()) > 1) {
 				t.Errorf("physical ids %q and %q, second writes %v", first.PhysicalResourceID, second.PhysicalResourceID, e.rec.Writes())
@@ -713,19 +731,19 @@ func TestDuplicateDelivery(t *testing.T) {
 // 8. Bad input: FAILED naming the property, and no IAM call at all.
 func TestInvalidEventMakesNoIAMCall(t *testing.T) {
 	e := newEnv(t)
-	res, err := e.handle(loadEvent(t, "invalid-application-role.json", nil))
-	if err == nil {
-		t.Fatal("want an error")
+	resp, _ := e.answer(loadEvent(t, "invalid-application-role.json", nil))
+	if resp.Status != cfn.StatusFailed {
+		t.Fatalf("response %+v, want FAILED", resp)
 	}
 	for _, p := range []string{"RoleName", "MaxSessionDuration", "ApplicationID", "Tags[0].Key"} {
-		if !strings.Contains(err.Error(), p+":") {
-			t.Errorf("error %q does not name %s", err, p)
+		if !strings.Contains(resp.Reason, p+":") {
+			t.Errorf("reason %q does not name %s", resp.Reason, p)
 		}
 	}
 	if len(e.rec.Actions()) > 0 || e.roleCount() != 0 {
 		t.Errorf("calls %v, roles %d", e.rec.Actions(), e.roleCount())
 	}
-	if !cfnresource.IsFailedCreateID(res.PhysicalResourceID) {
-		t.Errorf("physical id = %q", res.PhysicalResourceID)
+	if roles.ParsePhysicalID(resp.PhysicalResourceID).Kind != roles.IDFailedCreate {
+		t.Errorf("physical id = %q", resp.PhysicalResourceID)
 	}
 }

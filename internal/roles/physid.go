@@ -4,8 +4,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/qbrole/qbrole/internal/cfnresource"
 )
 
 // IDKind is what a PhysicalResourceId of Custom::QBusinessRole stands for.
@@ -29,7 +27,7 @@ const (
 	// It is read, never written: nothing may be deleted for it.
 	IDPendingSLR
 	// IDFailedCreate is the answer of a Create that failed before anything
-	// existed (cfnresource.FailedCreateID).
+	// existed (FailedCreateID: failedCreatePrefix and the RequestId).
 	IDFailedCreate
 	// IDFailedCreateRole is the answer of a Create that failed after it made,
 	// or may have made, a role (failedCreateRolePrefix, the moment before its
@@ -43,6 +41,7 @@ const (
 const (
 	adoptedPrefix          = "qbrole:adopted:"
 	pendingSLRPrefix       = "qbrole:slr-pending:"
+	failedCreatePrefix     = "qbrole:create-failed:"
 	failedCreateRolePrefix = "qbrole:create-failed-role:"
 )
 
@@ -77,7 +76,7 @@ func ParsePhysicalID(id string) PhysicalID {
 		}
 		return PhysicalID{Kind: IDForeign}
 	}
-	if cfnresource.IsFailedCreateID(id) {
+	if strings.HasPrefix(id, failedCreatePrefix) {
 		return PhysicalID{Kind: IDFailedCreate}
 	}
 	if roleNamePattern.MatchString(id) {
@@ -85,6 +84,12 @@ func ParsePhysicalID(id string) PhysicalID {
 	}
 	return PhysicalID{Kind: IDForeign}
 }
+
+// FailedCreateID is the PhysicalResourceId of a Create that failed before
+// anything existed, for the request requestID: the runner answers with it
+// (cfnresource.Runner.FailedCreateID), the rollback's Delete names it, and
+// ParsePhysicalID reads it as IDFailedCreate, for which nothing is deleted.
+func FailedCreateID(requestID string) string { return failedCreatePrefix + requestID }
 
 // adoptedID is the PhysicalResourceId of a service-linked role this resource
 // did not create: a Delete of it never deletes the role.

@@ -4,8 +4,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/qbrole/qbrole/internal/cfnresource"
 )
 
 func TestParsePhysicalID(t *testing.T) {
@@ -21,7 +19,8 @@ func TestParsePhysicalID(t *testing.T) {
 		{"adopted marker without a valid name", "qbrole:adopted:", PhysicalID{Kind: IDForeign}},
 		{"pending service-linked role", "qbrole:slr-pending:1764200000000", PhysicalID{Kind: IDPendingSLR, Moment: time.UnixMilli(1764200000000).UTC()}},
 		{"pending marker without a moment", "qbrole:slr-pending:soon", PhysicalID{Kind: IDPendingSLR}},
-		{"failed Create", cfnresource.FailedCreateID("req-1"), PhysicalID{Kind: IDFailedCreate}},
+		{"failed Create", FailedCreateID("req-1"), PhysicalID{Kind: IDFailedCreate}},
+		{"failed-Create marker as written", "qbrole:create-failed:req-1", PhysicalID{Kind: IDFailedCreate}},
 		{"failed Create that made a role", failedCreateRoleID(time.UnixMilli(1764200000000), "qb-role"),
 			PhysicalID{Kind: IDFailedCreateRole, RoleName: "qb-role", Moment: time.UnixMilli(1764200000000).UTC()}},
 		{"failed-Create-role marker as written", "qbrole:create-failed-role:1764200000000:qb-role",

@@ -55,7 +55,9 @@ func (m *Manager) reconcile(ctx context.Context, spec Spec, role *types.Role) (R
 	if len(writes) > 0 {
 		outcome = Updated
 	}
-	return Result{PhysicalResourceID: name, Data: roleData(role), Outcome: outcome, Changes: writes}, nil
+	res := roleResult(name, role, outcome)
+	res.Changes = writes
+	return res, nil
 }
 
 // wrote is the writes of a step with one IAM write: [what], or none when

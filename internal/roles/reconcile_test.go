@@ -111,12 +111,12 @@ func TestReconcileReportsWritesMadeBeforeAFailure(t *testing.T) {
 				t.Errorf("physical id %q, want r", res.PhysicalResourceID)
 			}
 			if c.fail == "" {
-				if err != nil || res.Outcome != Updated || res.Data["RoleName"] != "r" {
+				if err != nil || res.Outcome != Updated || res.Attributes()["RoleName"] != "r" {
 					t.Errorf("result %+v, error %v; want updated", res, err)
 				}
 				return
 			}
-			if !errors.Is(err, boom) || res.Outcome != Failed || res.Data != nil {
+			if !errors.Is(err, boom) || res.Outcome != "" || res.Attributes() != nil {
 				t.Fatalf("result %+v, error %v; want failed with the call's error", res, err)
 			}
 			if want := "updating IAM role (r) " + c.aspect + ": " + c.detail; !strings.HasPrefix(err.Error(), want) {

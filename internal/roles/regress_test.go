@@ -117,9 +117,9 @@ func TestRoleFoundAtAnotherPathIsNotReportedDone(t *testing.T) {
 				t.Fatalf("cleanup Delete: %+v", res)
 			}
 			before := e.snapshot("qb-role-a")
-			res, err := e.handle(request(t, cfn.RequestUpdate, "R", "qb-role-b", c.props, b))
-			if err == nil || !strings.Contains(err.Error(), "changing Path") || res.PhysicalResourceID != "qb-role-b" || len(res.Changes) > 0 {
-				t.Fatalf("Update to a role at another path: %+v, %v", res, err)
+			resp, res := e.answer(request(t, cfn.RequestUpdate, "R", "qb-role-b", c.props, b))
+			if resp.Status != cfn.StatusFailed || !strings.Contains(resp.Reason, "changing Path") || resp.PhysicalResourceID != "qb-role-b" || len(res.Changes) > 0 {
+				t.Fatalf("Update to a role at another path: %+v, changes %v", resp, res.Changes)
 			}
 			if after := e.snapshot("qb-role-a"); after != before {
 				t.Errorf("the retained role changed:\n%s\n%s", before, after)
@@ -134,9 +134,9 @@ func TestRoleFoundAtAnotherPathIsNotReportedDone(t *testing.T) {
 		old := map[string]any{"RoleName": "qb-role-a", "Path": "/p1/"}
 		e.mustHandle(request(t, cfn.RequestCreate, "R", "", old, nil))
 		before := e.snapshot("qb-role-a")
-		res, err := e.handle(request(t, cfn.RequestUpdate, "R", "qb-role-a", map[string]any{"RoleName": "QB-Role-A", "Path": "/p2/"}, old))
-		if err == nil || !strings.Contains(err.Error(), "changing Path") || res.PhysicalResourceID != "qb-role-a" {
-			t.Fatalf("result %+v, %v", res, err)
+		resp, _ := e.answer(request(t, cfn.RequestUpdate, "R", "qb-role-a", map[string]any{"RoleName": "QB-Role-A", "Path": "/p2/"}, old))
+		if resp.Status != cfn.StatusFailed || !strings.Contains(resp.Reason, "changing Path") || resp.PhysicalResourceID != "qb-role-a" {
+			t.Fatalf("response %+v", resp)
 		}
 		if e.snapshot("qb-role-a") != before || len(e.rec.Writes()) > 0 {
 			t.Errorf("IAM changed (writes %v)", e.rec.Writes())
@@ -202,7 +202,7 @@ func TestCleanupDeleteDecidesFromTheIDAndIAM(t *testing.T) {
 				props = slrProps
 			}
 			res := e.mustHandle(request(t, cfn.RequestDelete, "R", "qb-role-a", props, nil))
-			if res.Outcome != roles.Deleted || e.exists("qb-role-a") || !e.exists(slr.Data["RoleName"].(string)) {
+			if res.Outcome != roles.Deleted || e.exists("qb-role-a") || !e.exists(slr.Attributes()["RoleName"].(string)) {
 				t.Errorf("cleanup Delete: %+v; old role exists %v", res, e.exists("qb-role-a"))
 			}
 		})
@@ -247,9 +247,9 @@ func TestUpdateNeverTakesAnotherStacksRoleUnderTheSameName(t *testing.T) {
 		request(t, cfn.RequestUpdate, "A", "qb-role-b", map[string]any{"RoleName": "qb-role-b", "Description": "new"}, props),
 		request(t, cfn.RequestUpdate, "A", "qb-role-b", props, next),
 	} {
-		res, err := e.handle(ev)
-		if err == nil || !strings.Contains(err.Error(), "not managed by this stack") || res.PhysicalResourceID != "qb-role-b" {
-			t.Errorf("A's Update: %+v, %v", res, err)
+		resp, _ := e.answer(ev)
+		if resp.Status != cfn.StatusFailed || !strings.Contains(resp.Reason, "not managed by this stack") || resp.PhysicalResourceID != "qb-role-b" {
+			t.Errorf("A's Update: %+v", resp)
 		}
 		if len(e.rec.Writes()) > 0 {
 			t.Errorf("writes %v", e.rec.Writes())

@@ -69,7 +69,7 @@ func (m *Manager) createApplicationRole(ctx context.Context, spec Spec, name str
 	if err != nil {
 		return Result{PhysicalResourceID: name}, true, err
 	}
-	return Result{PhysicalResourceID: name, Data: roleData(role), Outcome: Created}, true, nil
+	return roleResult(name, role, Created), true, nil
 }
 
 func createRoleInput(spec Spec, name string) *iam.CreateRoleInput {
@@ -170,12 +170,4 @@ func iamTags(tags []Tag) []types.Tag {
 		out[i] = types.Tag{Key: aws.String(t.Key), Value: aws.String(t.Value)}
 	}
 	return out
-}
-
-func roleData(r *types.Role) map[string]any {
-	return map[string]any{
-		"Arn":      aws.ToString(r.Arn),
-		"RoleName": aws.ToString(r.RoleName),
-		"RoleId":   aws.ToString(r.RoleId),
-	}
 }

@@ -28,7 +28,7 @@ func (m *Manager) createServiceLinkedRole(ctx context.Context, spec Spec) (Resul
 		return fmt.Errorf("creating the service-linked role for %s: %w", ServicePrincipal, err)
 	}
 	adopt := func(role *types.Role) (Result, error) {
-		return Result{PhysicalResourceID: adoptedID(aws.ToString(role.RoleName)), Data: roleData(role), Outcome: Adopted}, nil
+		return roleResult(adoptedID(aws.ToString(role.RoleName)), role, Adopted), nil
 	}
 	role, err := m.findServiceLinkedRole(ctx)
 	if err == nil {
@@ -54,7 +54,7 @@ func (m *Manager) createServiceLinkedRole(ctx context.Context, spec Spec) (Resul
 	if out.Role == nil {
 		return Result{}, wrap(errors.New("IAM returned no role"))
 	}
-	return Result{PhysicalResourceID: aws.ToString(out.Role.RoleName), Data: roleData(out.Role), Outcome: Created}, nil
+	return roleResult(aws.ToString(out.Role.RoleName), out.Role, Created), nil
 }
 
 // findServiceLinkedRole lists the roles under the Q Business service-linked
@@ -90,18 +90,20 @@ func (m *Manager) updateServiceLinkedRole(ctx context.Context, spec Spec, physic
 		return res, err
 	}
 	if ParsePhysicalID(physical).Kind == IDAdopted {
-		return Result{PhysicalResourceID: physical, Data: roleData(current), Outcome: Unchanged}, nil
+		return roleResult(physical, current, Unchanged), nil
 	}
 	if aws.ToString(current.Path) != SLRPath {
 		return Result{}, fmt.Errorf("updating service-linked role (%s): it is not the %s service-linked role; left untouched", physical, ServicePrincipal)
 	}
 	if aws.ToString(current.Description) == spec.Description {
-		return Result{PhysicalResourceID: physical, Data: roleData(current), Outcome: Unchanged}, nil
+		return roleResult(physical, current, Unchanged), nil
 	}
 	if _, err := m.IAM.UpdateRole(ctx, &iam.UpdateRoleInput{RoleName: aws.String(physical), Description: aws.String(spec.Description)}); err != nil {
 		return Result{}, fmt.Errorf("updating service-linked role (%s) description: %w", physical, err)
 	}
-	return Result{PhysicalResourceID: physical, Data: roleData(current), Outcome: Updated, Changes: []string{"description"}}, nil
+	res := roleResult(physical, current, Updated)
+	res.Changes = []string{"description"}
+	return res, nil
 }
 
 // deleteServiceLinkedRole asks IAM to delete the role and polls the deletion

@@ -131,7 +131,7 @@ func run(runs int) error {
 	defer rs.Close()
 	env := append(moto.Env(), "QBROLE_ALLOW_LOOPBACK_RESPONSE_URL=true")
 	for _, c := range []struct{ name, file, physical string }{
-		{"cold start: Delete of an unknown id (no IAM call)", "delete-application-role.json", cfnresource.FailedCreateID("bench")},
+		{"cold start: Delete of an unknown id (no IAM call)", "delete-application-role.json", roles.FailedCreateID("bench")},
 		{"cold start: Create against moto", "create-application-role.json", ""},
 	} {
 		var times []time.Duration
@@ -390,7 +390,7 @@ func countCalls(ctx context.Context, moto *motoserver.Server, root string) (map[
 
 func driver(moto *motoserver.Server, rs *cfntest.ResponseServer, logical string, rec http.RoundTripper) *cfnsim.Driver {
 	m := &roles.Manager{IAM: moto.IAM("testing", "testing", func(o *iam.Options) { o.HTTPClient = &http.Client{Transport: rec} })}
-	r := &cfnresource.Runner{Handler: m, Sender: &cfnresource.HTTPSender{AllowLoopback: true}, Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))}
+	r := rolestest.Runner(rolestest.Handler(m), &cfnresource.HTTPSender{AllowLoopback: true}, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	return &cfnsim.Driver{
 		Invoke:    func(ctx context.Context, ev []byte) error { _, err := r.Run(ctx, ev); return err },
 		Responses: rs, LogicalID: logical, Timeout: time.Minute,

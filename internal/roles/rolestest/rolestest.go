@@ -1,7 +1,8 @@
 // Package rolestest holds what tests that drive the custom resource and then
-// look at IAM share: comparing a role in IAM with the role a spec describes,
-// someone else's role that nothing may touch, and a snapshot that notices any
-// change of a role.
+// look at IAM share: a Manager wired into a cfnresource.Runner as the function
+// wires it, comparing a role in IAM with the role a spec describes, someone
+// else's role that nothing may touch, and a snapshot that notices any change
+// of a role.
 package rolestest
 
 import (

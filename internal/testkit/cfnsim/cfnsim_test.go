@@ -46,7 +46,7 @@ func TestReplacementCleanupIsAttemptedThreeTimes(t *testing.T) {
 				return cfnresource.Result{PhysicalResourceID: ev.ResourceProperties["Name"].(string), Outcome: "created"}, nil
 			})
 			runner := &cfnresource.Runner{Handler: h, Sender: &cfnresource.HTTPSender{AllowLoopback: true, Backoff: time.Millisecond},
-				Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))}
+				FailedCreateID: func(id string) string { return "failed-create:" + id }, Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))}
 			d := &cfnsim.Driver{Invoke: func(ctx context.Context, ev []byte) error { _, err := runner.Run(ctx, ev); return err },
 				Responses: rs, StackID: "arn:aws:cloudformation:us-east-1:123456789012:stack/s/0f0e0d0c-0b0a-4909-8807-060504030201",
 				LogicalID: "R", Timeout: 5 * time.Second}

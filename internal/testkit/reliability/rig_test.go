@@ -105,8 +105,8 @@ func newRigOn(c chain, s *motoserver.Server, rs *cfntest.ResponseServer, logical
 	client := iamauthz.Client(s, proxy.Inside, fastRetries, func(o *iam.Options) { o.HTTPClient = &http.Client{Transport: faults} })
 	m := &roles.Manager{IAM: client, PropagationTimeout: time.Second, RetryDelay: 5 * time.Millisecond,
 		PollInterval: 5 * time.Millisecond, CleanupTimeout: 300 * time.Millisecond}
-	runner := &cfnresource.Runner{Handler: m, Sender: &cfnresource.HTTPSender{AllowLoopback: true, Backoff: time.Millisecond},
-		Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))}
+	runner := rolestest.Runner(rolestest.Handler(m), &cfnresource.HTTPSender{AllowLoopback: true, Backoff: time.Millisecond},
+		slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	return &rig{
 		faults: faults,
 		admin:  c.admin(s),
