@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-lambda-go/cfn"
 
 	"github.com/qbrole/qbrole/internal/cfnresource"
+	"github.com/qbrole/qbrole/internal/resource"
 	"github.com/qbrole/qbrole/internal/roles"
 )
 
@@ -79,7 +80,7 @@ func invoke(ctx context.Context, raw []byte, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
-	runner := newRunner(handler(m), printSender{}, slog.New(slog.NewJSONHandler(stderr, nil)))
+	runner := resource.NewRunner(resource.Handler(m), printSender{}, slog.New(slog.NewJSONHandler(stderr, nil)))
 	resp, err := runner.Run(ctx, raw)
 	if resp == nil {
 		fmt.Fprintln(stderr, err)

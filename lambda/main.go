@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 
 	"github.com/qbrole/qbrole/internal/cfnresource"
+	"github.com/qbrole/qbrole/internal/resource"
 	"github.com/qbrole/qbrole/internal/roles"
 )
 
@@ -49,9 +50,9 @@ func runLambda() {
 				// this one fails, and the next invocation tries to start again.
 				h = startFailed(err)
 			} else {
-				h = handler(m)
+				h = resource.Handler(m)
 			}
-			r = newRunner(h, &cfnresource.HTTPSender{AllowLoopback: allow}, logger)
+			r = resource.NewRunner(h, &cfnresource.HTTPSender{AllowLoopback: allow}, logger)
 			if err == nil {
 				runner = r
 			}

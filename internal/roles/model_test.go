@@ -23,6 +23,7 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/qbrole/qbrole/internal/cfnresource"
+	"github.com/qbrole/qbrole/internal/resource"
 	"github.com/qbrole/qbrole/internal/roles"
 	"github.com/qbrole/qbrole/internal/roles/rolestest"
 	"github.com/qbrole/qbrole/internal/testkit/iamauthz"
@@ -246,9 +247,9 @@ func (m *model) deliver(rt *rapid.T, raw []byte, props map[string]any) cfn.Respo
 	handler := cfnresource.HandlerFunc(func(ctx context.Context, ev cfn.Event) (cfnresource.Result, error) {
 		res, err := m.mgr.Handle(ctx, ev)
 		m.result = res
-		return rolestest.Result(res), err
+		return resource.Answer(res), err
 	})
-	r := rolestest.Runner(handler, sender, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	r := resource.NewRunner(handler, sender, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	budget := modelTimeout
 	if st, ok := props["ServiceTimeout"].(string); ok {
 		var n int

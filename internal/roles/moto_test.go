@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 
 	"github.com/qbrole/qbrole/internal/cfnresource"
+	"github.com/qbrole/qbrole/internal/resource"
 	"github.com/qbrole/qbrole/internal/roles"
 	"github.com/qbrole/qbrole/internal/roles/rolestest"
 	"github.com/qbrole/qbrole/internal/testkit/iamauthz"
@@ -110,7 +111,7 @@ func (e *env) answer(ev cfn.Event) (cfn.Response, roles.Result) {
 	h := cfnresource.HandlerFunc(func(ctx context.Context, ev cfn.Event) (cfnresource.Result, error) {
 		r, err := e.m.Handle(ctx, ev)
 		res = r
-		return rolestest.Result(r), err
+		return resource.Answer(r), err
 	})
 	resp, err := rolestest.Answer(context.Background(), h, ev)
 	if err != nil {

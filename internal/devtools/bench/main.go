@@ -37,6 +37,7 @@ import (
 	"github.com/qbrole/qbrole/internal/cfnresource"
 	"github.com/qbrole/qbrole/internal/cfnresource/cfntest"
 	"github.com/qbrole/qbrole/internal/lambdabuild"
+	"github.com/qbrole/qbrole/internal/resource"
 	"github.com/qbrole/qbrole/internal/roles"
 	"github.com/qbrole/qbrole/internal/roles/rolestest"
 	"github.com/qbrole/qbrole/internal/testkit/cfnsim"
@@ -390,7 +391,7 @@ func countCalls(ctx context.Context, moto *motoserver.Server, root string) (map[
 
 func driver(moto *motoserver.Server, rs *cfntest.ResponseServer, logical string, rec http.RoundTripper) *cfnsim.Driver {
 	m := &roles.Manager{IAM: moto.IAM("testing", "testing", func(o *iam.Options) { o.HTTPClient = &http.Client{Transport: rec} })}
-	r := rolestest.Runner(rolestest.Handler(m), &cfnresource.HTTPSender{AllowLoopback: true}, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	r := resource.NewRunner(resource.Handler(m), &cfnresource.HTTPSender{AllowLoopback: true}, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	return &cfnsim.Driver{
 		Invoke:    func(ctx context.Context, ev []byte) error { _, err := r.Run(ctx, ev); return err },
 		Responses: rs, LogicalID: logical, Timeout: time.Minute,

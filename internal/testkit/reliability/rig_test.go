@@ -19,6 +19,7 @@ import (
 
 	"github.com/qbrole/qbrole/internal/cfnresource"
 	"github.com/qbrole/qbrole/internal/cfnresource/cfntest"
+	"github.com/qbrole/qbrole/internal/resource"
 	"github.com/qbrole/qbrole/internal/roles"
 	"github.com/qbrole/qbrole/internal/roles/rolestest"
 	"github.com/qbrole/qbrole/internal/testkit/cfnsim"
@@ -105,7 +106,7 @@ func newRigOn(c chain, s *motoserver.Server, rs *cfntest.ResponseServer, logical
 	client := iamauthz.Client(s, proxy.Inside, fastRetries, func(o *iam.Options) { o.HTTPClient = &http.Client{Transport: faults} })
 	m := &roles.Manager{IAM: client, PropagationTimeout: time.Second, RetryDelay: 5 * time.Millisecond,
 		PollInterval: 5 * time.Millisecond, CleanupTimeout: 300 * time.Millisecond}
-	runner := rolestest.Runner(rolestest.Handler(m), &cfnresource.HTTPSender{AllowLoopback: true, Backoff: time.Millisecond},
+	runner := resource.NewRunner(resource.Handler(m), &cfnresource.HTTPSender{AllowLoopback: true, Backoff: time.Millisecond},
 		slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	return &rig{
 		faults: faults,

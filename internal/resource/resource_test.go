@@ -1,4 +1,4 @@
-package main
+package resource
 
 import (
 	"reflect"
@@ -6,12 +6,11 @@ import (
 
 	"github.com/qbrole/qbrole/internal/cfnresource"
 	"github.com/qbrole/qbrole/internal/roles"
-	"github.com/qbrole/qbrole/internal/roles/rolestest"
 )
 
 // The answer carries the role's attributes as Data under the names
 // Fn::GetAtt reads, and none when the request names no role; the tests and
-// the bench answer as the function does.
+// the bench answer as the function does, through this package.
 func TestAnswer(t *testing.T) {
 	role := roles.Result{PhysicalResourceID: "r", Arn: "arn:aws:iam::123456789012:role/r", RoleName: "r", RoleID: "AROAEXAMPLE",
 		Outcome: roles.Updated, Changes: []string{"tags"}}
@@ -27,26 +26,21 @@ func TestAnswer(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			if got := answer(c.res); !reflect.DeepEqual(got, c.want) {
-				t.Errorf("answer = %+v, want %+v", got, c.want)
-			}
-			if got := rolestest.Result(c.res); !reflect.DeepEqual(got, c.want) {
-				t.Errorf("rolestest.Result = %+v, want the function's %+v", got, c.want)
+			if got := Answer(c.res); !reflect.DeepEqual(got, c.want) {
+				t.Errorf("Answer = %+v, want %+v", got, c.want)
 			}
 		})
 	}
 }
 
-// The function's Runner, and the tests' and the bench's, answer a Create
-// that failed before anything existed with roles' marker, which a Delete
-// reads as naming nothing.
+// The Runner answers a Create that failed before anything existed with
+// roles' marker, which a Delete reads as naming nothing.
 func TestRunnerNamesAFailedCreateAsRolesReadsIt(t *testing.T) {
-	for name, r := range map[string]*cfnresource.Runner{"newRunner": newRunner(nil, nil, nil), "rolestest.Runner": rolestest.Runner(nil, nil, nil)} {
-		if r.FailedCreateID == nil {
-			t.Fatalf("%s: no FailedCreateID", name)
-		}
-		if id := roles.ParsePhysicalID(r.FailedCreateID("req-1")); id.Kind != roles.IDFailedCreate {
-			t.Errorf("%s: %q reads as %+v, want a failed Create", name, r.FailedCreateID("req-1"), id)
-		}
+	r := NewRunner(nil, nil, nil)
+	if r.FailedCreateID == nil {
+		t.Fatal("no FailedCreateID")
+	}
+	if id := roles.ParsePhysicalID(r.FailedCreateID("req-1")); id.Kind != roles.IDFailedCreate {
+		t.Errorf("%q reads as %+v, want a failed Create", r.FailedCreateID("req-1"), id)
 	}
 }

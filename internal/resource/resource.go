@@ -1,0 +1,42 @@
+// Package resource wires the Custom::QBusinessRole resource together: roles'
+// Manager as the Handler of cfnresource's Runner, its Result as the Runner's,
+// and roles' failed-create marker as the Runner's. The Lambda's main and
+// CLI, the tests and the bench all build their Runner here, so the function
+// and its tests answer alike. It is the only package that knows both the
+// domain (internal/roles) and the protocol (internal/cfnresource).
+package resource
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/aws/aws-lambda-go/cfn"
+
+	"github.com/qbrole/qbrole/internal/cfnresource"
+	"github.com/qbrole/qbrole/internal/roles"
+)
+
+// Handler is m as the Runner calls it: the domain's Result becomes the
+// answer's (Answer).
+func Handler(m *roles.Manager) cfnresource.Handler {
+	return cfnresource.HandlerFunc(func(ctx context.Context, ev cfn.Event) (cfnresource.Result, error) {
+		res, err := m.Handle(ctx, ev)
+		return Answer(res), err
+	})
+}
+
+// Answer is the Runner's Result for res: its id (the Runner fills in one when
+// res names none), the role's attributes as Data (Arn, RoleName, RoleId: the
+// names Fn::GetAtt reads; none when res names no role), its Outcome and
+// Changes. On failure the Runner drops Data and writes its own Outcome.
+func Answer(res roles.Result) cfnresource.Result {
+	return cfnresource.Result{PhysicalResourceID: res.PhysicalResourceID, Data: res.Attributes(),
+		Outcome: cfnresource.Outcome(res.Outcome), Changes: res.Changes}
+}
+
+// NewRunner is the Runner that answers CloudFormation for h, sending with s
+// and logging to logger (nil: slog.Default()); roles names the
+// PhysicalResourceId of a Create that failed before anything existed.
+func NewRunner(h cfnresource.Handler, s cfnresource.Sender, logger *slog.Logger) *cfnresource.Runner {
+	return &cfnresource.Runner{Handler: h, Sender: s, FailedCreateID: roles.FailedCreateID, Logger: logger}
+}
