@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/cfn"
@@ -93,6 +92,9 @@ func (m *Manager) handle(ctx context.Context, ev cfn.Event) (Result, error) {
 	}
 }
 
+// create makes the role the properties ask for: the service-linked role
+// (created, or adopted when it exists), or an application role under
+// RoleName or a generated name.
 func (m *Manager) create(ctx context.Context, ev cfn.Event, stack Stack) (Result, error) {
 	spec, err := ParseSpec(ev.ResourceProperties, stack, ev.LogicalResourceID)
 	if err != nil {
@@ -101,17 +103,7 @@ func (m *Manager) create(ctx context.Context, ev cfn.Event, stack Stack) (Result
 	if spec.Type == ServiceLinkedRole {
 		return m.createServiceLinkedRole(ctx, spec)
 	}
-	name := orDefault(spec.Name, GeneratedRoleName(stack, ev.LogicalResourceID, ev.RequestID))
-	res, created, err := m.createApplicationRole(ctx, spec, name)
-	if err != nil && created {
-		// The role exists or may: the rollback's Delete is to remove it, and
-		// to look for it while IAM may not show it yet. The moment is now,
-		// not before the CreateRole: its last attempt (the SDK retries) may
-		// have made the role moments ago, and a later moment only makes the
-		// rollback look longer.
-		res.PhysicalResourceID = failedCreateRoleID(time.Now(), name)
-	}
-	return res, err
+	return m.createApplicationRole(ctx, spec, orDefault(spec.Name, GeneratedRoleName(stack, ev.LogicalResourceID, ev.RequestID)))
 }
 
 // update decides from the PhysicalResourceId and the role IAM holds under it,
@@ -148,96 +140,102 @@ func (m *Manager) update(ctx context.Context, ev cfn.Event, stack Stack) (Result
 	if wasServiceLinked {
 		return m.replaceApplicationRole(ctx, spec, orDefault(spec.Name, generated))
 	}
-	if id.Kind != IDRole {
-		// Not a role's name (an id CloudFormation made up, an earlier
-		// version's marker): nothing to keep, a new role.
-		return m.replaceApplicationRole(ctx, spec, orDefault(spec.Name, generated))
+	return m.updateApplicationRole(ctx, spec, old, id, current, generated)
+}
+
+// delete decides what to remove from the PhysicalResourceId and IAM's state,
+// never from RoleType in the event: a cleanup Delete after a replacement may
+// carry the old resource's properties or the new one's. Only OnDelete is read
+// from the properties. Only a role's name, or the marker of a Create that made
+// a role, may lead to a deletion: not a failed Create's plain marker, not an
+// adopted service-linked role (whatever OnDelete says), not an earlier
+// version's pending marker, not an id CloudFormation made up after a lost
+// response.
+func (m *Manager) delete(ctx context.Context, ev cfn.Event, stack Stack) (Result, error) {
+	physical := ev.PhysicalResourceID
+	id := ParsePhysicalID(physical)
+	// The properties were valid when applied; only OnDelete and the owner matter here.
+	spec, _ := ParseSpec(ev.ResourceProperties, stack, ev.LogicalResourceID)
+	var role *types.Role
+	var err error
+	switch id.Kind {
+	case IDRole:
+		// A role that is gone is deleted: one read, no waiting. The role
+		// was seen when the request that named it succeeded.
+		role, err = findRole(ctx, m.IAM, id.RoleName)
+	case IDFailedCreateRole:
+		// The Create failed after it made, or may have made, the role: it
+		// is looked for as long as IAM may not show a role made then.
+		role, err = m.waitForRoleWithin(ctx, id.RoleName, m.freshWindow(id.Moment))
+		// A failed Create leaves nothing behind, whatever OnDelete says.
+		spec.OnDelete = DeleteRole
+	default:
+		return Result{PhysicalResourceID: physical, Outcome: Skipped}, nil
 	}
-	name, err := updatedRoleName(spec, old, physical, current, generated)
-	// Someone else's role under the id (the resource's was deleted, and the
-	// name taken) is never changed; a replacement leaves it alone, and the
-	// cleanup Delete skips it.
-	if current != nil && !owns(current, spec.Owner) && (err != nil || name == physical) {
-		return Result{}, fmt.Errorf("updating IAM role (%s): it exists and is not managed by this stack; left untouched "+
-			"(give RoleName another name, or leave it out to get a generated one)", physical)
+	if errors.Is(err, errNotFound) {
+		return Result{PhysicalResourceID: physical, Outcome: Deleted}, nil
+	}
+	if err != nil {
+		return Result{}, fmt.Errorf("deleting IAM role (%s): reading it: %w", id.RoleName, err)
+	}
+	var outcome Outcome
+	remove := func() error {
+		outcome, err = m.removeRole(ctx, role, id.Kind == IDRole, spec.Owner, spec.OnDelete)
+		return err
+	}
+	if id.Kind == IDFailedCreateRole {
+		err = m.deleteFreshRole(ctx, m.freshWindow(id.Moment), remove)
+	} else {
+		err = remove()
 	}
 	if err != nil {
 		return Result{}, err
 	}
-	if name != physical {
-		return m.replaceApplicationRole(ctx, spec, name)
-	}
-	if current == nil {
-		// Deleted outside CloudFormation: put it back.
-		res, _, err := m.createApplicationRole(ctx, spec, name)
-		return res, err
-	}
-	return m.reconcile(ctx, spec, current)
+	return Result{PhysicalResourceID: physical, Outcome: outcome}, nil
 }
 
-// roleUnder is the role a role-name or adopted id names; nil when IAM has
-// none, or the id names no role.
-func (m *Manager) roleUnder(ctx context.Context, id PhysicalID) (*types.Role, error) {
-	if id.Kind != IDRole && id.Kind != IDAdopted {
-		return nil, nil
+// removeRole deletes role, found under a PhysicalResourceId, if it is this
+// resource's: an application role that carries owner's tags, or (when the id
+// may name one, slrOK) the service-linked role, which a role-name id names
+// only when this resource's own CreateServiceLinkedRole answered with it.
+func (m *Manager) removeRole(ctx context.Context, role *types.Role, slrOK bool, owner Owner, onDelete OnDelete) (Outcome, error) {
+	name := aws.ToString(role.RoleName)
+	serviceLinked := aws.ToString(role.Path) == SLRPath
+	ours := owns(role, owner)
+	if serviceLinked {
+		ours = slrOK
 	}
-	r, err := findRole(ctx, m.IAM, id.RoleName)
-	if errors.Is(err, errNotFound) {
-		return nil, nil
+	if !ours {
+		return Skipped, nil
 	}
-	if err != nil {
-		return nil, fmt.Errorf("reading IAM role (%s): %w", id.RoleName, err)
+	if onDelete == RetainRole {
+		return Retained, nil
 	}
-	return r, nil
+	if serviceLinked {
+		return Deleted, m.deleteServiceLinkedRole(ctx, name)
+	}
+	return Deleted, m.deleteApplicationRole(ctx, name)
 }
 
-// updatedRoleName is the name the application role has after an Update from
-// old to spec: physical when it can stay, else a new one (generated is the
-// name to generate), as CloudFormation replaces an AWS::IAM::Role. current is
-// the role under physical (nil: none), whose Path is the one that counts.
-//
-// IAM does not distinguish role names by case (IAM API Reference,
-// "CreateRole", RoleName: "Names are not distinguished by case",
-// https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html), so
-// a RoleName that differs from physical only in case names the same role: it
-// keeps IAM's spelling, and a new Path with it cannot work either. A custom
-// name removed (old's RoleName is physical) gets a generated one, unless
-// physical is itself a name generated for this resource (the rollback of an
-// Update that pinned the generated name); a RoleName in old that physical
-// does not carry never applied (a rollback).
-func updatedRoleName(spec, old Spec, physical string, current *types.Role, generated string) (string, error) {
-	keepsName := strings.EqualFold(spec.Name, physical)
-	if spec.Name == "" {
-		keepsName = old.Name == "" || !strings.EqualFold(old.Name, physical) || sameGeneratedPrefix(physical, generated)
+func owns(role *types.Role, o Owner) bool {
+	var stack, logical bool
+	for _, t := range role.Tags {
+		switch aws.ToString(t.Key) {
+		case TagStackID:
+			stack = aws.ToString(t.Value) == o.StackID
+		case TagLogicalID:
+			logical = aws.ToString(t.Value) == o.LogicalResourceID
+		}
 	}
-	moved := current != nil && aws.ToString(current.Path) != spec.Path
-	switch {
-	case !keepsName:
-		return orDefault(spec.Name, generated), nil
-	case !moved:
-		return physical, nil
-	case spec.Name == "":
-		return generated, nil
-	default:
-		return "", pathNeedsNewRole(physical, aws.ToString(current.Path), spec.Path)
-	}
+	return stack && logical
 }
 
-// sameGeneratedPrefix reports whether name has the shape of generated, a name
-// GeneratedRoleName made for the same stack and logical id: the same prefix,
-// and a suffix of the same length.
-func sameGeneratedPrefix(name, generated string) bool {
-	prefix := generated[:len(generated)-generatedSuffixLen]
-	return len(name) == len(generated) && strings.HasPrefix(name, prefix)
-}
-
-// pathNeedsNewRole is the reason an Update that keeps a role's name cannot
-// move it from path from to path to: IAM cannot change a role's path.
-func pathNeedsNewRole(name, from, to string) error {
-	return fmt.Errorf("updating IAM role (%s): changing Path from %q to %q needs a new role, "+
-		"but a new role cannot have the same RoleName (IAM does not distinguish letter case); "+
-		"change RoleName too, or remove it so that a name is generated",
-		name, from, to)
+func roleData(r *types.Role) map[string]any {
+	return map[string]any{
+		"Arn":      aws.ToString(r.Arn),
+		"RoleName": aws.ToString(r.RoleName),
+		"RoleId":   aws.ToString(r.RoleId),
+	}
 }
 
 func orDefault(s, def string) string {
@@ -245,12 +243,6 @@ func orDefault(s, def string) string {
 		return def
 	}
 	return s
-}
-
-// unknownOutcome reports whether a failed IAM call may still have happened:
-// IAM did not answer with an error of its own (a timeout, a broken connection).
-func unknownOutcome(err error) bool {
-	return err != nil && errorCode(err) == ""
 }
 
 // cleanupContext is for undoing a half-made replacement after the request's

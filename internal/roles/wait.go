@@ -69,3 +69,13 @@ const maxRetryDelay = 10 * time.Second
 
 // nextDelay is the pause after one of d: double, at most maxRetryDelay.
 func nextDelay(d time.Duration) time.Duration { return min(d*2, maxRetryDelay) }
+
+// freshWindow is how much longer IAM may not show, or not yet count the tags
+// of, a role made at moment: the propagation timeout from then. A moment in
+// the future (a forged id, clocks apart) counts as now.
+func (m *Manager) freshWindow(moment time.Time) time.Duration {
+	if now := time.Now(); moment.After(now) {
+		moment = now
+	}
+	return time.Until(moment.Add(m.propagationTimeout()))
+}
