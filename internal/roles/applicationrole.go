@@ -48,10 +48,13 @@ func (m *Manager) updateApplicationRole(ctx context.Context, spec, old Spec, id 
 	}
 	physical := id.RoleName
 	name, err := updatedRoleName(spec, old, physical, current, generated)
+	// The Update would stay on the role under the id: it keeps the name, or
+	// cannot leave it (the error: a new Path under the same name).
+	staysUnderID := err != nil || name == physical
 	// Someone else's role under the id (the resource's was deleted, and the
 	// name taken) is never changed; a replacement leaves it alone, and the
 	// cleanup Delete skips it.
-	if current != nil && !owns(current, spec.Owner) && (err != nil || name == physical) {
+	if staysUnderID && isForeign(current, spec.Owner) {
 		return Result{}, fmt.Errorf("updating IAM role (%s): it exists and is not managed by this stack; left untouched "+
 			"(give RoleName another name, or leave it out to get a generated one)", physical)
 	}

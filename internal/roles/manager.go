@@ -126,10 +126,9 @@ func (m *Manager) update(ctx context.Context, ev cfn.Event, stack Stack) (Result
 	if err != nil {
 		return Result{}, err
 	}
-	wasServiceLinked := id.Kind == IDAdopted || current != nil && aws.ToString(current.Path) == SLRPath ||
-		current == nil && old.Type == ServiceLinkedRole
+	wasSLR := wasServiceLinked(id, current, old)
 	if spec.Type == ServiceLinkedRole {
-		if wasServiceLinked {
+		if wasSLR {
 			return m.updateServiceLinkedRole(ctx, spec, physical, current)
 		}
 		// A new role of the other type (here and below); CloudFormation
@@ -137,10 +136,25 @@ func (m *Manager) update(ctx context.Context, ev cfn.Event, stack Stack) (Result
 		return m.createServiceLinkedRole(ctx, spec)
 	}
 	generated := GeneratedRoleName(stack, ev.LogicalResourceID, ev.RequestID)
-	if wasServiceLinked {
+	if wasSLR {
 		return m.replaceApplicationRole(ctx, spec, orDefault(spec.Name, generated))
 	}
 	return m.updateApplicationRole(ctx, spec, old, id, current, generated)
+}
+
+// wasServiceLinked reports whether the resource's role before an Update is
+// the service-linked role: an adopted one (by its id), the role under the id
+// (by its path), or, when IAM has no role under the id, the one the old
+// properties asked for.
+func wasServiceLinked(id PhysicalID, current *types.Role, old Spec) bool {
+	switch {
+	case id.Kind == IDAdopted:
+		return true
+	case current != nil:
+		return isServiceLinked(current)
+	default:
+		return old.Type == ServiceLinkedRole
+	}
 }
 
 // delete decides what to remove from the PhysicalResourceId and IAM's state,
@@ -178,9 +192,12 @@ func (m *Manager) delete(ctx context.Context, ev cfn.Event, stack Stack) (Result
 	if err != nil {
 		return Result{}, fmt.Errorf("deleting IAM role (%s): reading it: %w", id.RoleName, err)
 	}
+	// Only a role's name can be the id of a service-linked role this
+	// resource created; the marker of a failed Create names an application role.
+	mayBeCreatedSLR := id.Kind == IDRole
 	var outcome Outcome
 	remove := func() error {
-		outcome, err = m.removeRole(ctx, role, id.Kind == IDRole, spec.Owner, spec.OnDelete)
+		outcome, err = m.removeRole(ctx, role, mayBeCreatedSLR, spec.Owner, spec.OnDelete)
 		return err
 	}
 	if id.Kind == IDFailedCreateRole {
@@ -195,28 +212,43 @@ func (m *Manager) delete(ctx context.Context, ev cfn.Event, stack Stack) (Result
 }
 
 // removeRole deletes role, found under a PhysicalResourceId, if it is this
-// resource's: an application role that carries owner's tags, or (when the id
-// may name one, slrOK) the service-linked role, which a role-name id names
-// only when this resource's own CreateServiceLinkedRole answered with it.
-func (m *Manager) removeRole(ctx context.Context, role *types.Role, slrOK bool, owner Owner, onDelete OnDelete) (Outcome, error) {
-	name := aws.ToString(role.RoleName)
-	serviceLinked := aws.ToString(role.Path) == SLRPath
-	ours := owns(role, owner)
-	if serviceLinked {
-		ours = slrOK
-	}
-	if !ours {
+// resource's (ownedByResource) and onDelete does not retain it.
+func (m *Manager) removeRole(ctx context.Context, role *types.Role, mayBeCreatedSLR bool, owner Owner, onDelete OnDelete) (Outcome, error) {
+	if !ownedByResource(role, mayBeCreatedSLR, owner) {
 		return Skipped, nil
 	}
 	if onDelete == RetainRole {
 		return Retained, nil
 	}
-	if serviceLinked {
+	name := aws.ToString(role.RoleName)
+	if isServiceLinked(role) {
 		return Deleted, m.deleteServiceLinkedRole(ctx, name)
 	}
 	return Deleted, m.deleteApplicationRole(ctx, name)
 }
 
+// ownedByResource reports whether role, found under a PhysicalResourceId of the
+// resource, is the resource's own, which its Delete may remove. The
+// service-linked role carries no ownership tags: it is the resource's only
+// when the id may name one the resource created (mayBeCreatedSLR), which a
+// role-name id does only when this resource's own CreateServiceLinkedRole
+// answered with it. An application role is the resource's when it carries
+// owner's tags.
+func ownedByResource(role *types.Role, mayBeCreatedSLR bool, owner Owner) bool {
+	if isServiceLinked(role) {
+		return mayBeCreatedSLR
+	}
+	return owns(role, owner)
+}
+
+// isForeign reports whether role exists and is not owner's: someone else's
+// role, which this resource never changes.
+func isForeign(role *types.Role, owner Owner) bool {
+	return role != nil && !owns(role, owner)
+}
+
+// owns reports whether role carries o's ownership tags: TagStackID and
+// TagLogicalID with o's values.
 func owns(role *types.Role, o Owner) bool {
 	var stack, logical bool
 	for _, t := range role.Tags {

@@ -57,6 +57,10 @@ func (m *Manager) createServiceLinkedRole(ctx context.Context, spec Spec) (Resul
 	return Result{PhysicalResourceID: aws.ToString(out.Role.RoleName), Data: roleData(out.Role), Outcome: Created}, nil
 }
 
+// isServiceLinked reports whether role is the Q Business service-linked
+// role, by the path IAM gives it (SLRPath).
+func isServiceLinked(role *types.Role) bool { return aws.ToString(role.Path) == SLRPath }
+
 // findServiceLinkedRole lists the roles under the Q Business service-linked
 // role path; IAM allows exactly one.
 func (m *Manager) findServiceLinkedRole(ctx context.Context) (*types.Role, error) {
@@ -65,7 +69,7 @@ func (m *Manager) findServiceLinkedRole(ctx context.Context) (*types.Role, error
 		return nil, fmt.Errorf("listing roles under %s: %w", SLRPath, err)
 	}
 	for i := range out.Roles {
-		if aws.ToString(out.Roles[i].Path) == SLRPath {
+		if isServiceLinked(&out.Roles[i]) {
 			return &out.Roles[i], nil
 		}
 	}
@@ -92,7 +96,7 @@ func (m *Manager) updateServiceLinkedRole(ctx context.Context, spec Spec, physic
 	if ParsePhysicalID(physical).Kind == IDAdopted {
 		return Result{PhysicalResourceID: physical, Data: roleData(current), Outcome: Unchanged}, nil
 	}
-	if aws.ToString(current.Path) != SLRPath {
+	if !isServiceLinked(current) {
 		return Result{}, fmt.Errorf("updating service-linked role (%s): it is not the %s service-linked role; left untouched", physical, ServicePrincipal)
 	}
 	if aws.ToString(current.Description) == spec.Description {
