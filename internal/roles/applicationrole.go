@@ -16,6 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
+
+	"github.com/qbrole/qbrole/internal/wait"
 )
 
 // createApplicationRole is a Create of an application role named name. A
@@ -148,7 +150,7 @@ func (m *Manager) replaceApplicationRole(ctx context.Context, spec Spec, name st
 // of this same resource (a retried delivery of the same Create), that role is
 // reconciled instead; a role of anyone else is refused.
 func (m *Manager) createRole(ctx context.Context, spec Spec, name string) (res Result, created bool, err error) {
-	err = retryWhile(ctx, m.propagationTimeout(), m.retryDelay(), isPropagationError, func() error {
+	err = wait.RetryFor(ctx, m.propagationTimeout(), m.backoff(), isPropagationError, func() error {
 		_, err := m.IAM.CreateRole(ctx, createRoleInput(spec, name))
 		return err
 	})
@@ -174,7 +176,7 @@ func (m *Manager) createRole(ctx context.Context, spec Spec, name string) (res R
 	// take time to become visible (IAM User Guide, troubleshooting, "Changes
 	// that I make are not always immediately visible"). Retried here only,
 	// for the role this request has just created.
-	err = retryWhile(ctx, m.propagationTimeout(), m.retryDelay(), func(err error) bool { return isNoSuchEntity(err) || isAccessDenied(err) },
+	err = wait.RetryFor(ctx, m.propagationTimeout(), m.backoff(), func(err error) bool { return isNoSuchEntity(err) || isAccessDenied(err) },
 		func() error { return m.putPolicy(ctx, name, spec) })
 	if err != nil {
 		return Result{PhysicalResourceID: name}, true, err
@@ -265,7 +267,7 @@ func (m *Manager) deleteIfOwned(ctx context.Context, name string, owner Owner) e
 // that I make are not always immediately visible",
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_general.html).
 func (m *Manager) deleteFreshRole(ctx context.Context, window time.Duration, del func() error) error {
-	return retryWhile(ctx, window, m.retryDelay(), isAccessDenied, del)
+	return wait.RetryFor(ctx, window, m.backoff(), isAccessDenied, del)
 }
 
 // deleteApplicationRole deletes the inline policies, then the role. If IAM
@@ -284,7 +286,7 @@ func (m *Manager) deleteApplicationRole(ctx context.Context, name string) error 
 		}
 		return err
 	}
-	err := retryWhile(ctx, m.propagationTimeout(), m.retryDelay(), isDeleteConflict, func() error {
+	err := wait.RetryFor(ctx, m.propagationTimeout(), m.backoff(), isDeleteConflict, func() error {
 		err := deleteRole()
 		if !isDeleteConflict(err) {
 			return err

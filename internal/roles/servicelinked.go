@@ -8,11 +8,12 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
+
+	"github.com/qbrole/qbrole/internal/wait"
 )
 
 // createServiceLinkedRole creates AWSServiceRoleForQBusiness where there is
@@ -122,58 +123,41 @@ func (m *Manager) deleteServiceLinkedRole(ctx context.Context, name string) erro
 		ctx, cancel = context.WithTimeout(ctx, m.propagationTimeout())
 		defer cancel()
 	}
-	delay := m.retryDelay()
-	for attempt := 1; ; attempt++ {
-		failure, err := m.deleteServiceLinkedRoleOnce(ctx, name)
-		if err != nil || failure == "" {
-			return err
-		}
-		t := time.NewTimer(delay)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return fmt.Errorf("deleting service-linked role (%s): IAM could not delete it (%d attempts until the function's time ran out): %s",
-				name, attempt, failure)
-		case <-t.C:
-		}
-		delay = nextDelay(delay)
+	attempts := 0
+	inUse := func(err error) bool { return errors.As(err, new(*roleInUseError)) }
+	err := wait.Retry(ctx, m.backoff(), inUse, func() error {
+		attempts++
+		return m.deleteServiceLinkedRoleOnce(ctx, name)
+	})
+	var u *roleInUseError
+	if errors.As(err, &u) {
+		return fmt.Errorf("deleting service-linked role (%s): IAM could not delete it (%d attempts until the function's time ran out): %s",
+			name, attempts, u.usage)
 	}
+	return err
 }
 
-// deleteServiceLinkedRoleOnce runs one deletion task to its end: it returns
-// the task's failure reason, "" when the role is gone, or an error.
-func (m *Manager) deleteServiceLinkedRoleOnce(ctx context.Context, name string) (string, error) {
+// roleInUseError is a deletion task that failed: usage says why, and what
+// still uses the role.
+type roleInUseError struct{ usage string }
+
+func (e *roleInUseError) Error() string { return e.usage }
+
+// deleteServiceLinkedRoleOnce runs one deletion task to its end: nil when the
+// role is gone, a *roleInUseError when the task failed, or an error.
+func (m *Manager) deleteServiceLinkedRoleOnce(ctx context.Context, name string) error {
 	out, err := m.IAM.DeleteServiceLinkedRole(ctx, &iam.DeleteServiceLinkedRoleInput{RoleName: aws.String(name)})
 	if isNoSuchEntity(err) {
-		return "", nil
+		return nil
 	}
 	if err != nil {
-		return "", fmt.Errorf("deleting service-linked role (%s): %w", name, err)
+		return fmt.Errorf("deleting service-linked role (%s): %w", name, err)
 	}
 	task := aws.ToString(out.DeletionTaskId)
 	if task == "" {
-		return "", fmt.Errorf("deleting service-linked role (%s): IAM returned no deletion task to follow", name)
+		return fmt.Errorf("deleting service-linked role (%s): IAM returned no deletion task to follow", name)
 	}
-	for {
-		st, err := m.IAM.GetServiceLinkedRoleDeletionStatus(ctx, &iam.GetServiceLinkedRoleDeletionStatusInput{DeletionTaskId: aws.String(task)})
-		if err != nil {
-			return "", fmt.Errorf("deleting service-linked role (%s): reading deletion task %s: %w", name, task, err)
-		}
-		switch st.Status {
-		case types.DeletionTaskStatusTypeSucceeded:
-			return "", nil
-		case types.DeletionTaskStatusTypeFailed:
-			return usageReason(st.Reason), nil
-		}
-		t := time.NewTimer(m.pollInterval())
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return "", fmt.Errorf("deleting service-linked role (%s): deletion task %s still %s when the function's time ran out; "+
-				"IAM carries on with it, retry the delete to see its result", name, task, st.Status)
-		case <-t.C:
-		}
-	}
+	return m.waitForDeletionTask(ctx, name, task)
 }
 
 // usageReason lists the regions and resources that still use the role.
