@@ -1,5 +1,6 @@
-// A role's inline and managed policies: listed, deleted, detached. Both the
-// reconcile and deletion use these.
+// A role's inline and managed policies (put, listed, deleted, detached) and
+// its instance profiles: the reconcile and deletion of an application role
+// use these.
 
 package roles
 
@@ -83,4 +84,48 @@ func (m *Manager) attachedPolicyARNs(ctx context.Context, name string) ([]string
 		}
 	}
 	return arns, nil
+}
+
+// putPolicy puts spec's permissions policy on the role as its inline policy
+// spec.PolicyName.
+func (m *Manager) putPolicy(ctx context.Context, name string, spec Spec) error {
+	_, err := m.IAM.PutRolePolicy(ctx, &iam.PutRolePolicyInput{
+		RoleName:       aws.String(name),
+		PolicyName:     aws.String(spec.PolicyName),
+		PolicyDocument: aws.String(spec.PermissionsPolicy().JSON()),
+	})
+	if err != nil {
+		return fmt.Errorf("putting policy %s on IAM role (%s): %w", spec.PolicyName, name, err)
+	}
+	return nil
+}
+
+// clearAttachments removes what keeps IAM from deleting a role besides its
+// inline policies: managed policies and instance profiles.
+func (m *Manager) clearAttachments(ctx context.Context, name string) error {
+	if _, _, err := m.deleteInlinePolicies(ctx, name, ""); err != nil {
+		return err
+	}
+	if _, err := m.detachManagedPolicies(ctx, name); err != nil {
+		return err
+	}
+	p := iam.NewListInstanceProfilesForRolePaginator(m.IAM, &iam.ListInstanceProfilesForRoleInput{RoleName: aws.String(name)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if isNoSuchEntity(err) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("listing instance profiles: %w", err)
+		}
+		for _, ip := range page.InstanceProfiles {
+			_, err := m.IAM.RemoveRoleFromInstanceProfile(ctx, &iam.RemoveRoleFromInstanceProfileInput{
+				RoleName: aws.String(name), InstanceProfileName: ip.InstanceProfileName,
+			})
+			if err != nil && !isNoSuchEntity(err) {
+				return fmt.Errorf("removing from instance profile %s: %w", aws.ToString(ip.InstanceProfileName), err)
+			}
+		}
+	}
+	return nil
 }

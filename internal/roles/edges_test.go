@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
+
+	"github.com/qbrole/qbrole/internal/wait"
 )
 
 // Every limit is accepted at its edge and refused one past it, so that a
@@ -95,18 +97,19 @@ func TestGeneratedRoleNameBudget(t *testing.T) {
 	}
 }
 
-// The pause between retries doubles up to 10 s and stays there.
+// The pause between retries starts at RetryDelay and doubles up to 10 s
+// (internal/wait's tests check that a Backoff does so).
 func TestRetryBackoffIsCapped(t *testing.T) {
-	cases := []struct{ d, want time.Duration }{
-		{time.Second, 2 * time.Second},
-		{4 * time.Second, 8 * time.Second},
-		{5 * time.Second, 10 * time.Second},
-		{6 * time.Second, 10 * time.Second},
-		{10 * time.Second, 10 * time.Second},
+	cases := []struct {
+		m    Manager
+		want wait.Backoff
+	}{
+		{Manager{}, wait.Backoff{Delay: time.Second, Max: 10 * time.Second}},
+		{Manager{RetryDelay: 3 * time.Millisecond}, wait.Backoff{Delay: 3 * time.Millisecond, Max: 10 * time.Second}},
 	}
 	for _, c := range cases {
-		if got := nextDelay(c.d); got != c.want {
-			t.Errorf("nextDelay(%v) = %v, want %v", c.d, got, c.want)
+		if got := c.m.backoff(); got != c.want {
+			t.Errorf("backoff() = %+v, want %+v", got, c.want)
 		}
 	}
 }

@@ -77,3 +77,9 @@ func isPropagationError(err error) bool {
 func isDeleteConflict(err error) bool { return errorCode(err) == "DeleteConflict" }
 
 func isAccessDenied(err error) bool { return errorCode(err) == "AccessDenied" }
+
+// unknownOutcome reports whether a failed IAM call may still have happened:
+// IAM did not answer with an error of its own (a timeout, a broken connection).
+func unknownOutcome(err error) bool {
+	return err != nil && errorCode(err) == ""
+}

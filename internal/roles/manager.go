@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/cfn"
@@ -65,6 +64,9 @@ func (m *Manager) Handle(ctx context.Context, ev cfn.Event) (Result, error) {
 	}
 }
 
+// create makes the role the properties ask for: the service-linked role
+// (created, or adopted when it exists), or an application role under
+// RoleName or a generated name.
 func (m *Manager) create(ctx context.Context, ev cfn.Event, stack Stack) (Result, error) {
 	spec, err := ParseSpec(ev.ResourceProperties, stack, ev.LogicalResourceID)
 	if err != nil {
@@ -73,17 +75,7 @@ func (m *Manager) create(ctx context.Context, ev cfn.Event, stack Stack) (Result
 	if spec.Type == ServiceLinkedRole {
 		return m.createServiceLinkedRole(ctx, spec)
 	}
-	name := orDefault(spec.Name, GeneratedRoleName(stack, ev.LogicalResourceID, ev.RequestID))
-	res, created, err := m.createApplicationRole(ctx, spec, name)
-	if err != nil && created {
-		// The role exists or may: the rollback's Delete is to remove it, and
-		// to look for it while IAM may not show it yet. The moment is now,
-		// not before the CreateRole: its last attempt (the SDK retries) may
-		// have made the role moments ago, and a later moment only makes the
-		// rollback look longer.
-		res.PhysicalResourceID = failedCreateRoleID(time.Now(), name)
-	}
-	return res, err
+	return m.createApplicationRole(ctx, spec, orDefault(spec.Name, GeneratedRoleName(stack, ev.LogicalResourceID, ev.RequestID)))
 }
 
 // update decides from the PhysicalResourceId and the role IAM holds under it,
@@ -106,10 +98,9 @@ func (m *Manager) update(ctx context.Context, ev cfn.Event, stack Stack) (Result
 	if err != nil {
 		return Result{}, err
 	}
-	wasServiceLinked := id.Kind == IDAdopted || current != nil && aws.ToString(current.Path) == SLRPath ||
-		current == nil && old.Type == ServiceLinkedRole
+	wasSLR := wasServiceLinked(id, current, old)
 	if spec.Type == ServiceLinkedRole {
-		if wasServiceLinked {
+		if wasSLR {
 			return m.updateServiceLinkedRole(ctx, spec, physical, current)
 		}
 		// A new role of the other type (here and below); CloudFormation
@@ -117,99 +108,130 @@ func (m *Manager) update(ctx context.Context, ev cfn.Event, stack Stack) (Result
 		return m.createServiceLinkedRole(ctx, spec)
 	}
 	generated := GeneratedRoleName(stack, ev.LogicalResourceID, ev.RequestID)
-	if wasServiceLinked {
+	if wasSLR {
 		return m.replaceApplicationRole(ctx, spec, orDefault(spec.Name, generated))
 	}
-	if id.Kind != IDRole {
-		// Not a role's name (an id CloudFormation made up, an earlier
-		// version's marker): nothing to keep, a new role.
-		return m.replaceApplicationRole(ctx, spec, orDefault(spec.Name, generated))
+	return m.updateApplicationRole(ctx, spec, old, id, current, generated)
+}
+
+// wasServiceLinked reports whether the resource's role before an Update is
+// the service-linked role: an adopted one (by its id), the role under the id
+// (by its path), or, when IAM has no role under the id, the one the old
+// properties asked for.
+func wasServiceLinked(id PhysicalID, current *types.Role, old Spec) bool {
+	switch {
+	case id.Kind == IDAdopted:
+		return true
+	case current != nil:
+		return isServiceLinked(current)
+	default:
+		return old.Type == ServiceLinkedRole
 	}
-	name, err := updatedRoleName(spec, old, physical, current, generated)
-	// Someone else's role under the id (the resource's was deleted, and the
-	// name taken) is never changed; a replacement leaves it alone, and the
-	// cleanup Delete skips it.
-	if current != nil && !owns(current, spec.Owner) && (err != nil || name == physical) {
-		return Result{}, fmt.Errorf("updating IAM role (%s): it exists and is not managed by this stack; left untouched "+
-			"(give RoleName another name, or leave it out to get a generated one)", physical)
+}
+
+// delete decides what to remove from the PhysicalResourceId and IAM's state,
+// never from RoleType in the event: a cleanup Delete after a replacement may
+// carry the old resource's properties or the new one's. Only OnDelete is read
+// from the properties. Only a role's name, or the marker of a Create that made
+// a role, may lead to a deletion: not a failed Create's plain marker, not an
+// adopted service-linked role (whatever OnDelete says), not an earlier
+// version's pending marker, not an id CloudFormation made up after a lost
+// response.
+func (m *Manager) delete(ctx context.Context, ev cfn.Event, stack Stack) (Result, error) {
+	physical := ev.PhysicalResourceID
+	id := ParsePhysicalID(physical)
+	// The properties were valid when applied; only OnDelete and the owner matter here.
+	spec, _ := ParseSpec(ev.ResourceProperties, stack, ev.LogicalResourceID)
+	var role *types.Role
+	var err error
+	switch id.Kind {
+	case IDRole:
+		// A role that is gone is deleted: one read, no waiting. The role
+		// was seen when the request that named it succeeded.
+		role, err = findRole(ctx, m.IAM, id.RoleName)
+	case IDFailedCreateRole:
+		// The Create failed after it made, or may have made, the role: it
+		// is looked for as long as IAM may not show a role made then.
+		role, err = m.waitForRoleWithin(ctx, id.RoleName, m.freshWindow(id.Moment))
+		// A failed Create leaves nothing behind, whatever OnDelete says.
+		spec.OnDelete = DeleteRole
+	default:
+		return Result{PhysicalResourceID: physical, Outcome: Skipped}, nil
+	}
+	if errors.Is(err, errNotFound) {
+		return Result{PhysicalResourceID: physical, Outcome: Deleted}, nil
+	}
+	if err != nil {
+		return Result{}, fmt.Errorf("deleting IAM role (%s): reading it: %w", id.RoleName, err)
+	}
+	// Only a role's name can be the id of a service-linked role this
+	// resource created; the marker of a failed Create names an application role.
+	mayBeCreatedSLR := id.Kind == IDRole
+	var outcome Outcome
+	remove := func() error {
+		outcome, err = m.removeRole(ctx, role, mayBeCreatedSLR, spec.Owner, spec.OnDelete)
+		return err
+	}
+	if id.Kind == IDFailedCreateRole {
+		err = m.deleteFreshRole(ctx, m.freshWindow(id.Moment), remove)
+	} else {
+		err = remove()
 	}
 	if err != nil {
 		return Result{}, err
 	}
-	if name != physical {
-		return m.replaceApplicationRole(ctx, spec, name)
-	}
-	if current == nil {
-		// Deleted outside CloudFormation: put it back.
-		res, _, err := m.createApplicationRole(ctx, spec, name)
-		return res, err
-	}
-	return m.reconcile(ctx, spec, current)
+	return Result{PhysicalResourceID: physical, Outcome: outcome}, nil
 }
 
-// roleUnder is the role a role-name or adopted id names; nil when IAM has
-// none, or the id names no role.
-func (m *Manager) roleUnder(ctx context.Context, id PhysicalID) (*types.Role, error) {
-	if id.Kind != IDRole && id.Kind != IDAdopted {
-		return nil, nil
+// removeRole deletes role, found under a PhysicalResourceId, if it is this
+// resource's (ownedByResource) and onDelete does not retain it.
+func (m *Manager) removeRole(ctx context.Context, role *types.Role, mayBeCreatedSLR bool, owner Owner, onDelete OnDelete) (Outcome, error) {
+	if !ownedByResource(role, mayBeCreatedSLR, owner) {
+		return Skipped, nil
 	}
-	r, err := findRole(ctx, m.IAM, id.RoleName)
-	if errors.Is(err, errNotFound) {
-		return nil, nil
+	if onDelete == RetainRole {
+		return Retained, nil
 	}
-	if err != nil {
-		return nil, fmt.Errorf("reading IAM role (%s): %w", id.RoleName, err)
+	name := aws.ToString(role.RoleName)
+	if isServiceLinked(role) {
+		return Deleted, m.deleteServiceLinkedRole(ctx, name)
 	}
-	return r, nil
+	return Deleted, m.deleteApplicationRole(ctx, name)
 }
 
-// updatedRoleName is the name the application role has after an Update from
-// old to spec: physical when it can stay, else a new one (generated is the
-// name to generate), as CloudFormation replaces an AWS::IAM::Role. current is
-// the role under physical (nil: none), whose Path is the one that counts.
-//
-// IAM does not distinguish role names by case (IAM API Reference,
-// "CreateRole", RoleName: "Names are not distinguished by case",
-// https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html), so
-// a RoleName that differs from physical only in case names the same role: it
-// keeps IAM's spelling, and a new Path with it cannot work either. A custom
-// name removed (old's RoleName is physical) gets a generated one, unless
-// physical is itself a name generated for this resource (the rollback of an
-// Update that pinned the generated name); a RoleName in old that physical
-// does not carry never applied (a rollback).
-func updatedRoleName(spec, old Spec, physical string, current *types.Role, generated string) (string, error) {
-	keepsName := strings.EqualFold(spec.Name, physical)
-	if spec.Name == "" {
-		keepsName = old.Name == "" || !strings.EqualFold(old.Name, physical) || sameGeneratedPrefix(physical, generated)
+// ownedByResource reports whether role, found under a PhysicalResourceId of the
+// resource, is the resource's own, which its Delete may remove. The
+// service-linked role carries no ownership tags: it is the resource's only
+// when the id may name one the resource created (mayBeCreatedSLR), which a
+// role-name id does only when this resource's own CreateServiceLinkedRole
+// answered with it. An application role is the resource's when it carries
+// owner's tags.
+func ownedByResource(role *types.Role, mayBeCreatedSLR bool, owner Owner) bool {
+	if isServiceLinked(role) {
+		return mayBeCreatedSLR
 	}
-	moved := current != nil && aws.ToString(current.Path) != spec.Path
-	switch {
-	case !keepsName:
-		return orDefault(spec.Name, generated), nil
-	case !moved:
-		return physical, nil
-	case spec.Name == "":
-		return generated, nil
-	default:
-		return "", pathNeedsNewRole(physical, aws.ToString(current.Path), spec.Path)
-	}
+	return owns(role, owner)
 }
 
-// sameGeneratedPrefix reports whether name has the shape of generated, a name
-// GeneratedRoleName made for the same stack and logical id: the same prefix,
-// and a suffix of the same length.
-func sameGeneratedPrefix(name, generated string) bool {
-	prefix := generated[:len(generated)-generatedSuffixLen]
-	return len(name) == len(generated) && strings.HasPrefix(name, prefix)
+// isForeign reports whether role exists and is not owner's: someone else's
+// role, which this resource never changes.
+func isForeign(role *types.Role, owner Owner) bool {
+	return role != nil && !owns(role, owner)
 }
 
-// pathNeedsNewRole is the reason an Update that keeps a role's name cannot
-// move it from path from to path to: IAM cannot change a role's path.
-func pathNeedsNewRole(name, from, to string) error {
-	return fmt.Errorf("updating IAM role (%s): changing Path from %q to %q needs a new role, "+
-		"but a new role cannot have the same RoleName (IAM does not distinguish letter case); "+
-		"change RoleName too, or remove it so that a name is generated",
-		name, from, to)
+// owns reports whether role carries o's ownership tags: TagStackID and
+// TagLogicalID with o's values.
+func owns(role *types.Role, o Owner) bool {
+	var stack, logical bool
+	for _, t := range role.Tags {
+		switch aws.ToString(t.Key) {
+		case TagStackID:
+			stack = aws.ToString(t.Value) == o.StackID
+		case TagLogicalID:
+			logical = aws.ToString(t.Value) == o.LogicalResourceID
+		}
+	}
+	return stack && logical
 }
 
 func orDefault(s, def string) string {
@@ -217,12 +239,6 @@ func orDefault(s, def string) string {
 		return def
 	}
 	return s
-}
-
-// unknownOutcome reports whether a failed IAM call may still have happened:
-// IAM did not answer with an error of its own (a timeout, a broken connection).
-func unknownOutcome(err error) bool {
-	return err != nil && errorCode(err) == ""
 }
 
 // cleanupContext is for undoing a half-made replacement after the request's

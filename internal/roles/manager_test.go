@@ -711,3 +711,37 @@ func TestUpdateOfAnIDThatIsNoRoleMakesANewRole(t *testing.T) {
 		})
 	}
 }
+
+// The marker of a failed Create names an application role: when IAM shows the
+// service-linked role under its name, the rollback's Delete leaves that role
+// alone. A role-name id of the service-linked role is this resource's own
+// Create's answer, and its Delete deletes the role.
+func TestFailedCreateMarkerNeverDeletesTheServiceLinkedRole(t *testing.T) {
+	const name = "AWSServiceRoleForQBusiness"
+	for _, c := range []struct {
+		id, physical string
+		want         Outcome
+	}{
+		{"failed Create's marker", failedCreateRoleID(time.Now(), name), Skipped},
+		{"role name", name, Deleted},
+	} {
+		t.Run(c.id, func(t *testing.T) {
+			f := &fakeIAM{
+				getRole: func(*iam.GetRoleInput) (*iam.GetRoleOutput, error) {
+					return &iam.GetRoleOutput{Role: &types.Role{RoleName: aws.String(name), Path: aws.String(SLRPath),
+						Arn: aws.String("arn:aws:iam::123456789012:role/aws-service-role/qbusiness.amazonaws.com/" + name)}}, nil
+				},
+				deleteServiceLinkedRole: func(*iam.DeleteServiceLinkedRoleInput) (*iam.DeleteServiceLinkedRoleOutput, error) {
+					return nil, apiErr("NoSuchEntity", "The role with name "+name+" cannot be found.")
+				},
+			}
+			ev := newEvent(cfn.RequestDelete, map[string]any{"RoleType": "ServiceLinkedRole"})
+			ev.PhysicalResourceID = c.physical
+			res, err := fastManager(f).Handle(context.Background(), ev)
+			deletes := slices.Contains(f.Calls(), "DeleteServiceLinkedRole")
+			if err != nil || res.Outcome != c.want || deletes != (c.want == Deleted) {
+				t.Errorf("result %+v, error %v, calls %v; want %s", res, err, f.Calls(), c.want)
+			}
+		})
+	}
+}

@@ -9,6 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
+
+	"github.com/qbrole/qbrole/internal/wait"
 )
 
 // An aspect is one part of a role that reconcile brings to the spec. Its step
@@ -73,7 +75,7 @@ func (m *Manager) reconcileTrust(ctx context.Context, spec Spec, role *types.Rol
 	if SameDocument(aws.ToString(role.AssumeRolePolicyDocument), spec.TrustPolicy()) {
 		return nil, nil
 	}
-	return wrote("trust policy", retryWhile(ctx, m.propagationTimeout(), m.retryDelay(), isPropagationError, func() error {
+	return wrote("trust policy", wait.RetryFor(ctx, m.propagationTimeout(), m.backoff(), isPropagationError, func() error {
 		_, err := m.IAM.UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{
 			RoleName: role.RoleName, PolicyDocument: aws.String(spec.TrustPolicy().JSON()),
 		})

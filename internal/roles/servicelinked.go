@@ -8,11 +8,12 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
+
+	"github.com/qbrole/qbrole/internal/wait"
 )
 
 // createServiceLinkedRole creates AWSServiceRoleForQBusiness where there is
@@ -57,6 +58,10 @@ func (m *Manager) createServiceLinkedRole(ctx context.Context, spec Spec) (Resul
 	return roleResult(aws.ToString(out.Role.RoleName), out.Role, Created), nil
 }
 
+// isServiceLinked reports whether role is the Q Business service-linked
+// role, by the path IAM gives it (SLRPath).
+func isServiceLinked(role *types.Role) bool { return aws.ToString(role.Path) == SLRPath }
+
 // findServiceLinkedRole lists the roles under the Q Business service-linked
 // role path; IAM allows exactly one.
 func (m *Manager) findServiceLinkedRole(ctx context.Context) (*types.Role, error) {
@@ -65,7 +70,7 @@ func (m *Manager) findServiceLinkedRole(ctx context.Context) (*types.Role, error
 		return nil, fmt.Errorf("listing roles under %s: %w", SLRPath, err)
 	}
 	for i := range out.Roles {
-		if aws.ToString(out.Roles[i].Path) == SLRPath {
+		if isServiceLinked(&out.Roles[i]) {
 			return &out.Roles[i], nil
 		}
 	}
@@ -92,7 +97,7 @@ func (m *Manager) updateServiceLinkedRole(ctx context.Context, spec Spec, physic
 	if ParsePhysicalID(physical).Kind == IDAdopted {
 		return roleResult(physical, current, Unchanged), nil
 	}
-	if aws.ToString(current.Path) != SLRPath {
+	if !isServiceLinked(current) {
 		return Result{}, fmt.Errorf("updating service-linked role (%s): it is not the %s service-linked role; left untouched", physical, ServicePrincipal)
 	}
 	if aws.ToString(current.Description) == spec.Description {
@@ -120,58 +125,41 @@ func (m *Manager) deleteServiceLinkedRole(ctx context.Context, name string) erro
 		ctx, cancel = context.WithTimeout(ctx, m.propagationTimeout())
 		defer cancel()
 	}
-	delay := m.retryDelay()
-	for attempt := 1; ; attempt++ {
-		failure, err := m.deleteServiceLinkedRoleOnce(ctx, name)
-		if err != nil || failure == "" {
-			return err
-		}
-		t := time.NewTimer(delay)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return fmt.Errorf("deleting service-linked role (%s): IAM could not delete it (%d attempts until the function's time ran out): %s",
-				name, attempt, failure)
-		case <-t.C:
-		}
-		delay = nextDelay(delay)
+	attempts := 0
+	inUse := func(err error) bool { return errors.As(err, new(*roleInUseError)) }
+	err := wait.Retry(ctx, m.backoff(), inUse, func() error {
+		attempts++
+		return m.deleteServiceLinkedRoleOnce(ctx, name)
+	})
+	var u *roleInUseError
+	if errors.As(err, &u) {
+		return fmt.Errorf("deleting service-linked role (%s): IAM could not delete it (%d attempts until the function's time ran out): %s",
+			name, attempts, u.usage)
 	}
+	return err
 }
 
-// deleteServiceLinkedRoleOnce runs one deletion task to its end: it returns
-// the task's failure reason, "" when the role is gone, or an error.
-func (m *Manager) deleteServiceLinkedRoleOnce(ctx context.Context, name string) (string, error) {
+// roleInUseError is a deletion task that failed: usage says why, and what
+// still uses the role.
+type roleInUseError struct{ usage string }
+
+func (e *roleInUseError) Error() string { return e.usage }
+
+// deleteServiceLinkedRoleOnce runs one deletion task to its end: nil when the
+// role is gone, a *roleInUseError when the task failed, or an error.
+func (m *Manager) deleteServiceLinkedRoleOnce(ctx context.Context, name string) error {
 	out, err := m.IAM.DeleteServiceLinkedRole(ctx, &iam.DeleteServiceLinkedRoleInput{RoleName: aws.String(name)})
 	if isNoSuchEntity(err) {
-		return "", nil
+		return nil
 	}
 	if err != nil {
-		return "", fmt.Errorf("deleting service-linked role (%s): %w", name, err)
+		return fmt.Errorf("deleting service-linked role (%s): %w", name, err)
 	}
 	task := aws.ToString(out.DeletionTaskId)
 	if task == "" {
-		return "", fmt.Errorf("deleting service-linked role (%s): IAM returned no deletion task to follow", name)
+		return fmt.Errorf("deleting service-linked role (%s): IAM returned no deletion task to follow", name)
 	}
-	for {
-		st, err := m.IAM.GetServiceLinkedRoleDeletionStatus(ctx, &iam.GetServiceLinkedRoleDeletionStatusInput{DeletionTaskId: aws.String(task)})
-		if err != nil {
-			return "", fmt.Errorf("deleting service-linked role (%s): reading deletion task %s: %w", name, task, err)
-		}
-		switch st.Status {
-		case types.DeletionTaskStatusTypeSucceeded:
-			return "", nil
-		case types.DeletionTaskStatusTypeFailed:
-			return usageReason(st.Reason), nil
-		}
-		t := time.NewTimer(m.pollInterval())
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return "", fmt.Errorf("deleting service-linked role (%s): deletion task %s still %s when the function's time ran out; "+
-				"IAM carries on with it, retry the delete to see its result", name, task, st.Status)
-		case <-t.C:
-		}
-	}
+	return m.waitForDeletionTask(ctx, name, task)
 }
 
 // usageReason lists the regions and resources that still use the role.

@@ -1,3 +1,6 @@
+// Waiting for IAM: until a new role is visible, until a service-linked
+// role's deletion task ends. Every pause goes through internal/wait.
+
 package roles
 
 import (
@@ -8,8 +11,20 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
+
+	"github.com/qbrole/qbrole/internal/wait"
 )
+
+// maxRetryDelay caps the doubling pause between retries.
+const maxRetryDelay = 10 * time.Second
+
+// backoff spaces the retries on IAM's eventual consistency: RetryDelay
+// first, doubling up to maxRetryDelay.
+func (m *Manager) backoff() wait.Backoff {
+	return wait.Backoff{Delay: m.retryDelay(), Max: maxRetryDelay}
+}
 
 // errNoARNYet is a role IAM shows without its ARN yet.
 var errNoARNYet = errors.New("IAM does not give the role's ARN yet")
@@ -27,7 +42,7 @@ func (m *Manager) waitForRole(ctx context.Context, name string) (*types.Role, er
 func (m *Manager) waitForRoleWithin(ctx context.Context, name string, timeout time.Duration) (*types.Role, error) {
 	var role *types.Role
 	notYet := func(err error) bool { return errors.Is(err, errNotFound) || errors.Is(err, errNoARNYet) }
-	err := retryWhile(ctx, timeout, m.retryDelay(), notYet,
+	err := wait.RetryFor(ctx, timeout, m.backoff(), notYet,
 		func() error {
 			r, err := findRole(ctx, m.IAM, name)
 			if err == nil && !strings.HasPrefix(aws.ToString(r.Arn), "arn:") {
@@ -42,30 +57,50 @@ func (m *Manager) waitForRoleWithin(ctx context.Context, name string, timeout ti
 	return role, nil
 }
 
-// retryWhile calls fn until it succeeds, fails with an error retryable does
-// not accept, or timeout (bounded by ctx's deadline) runs out; then it returns
-// fn's last error.
-func retryWhile(ctx context.Context, timeout, delay time.Duration, retryable func(error) bool, fn func() error) error {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	for {
-		err := fn()
-		if err == nil || !retryable(err) {
-			return err
-		}
-		t := time.NewTimer(delay)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return err
-		case <-t.C:
-		}
-		delay = nextDelay(delay)
+// freshWindow is how much longer IAM may not show, or not yet count the tags
+// of, a role made at moment: the propagation timeout from then. A moment in
+// the future (a forged id, clocks apart) counts as now.
+func (m *Manager) freshWindow(moment time.Time) time.Duration {
+	if now := time.Now(); moment.After(now) {
+		moment = now
 	}
+	return time.Until(moment.Add(m.propagationTimeout()))
 }
 
-// maxRetryDelay caps the doubling pause between retries.
-const maxRetryDelay = 10 * time.Second
+// deletionPendingError is a deletion task that has not ended yet: its status
+// is NOT_STARTED or IN_PROGRESS.
+type deletionPendingError struct{ status types.DeletionTaskStatusType }
 
-// nextDelay is the pause after one of d: double, at most maxRetryDelay.
-func nextDelay(d time.Duration) time.Duration { return min(d*2, maxRetryDelay) }
+func (e *deletionPendingError) Error() string { return "deletion task " + string(e.status) }
+
+// waitForDeletionTask polls task, the deletion of the service-linked role
+// name, every PollInterval until it ends: nil when it succeeded, a
+// *roleInUseError when it failed, or an error when reading it fails or ctx
+// ends first.
+func (m *Manager) waitForDeletionTask(ctx context.Context, name, task string) error {
+	every := wait.Backoff{Delay: m.pollInterval(), Max: m.pollInterval()}
+	pending := func(err error) bool { return errors.As(err, new(*deletionPendingError)) }
+	err := wait.Retry(ctx, every, pending, func() error { return m.statusDeletionTask(ctx, name, task) })
+	var p *deletionPendingError
+	if errors.As(err, &p) {
+		return fmt.Errorf("deleting service-linked role (%s): deletion task %s still %s when the function's time ran out; "+
+			"IAM carries on with it, retry the delete to see its result", name, task, p.status)
+	}
+	return err
+}
+
+// statusDeletionTask reads the deletion task once: nil when it succeeded, a
+// *roleInUseError when it failed, a *deletionPendingError while it runs.
+func (m *Manager) statusDeletionTask(ctx context.Context, name, task string) error {
+	st, err := m.IAM.GetServiceLinkedRoleDeletionStatus(ctx, &iam.GetServiceLinkedRoleDeletionStatusInput{DeletionTaskId: aws.String(task)})
+	if err != nil {
+		return fmt.Errorf("deleting service-linked role (%s): reading deletion task %s: %w", name, task, err)
+	}
+	switch st.Status {
+	case types.DeletionTaskStatusTypeSucceeded:
+		return nil
+	case types.DeletionTaskStatusTypeFailed:
+		return &roleInUseError{usage: usageReason(st.Reason)}
+	}
+	return &deletionPendingError{status: st.Status}
+}
