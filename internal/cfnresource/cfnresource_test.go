@@ -248,6 +248,24 @@ func TestSendRetries(t *testing.T) {
 			t.Errorf("err %v, %d PUTs", err, len(srv.Puts()))
 		}
 	})
+	t.Run("5xx is retried Attempts times", func(t *testing.T) {
+		srv := newResponseServer(t, 500, 503, 500, 500)
+		s := &HTTPSender{AllowLoopback: true, Backoff: time.Millisecond, Attempts: 3}
+		err := s.Send(context.Background(), srv.URL+"/x", r)
+		if err == nil || len(srv.Puts()) != 3 || !strings.Contains(err.Error(), "HTTP 500") || strings.Contains(err.Error(), "last try") {
+			t.Errorf("err %v, %d PUTs; want HTTP 500 after 3", err, len(srv.Puts()))
+		}
+	})
+	t.Run("the context ends during a pause", func(t *testing.T) {
+		srv := newResponseServer(t, 500, 500)
+		s := &HTTPSender{AllowLoopback: true, Backoff: time.Hour}
+		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		defer cancel()
+		err := s.Send(ctx, srv.URL+"/x", r)
+		if !errors.Is(err, context.DeadlineExceeded) || len(srv.Puts()) != 1 || !strings.Contains(err.Error(), "last try: HTTP 500") {
+			t.Errorf("err %v, %d PUTs; want the deadline and the last try's HTTP 500 after 1", err, len(srv.Puts()))
+		}
+	})
 	t.Run("network errors are retried, then reported without the signature", func(t *testing.T) {
 		srv := newResponseServer(t)
 		url := srv.URL + "/x?X-Amz-Signature=SECRET"

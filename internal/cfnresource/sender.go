@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/cfn"
+
+	"github.com/qbrole/qbrole/internal/wait"
 )
 
 // Sender delivers a response to the event's ResponseURL.
@@ -47,28 +49,23 @@ func (s *HTTPSender) Send(ctx context.Context, responseURL string, r *cfn.Respon
 		return fmt.Errorf("encoding response: %w", err)
 	}
 	client, attempts, backoff := s.settings()
-	var last error
-	for i := range attempts {
-		if i > 0 {
-			t := time.NewTimer(backoff)
-			select {
-			case <-ctx.Done():
-				t.Stop()
-				return fmt.Errorf("sending response to %s: %w (last try: %v)", redactURL(responseURL), ctx.Err(), last)
-			case <-t.C:
-			}
-			backoff *= 2
-		}
-		retry, err := put(ctx, client, responseURL, body)
-		if err == nil {
-			return nil
-		}
-		last = err
-		if !retry {
-			break
-		}
+	tries, retry := 0, false
+	again := func(error) bool { return retry && tries < attempts }
+	err = wait.Retry(ctx, wait.Backoff{Delay: backoff}, again, func() error {
+		tries++
+		var err error
+		retry, err = put(ctx, client, responseURL, body)
+		return err
+	})
+	switch {
+	case err == nil:
+		return nil
+	case again(err) && ctx.Err() != nil:
+		// The context ended during a pause, with tries left.
+		return fmt.Errorf("sending response to %s: %w (last try: %v)", redactURL(responseURL), ctx.Err(), err)
+	default:
+		return fmt.Errorf("sending response to %s: %w", redactURL(responseURL), err)
 	}
-	return fmt.Errorf("sending response to %s: %w", redactURL(responseURL), last)
 }
 
 // Defaults of HTTPSender's zero fields.
