@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/smithy-go"
 
+	"github.com/qbrole/qbrole/internal/schema"
 	"github.com/qbrole/qbrole/internal/testkit/iamwire"
 )
 
@@ -273,8 +274,8 @@ func (p *Proxy) roleARN(path, name string) string {
 // "Using service-linked roles for Amazon Q Business"); for other services the
 // name is a guess, which only matters to a policy that names them.
 func serviceLinkedRoleName(service string) string {
-	if service == "qbusiness.amazonaws.com" {
-		return iamwire.ServiceLinkedRole
+	if service == schema.ServicePrincipal {
+		return schema.ServiceLinkedRoleName
 	}
 	first, _, _ := strings.Cut(service, ".")
 	return "AWSServiceRoleFor" + strings.ToUpper(first[:min(1, len(first))]) + first[min(1, len(first)):]
