@@ -2,7 +2,10 @@
 // type, its property and attribute names, the values of RoleType and OnDelete,
 // the ownership tag keys, and Amazon Q Business's service principal and
 // service-linked role. Every other package takes these strings from here; a
-// test fails when another non-test file spells one of them as a literal.
+// test fails when another non-test file spells the resource type, a RoleType
+// value, a tag key or the prefix, or the service's principal, role name or
+// path as a string literal (property and attribute names and the OnDelete
+// values are words too common to check).
 //
 // It imports nothing, so the Lambda function, the CDK construct and the test
 // doubles can all use it.
@@ -15,14 +18,15 @@
 //   - The service-linked role's name: Amazon Q Business User Guide, "Using
 //     service-linked roles for Amazon Q Business",
 //     https://docs.aws.amazon.com/amazonq/latest/qbusiness-ug/using-service-linked-roles.html.
-//   - Its path, /aws-service-role/ and the service principal, is where IAM
-//     puts every service's service-linked role, as the role ARNs of the
-//     permission examples in IAM User Guide, "Using service-linked roles",
+//   - Its path, /aws-service-role/ and the service principal: where IAM
+//     puts a service's service-linked role (IAM User Guide, "Using
+//     service-linked roles",
 //     https://docs.aws.amazon.com/IAM/latest/UserGuide/using-service-linked-roles.html,
-//     show.
+//     and the role's ARN as IAM answers it).
 //
-// The PhysicalResourceId markers are not here: they are parsed and made in
-// one place of their own (internal/roles/physid.go).
+// The PhysicalResourceId markers are not here: they belong with the code
+// that parses and makes them (internal/roles/physid.go; the failed-Create
+// marker in internal/cfnresource).
 package schema
 
 // ResourceType is the resource's CloudFormation type.
