@@ -13,9 +13,10 @@ import (
 	"github.com/qbrole/qbrole/internal/cfnresource"
 	"github.com/qbrole/qbrole/internal/resource"
 	"github.com/qbrole/qbrole/internal/roles"
+	"github.com/qbrole/qbrole/internal/schema"
 )
 
-const usage = `bootstrap: the Custom::QBusinessRole CloudFormation custom resource.
+const usage = `bootstrap: the ` + schema.ResourceType + ` CloudFormation custom resource.
 
 In AWS Lambda it answers CloudFormation. Elsewhere:
 

@@ -24,6 +24,7 @@ import (
 
 	"github.com/qbrole/qbrole/internal/execrole"
 	"github.com/qbrole/qbrole/internal/lambdabuild"
+	"github.com/qbrole/qbrole/internal/schema"
 )
 
 // providerID is the provider's construct id under its stack.
@@ -84,7 +85,7 @@ func newProvider(stack awscdk.Stack) *Provider {
 		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
 	})
 	role := awsiam.NewRole(p, jsii.String("ExecutionRole"), &awsiam.RoleProps{
-		Description: jsii.String("Execution role of the Custom::QBusinessRole provider (qbrole)"),
+		Description: jsii.String("Execution role of the " + schema.ResourceType + " provider (qbrole)"),
 		// As in template.yaml: no aws:SourceAccount condition, which iam:PassRole makes moot.
 		AssumedBy: awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
 		InlinePolicies: &map[string]awsiam.PolicyDocument{
@@ -97,7 +98,7 @@ func newProvider(stack awscdk.Stack) *Provider {
 		},
 	})
 	fn := awslambda.NewFunction(p, jsii.String("Function"), &awslambda.FunctionProps{
-		Description:   jsii.String("Custom::QBusinessRole provider (qbrole)"),
+		Description:   jsii.String(schema.ResourceType + " provider (qbrole)"),
 		Runtime:       awslambda.Runtime_PROVIDED_AL2023(),
 		Architecture:  awslambda.Architecture_ARM_64(),
 		Handler:       jsii.String("bootstrap"),
@@ -133,7 +134,7 @@ var nagWildcardReasons = map[string]string{
 	"Resource::*": "iam:ListRoles has no resource type; it is a read, used to find the Q Business service-linked role under its path.",
 	"Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:instance-profile/*": "iam:RemoveRoleFromInstanceProfile is authorized on the instance profile, " +
 		"which cannot carry the role's tags; the code calls it only while deleting a role it owns.",
-	"Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/aws-service-role/qbusiness.amazonaws.com/AWSServiceRoleForQBusiness*": "The wildcard is the end of " +
+	"Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role" + schema.ServiceLinkedRolePath + schema.ServiceLinkedRoleName + "*": "The wildcard is the end of " +
 		"the one Q Business service-linked role's name under its service path; IAM chooses the name.",
 }
 
@@ -256,7 +257,7 @@ func (b *goBundler) build(outputDir string) error {
 	if goBin == "" {
 		goBin = "go"
 	}
-	need := fmt.Sprintf("qbrole: building the Custom::QBusinessRole function needs Go %s or later on PATH", minGo)
+	need := fmt.Sprintf("qbrole: building the %s function needs Go %s or later on PATH", schema.ResourceType, minGo)
 	path, err := exec.LookPath(goBin)
 	if err != nil {
 		return fmt.Errorf("%s: %w; install it from https://go.dev/dl/", need, err)

@@ -18,7 +18,6 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/qbrole/qbrole/internal/execrole"
-	"github.com/qbrole/qbrole/internal/roles"
 	"github.com/qbrole/qbrole/internal/testkit/cfntemplate"
 	"github.com/qbrole/qbrole/internal/testkit/iamauthz"
 )
@@ -292,21 +291,6 @@ func TestAtLeast(t *testing.T) {
 	for _, c := range cases {
 		if got := atLeast(c.have, c.want); got != c.ok {
 			t.Errorf("atLeast(%s, %s) = %v", c.have, c.want, got)
-		}
-	}
-}
-
-// The construct's public names are the resource's own values.
-func TestPublicValuesMatchTheResource(t *testing.T) {
-	pairs := [][2]string{
-		{string(ApplicationRole), string(roles.ApplicationRole)},
-		{string(ServiceLinkedRole), string(roles.ServiceLinkedRole)},
-		{string(DeleteRole), string(roles.DeleteRole)},
-		{string(RetainRole), string(roles.RetainRole)},
-	}
-	for _, p := range pairs {
-		if p[0] != p[1] {
-			t.Errorf("construct says %q, resource %q", p[0], p[1])
 		}
 	}
 }

@@ -6,28 +6,30 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/qbrole/qbrole/internal/schema"
 )
 
 // RoleType is the kind of role QBusinessRole manages.
-type RoleType string
+type RoleType = schema.RoleType
 
-// Role types.
+// Role types: ApplicationRole (the default) or ServiceLinkedRole.
 const (
-	ApplicationRole   RoleType = "ApplicationRole"
-	ServiceLinkedRole RoleType = "ServiceLinkedRole"
+	ApplicationRole   = schema.ApplicationRole
+	ServiceLinkedRole = schema.ServiceLinkedRole
 )
 
 // OnDelete is what happens to the role when the resource is deleted.
-type OnDelete string
+type OnDelete = schema.OnDelete
 
-// OnDelete values.
+// OnDelete values: DeleteRole (Delete, the default) or RetainRole (Retain).
 const (
-	DeleteRole OnDelete = "Delete"
-	RetainRole OnDelete = "Retain"
+	DeleteRole = schema.DeleteRole
+	RetainRole = schema.RetainRole
 )
 
 // ResourceType is the CloudFormation type of the custom resource.
-const ResourceType = "Custom::QBusinessRole"
+const ResourceType = schema.ResourceType
 
 // QBusinessRoleProps mirror the custom resource's properties; nil or zero
 // means the resource's default (see the README).
@@ -126,19 +128,19 @@ func (p *QBusinessRoleProps) properties() *map[string]any {
 		}
 	}
 	if p.RoleType != "" {
-		m["RoleType"] = string(p.RoleType)
+		m[schema.PropRoleType] = string(p.RoleType)
 	}
-	set("RoleName", p.RoleName)
-	set("Path", p.Path)
-	set("Description", p.Description)
-	set("ApplicationId", p.ApplicationId)
-	set("SubscriptionId", p.SubscriptionId)
-	set("Region", p.Region)
-	set("SourceAccount", p.SourceAccount)
-	set("PolicyName", p.PolicyName)
-	set("PermissionsBoundary", p.PermissionsBoundary)
+	set(schema.PropRoleName, p.RoleName)
+	set(schema.PropPath, p.Path)
+	set(schema.PropDescription, p.Description)
+	set(schema.PropApplicationID, p.ApplicationId)
+	set(schema.PropSubscriptionID, p.SubscriptionId)
+	set(schema.PropRegion, p.Region)
+	set(schema.PropSourceAccount, p.SourceAccount)
+	set(schema.PropPolicyName, p.PolicyName)
+	set(schema.PropPermissionsBoundary, p.PermissionsBoundary)
 	if p.MaxSessionDuration != nil {
-		m["MaxSessionDuration"] = p.MaxSessionDuration.ToSeconds(nil)
+		m[schema.PropMaxSessionDuration] = p.MaxSessionDuration.ToSeconds(nil)
 	}
 	if len(p.Tags) > 0 {
 		keys := make([]string, 0, len(p.Tags))
@@ -150,20 +152,26 @@ func (p *QBusinessRoleProps) properties() *map[string]any {
 		for _, k := range keys {
 			tags = append(tags, map[string]string{"Key": k, "Value": p.Tags[k]})
 		}
-		m["Tags"] = tags
+		m[schema.PropTags] = tags
 	}
 	if p.OnDelete != "" {
-		m["OnDelete"] = string(p.OnDelete)
+		m[schema.PropOnDelete] = string(p.OnDelete)
 	}
 	return &m
 }
 
 // RoleArn is the role's ARN (the resource's Arn attribute), for
 // awsqbusiness.CfnApplication's RoleArn.
-func (r *QBusinessRole) RoleArn() *string { return r.Resource.GetAttString(jsii.String("Arn")) }
+func (r *QBusinessRole) RoleArn() *string {
+	return r.Resource.GetAttString(jsii.String(schema.AttrArn))
+}
 
 // RoleName is the role's name (RoleName attribute).
-func (r *QBusinessRole) RoleName() *string { return r.Resource.GetAttString(jsii.String("RoleName")) }
+func (r *QBusinessRole) RoleName() *string {
+	return r.Resource.GetAttString(jsii.String(schema.AttrRoleName))
+}
 
 // RoleId is the role's unique id (RoleId attribute).
-func (r *QBusinessRole) RoleId() *string { return r.Resource.GetAttString(jsii.String("RoleId")) }
+func (r *QBusinessRole) RoleId() *string {
+	return r.Resource.GetAttString(jsii.String(schema.AttrRoleID))
+}

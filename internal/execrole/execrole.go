@@ -28,6 +28,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/qbrole/qbrole/internal/schema"
 )
 
 // Placeholders in resources and condition values. Templates render the pseudo
@@ -40,18 +42,13 @@ const (
 	FunctionARN = "${FunctionArn}"
 )
 
-// Ownership tag keys, as the code sets them on every application role it creates.
-const (
-	TagStackID   = "qbrole:stack-id"
-	TagLogicalID = "qbrole:logical-resource-id"
-)
-
-// OwnershipTags are both ownership tag keys.
-var OwnershipTags = []string{TagStackID, TagLogicalID}
+// OwnershipTags are both ownership tag keys, as the code sets them on every
+// application role it creates.
+var OwnershipTags = []string{schema.TagStackID, schema.TagLogicalID}
 
 // ServiceLinkedRoleARN is the ARN of the Q Business service-linked role; the
 // trailing * allows IAM's name, whatever case it takes.
-const ServiceLinkedRoleARN = "arn:" + Partition + ":iam::" + AccountID + ":role/aws-service-role/qbusiness.amazonaws.com/AWSServiceRoleForQBusiness*"
+const ServiceLinkedRoleARN = "arn:" + Partition + ":iam::" + AccountID + ":role" + schema.ServiceLinkedRolePath + schema.ServiceLinkedRoleName + "*"
 
 // RoleARNs is every role of the account; the ownership conditions narrow the
 // writes to roles this resource created.
@@ -135,7 +132,7 @@ func readStatements() []Statement {
 // ownedRoleStatements allow the writes on application roles: creating roles
 // with the ownership tags, and changing only roles that carry them.
 func ownedRoleStatements() []Statement {
-	ownedRole := map[string][]string{"iam:ResourceTag/" + TagStackID: {stackARNs}}
+	ownedRole := map[string][]string{"iam:ResourceTag/" + schema.TagStackID: {stackARNs}}
 	return []Statement{
 		{
 			// Every role it creates carries both ownership tags, naming a stack of this account.
@@ -147,11 +144,11 @@ func ownedRoleStatements() []Statement {
 			Actions:   []string{"iam:CreateRole", "iam:TagRole"},
 			Resources: []string{RoleARNs},
 			Conditions: map[string]map[string][]string{
-				"Null":       {"aws:RequestTag/" + TagStackID: {"false"}, "aws:RequestTag/" + TagLogicalID: {"false"}},
-				"StringLike": {"aws:RequestTag/" + TagStackID: {stackARNs}},
+				"Null":       {"aws:RequestTag/" + schema.TagStackID: {"false"}, "aws:RequestTag/" + schema.TagLogicalID: {"false"}},
+				"StringLike": {"aws:RequestTag/" + schema.TagStackID: {stackARNs}},
 				"StringEqualsIfExists": {
-					"aws:ResourceTag/" + TagStackID:   {requestTag(TagStackID)},
-					"aws:ResourceTag/" + TagLogicalID: {requestTag(TagLogicalID)},
+					"aws:ResourceTag/" + schema.TagStackID:   {requestTag(schema.TagStackID)},
+					"aws:ResourceTag/" + schema.TagLogicalID: {requestTag(schema.TagLogicalID)},
 				},
 			},
 		},
@@ -192,7 +189,7 @@ func serviceLinkedRoleStatements() []Statement {
 			Actions:   []string{"iam:CreateServiceLinkedRole"},
 			Resources: []string{ServiceLinkedRoleARN},
 			Conditions: map[string]map[string][]string{
-				"StringEquals": {"iam:AWSServiceName": {"qbusiness.amazonaws.com"}},
+				"StringEquals": {"iam:AWSServiceName": {schema.ServicePrincipal}},
 			},
 		},
 		{

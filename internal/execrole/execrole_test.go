@@ -9,6 +9,7 @@ import (
 
 	"github.com/qbrole/qbrole/internal/execrole"
 	"github.com/qbrole/qbrole/internal/roles"
+	"github.com/qbrole/qbrole/internal/schema"
 )
 
 // The execution role allows exactly the IAM operations the code can call:
@@ -66,8 +67,8 @@ func TestOwnershipConditions(t *testing.T) {
 			continue
 		}
 		t.Run(s.Sid, func(t *testing.T) {
-			onRole := s.Conditions["StringLike"]["iam:ResourceTag/"+execrole.TagStackID]
-			inRequest := s.Conditions["Null"]["aws:RequestTag/"+execrole.TagStackID]
+			onRole := s.Conditions["StringLike"]["iam:ResourceTag/"+schema.TagStackID]
+			inRequest := s.Conditions["Null"]["aws:RequestTag/"+schema.TagStackID]
 			if len(onRole) == 0 && len(inRequest) == 0 {
 				t.Errorf("%v: no ownership condition: %v", s.Actions, s.Conditions)
 			}
@@ -81,8 +82,12 @@ func TestOwnershipConditions(t *testing.T) {
 			}
 		})
 	}
-	if roles.TagStackID != execrole.TagStackID || roles.TagLogicalID != execrole.TagLogicalID || !strings.HasPrefix(execrole.TagStackID, roles.TagPrefix) {
-		t.Error("the code's ownership tags differ from the execution role's")
+	var codes []string
+	for _, tag := range (roles.Owner{StackID: "s", LogicalResourceID: "l"}).Tags() {
+		codes = append(codes, tag.Key)
+	}
+	if !slices.Equal(codes, execrole.OwnershipTags) {
+		t.Errorf("the code sets the ownership tags %v, the execution role protects %v", codes, execrole.OwnershipTags)
 	}
 	for _, s := range execrole.Statements() {
 		if slices.Contains(s.Actions, "iam:CreateServiceLinkedRole") {

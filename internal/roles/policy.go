@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"reflect"
 	"sort"
+
+	"github.com/qbrole/qbrole/internal/schema"
 )
 
 // PolicyVersion is the only IAM policy language version the documents use.
@@ -13,7 +15,7 @@ const PolicyVersion = "2012-10-17"
 
 // ServicePrincipal is the service that assumes the application role and owns
 // the service-linked role.
-const ServicePrincipal = "qbusiness.amazonaws.com"
+const ServicePrincipal = schema.ServicePrincipal
 
 // PolicyDocument is an IAM policy document built from Go values, so that no
 // property value can change its structure.

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/qbrole/qbrole/internal/schema"
 )
 
 // PropertyError is a property that fails validation. Its message names the
@@ -21,14 +23,17 @@ func (e *PropertyError) Error() string { return e.Property + ": " + e.Message }
 
 // Properties every RoleType accepts; ServiceToken and ServiceTimeout are
 // CloudFormation's own.
-var commonProperties = map[string]bool{
-	"ServiceToken": true, "ServiceTimeout": true, "RoleType": true, "Description": true, "OnDelete": true,
-}
+var commonProperties = setOf(schema.CommonProperties())
 
 // Properties only the application role accepts.
-var applicationProperties = map[string]bool{
-	"RoleName": true, "Path": true, "ApplicationId": true, "SubscriptionId": true, "Region": true,
-	"SourceAccount": true, "PolicyName": true, "PermissionsBoundary": true, "MaxSessionDuration": true, "Tags": true,
+var applicationProperties = setOf(schema.ApplicationProperties())
+
+func setOf(names []string) map[string]bool {
+	set := make(map[string]bool, len(names))
+	for _, n := range names {
+		set[n] = true
+	}
+	return set
 }
 
 var (

@@ -7,28 +7,28 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/qbrole/qbrole/internal/execrole"
+	"github.com/qbrole/qbrole/internal/schema"
 )
 
-// RoleType says which kind of role the resource manages.
-type RoleType string
+// The resource's vocabulary is spelled in package schema; the names below
+// re-export it until this package's uses say schema's names.
 
+// RoleType says which kind of role the resource manages.
+type RoleType = schema.RoleType
+
+// The values of RoleType.
 const (
-	// ApplicationRole is an IAM role with the documented trust and inline
-	// permissions policies, owned by one stack's resource.
-	ApplicationRole RoleType = "ApplicationRole"
-	// ServiceLinkedRole is AWSServiceRoleForQBusiness, one per account.
-	ServiceLinkedRole RoleType = "ServiceLinkedRole"
+	ApplicationRole   = schema.ApplicationRole
+	ServiceLinkedRole = schema.ServiceLinkedRole
 )
 
 // OnDelete says what a Delete does to a role this resource created.
-type OnDelete string
+type OnDelete = schema.OnDelete
 
+// The values of OnDelete.
 const (
-	// DeleteRole deletes the role when the resource is deleted.
-	DeleteRole OnDelete = "Delete"
-	// RetainRole keeps the role when the resource is deleted.
-	RetainRole OnDelete = "Retain"
+	DeleteRole = schema.DeleteRole
+	RetainRole = schema.RetainRole
 )
 
 // Defaults of the resource's properties.
@@ -39,15 +39,15 @@ const (
 	DefaultApplicationRoleDesc   = "Role that Amazon Q Business assumes to write CloudWatch metrics and logs and to assign user subscriptions (managed by qbrole)"
 	DefaultServiceLinkedRoleDesc = "Service-linked role for Amazon Q Business (created by qbrole)"
 	// SLRPath is the path IAM gives the Q Business service-linked role.
-	SLRPath = "/aws-service-role/" + ServicePrincipal + "/"
+	SLRPath = schema.ServiceLinkedRolePath
 )
 
 // Tag keys that mark a role as created by this resource. Users may not set
 // tags with the reserved prefix.
 const (
-	TagPrefix       = "qbrole:"
-	TagStackID      = execrole.TagStackID
-	TagLogicalID    = execrole.TagLogicalID
+	TagPrefix       = schema.TagPrefix
+	TagStackID      = schema.TagStackID
+	TagLogicalID    = schema.TagLogicalID
 	maxTagsPerRole  = 50
 	ownershipTagLen = 2
 )
@@ -136,7 +136,7 @@ func (p *propReader) common(s *Spec) {
 		case commonProperties[k]:
 		case applicationProperties[k]:
 			if s.Type == ServiceLinkedRole {
-				p.fail(k, "is not supported when RoleType is ServiceLinkedRole")
+				p.fail(k, fmt.Sprintf("is not supported when RoleType is %s", ServiceLinkedRole))
 			}
 		default:
 			p.fail(k, unknownProperty(k))
@@ -144,7 +144,7 @@ func (p *propReader) common(s *Spec) {
 	}
 	s.OnDelete = OnDelete(p.str("OnDelete", string(DeleteRole)))
 	if s.OnDelete != DeleteRole && s.OnDelete != RetainRole {
-		p.fail("OnDelete", fmt.Sprintf("must be Delete or Retain, not %q", s.OnDelete))
+		p.fail("OnDelete", fmt.Sprintf("must be %s or %s, not %q", DeleteRole, RetainRole, s.OnDelete))
 	}
 	defaultDesc := DefaultApplicationRoleDesc
 	if s.Type == ServiceLinkedRole {

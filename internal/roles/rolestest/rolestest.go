@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 
 	"github.com/qbrole/qbrole/internal/roles"
+	"github.com/qbrole/qbrole/internal/schema"
 )
 
 // Mismatches lists every way the application role name differs from spec:
@@ -93,7 +94,7 @@ func unescape(s string) string {
 // tag and an inline policy of its own: a role nothing may touch.
 func CreateForeign(ctx context.Context, c *iam.Client, name string) error {
 	_, err := c.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(name), Path: aws.String(roles.DefaultPath),
-		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"qbusiness.amazonaws.com"},"Action":"sts:AssumeRole"}]}`),
+		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"` + schema.ServicePrincipal + `"},"Action":"sts:AssumeRole"}]}`),
 		Tags:                     []types.Tag{{Key: aws.String("owner"), Value: aws.String("other-team")}}})
 	if err != nil {
 		return fmt.Errorf("creating foreign role %s: %w", name, err)

@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-lambda-go/cfn"
 
 	"github.com/qbrole/qbrole/internal/cfnresource/cfntest"
+	"github.com/qbrole/qbrole/internal/schema"
 )
 
 // Invoker delivers one event to the function and returns when it has run.
@@ -51,7 +52,7 @@ func (d *Driver) send(rt cfn.RequestType, physical string, props, old map[string
 	id := fmt.Sprintf("%s-%d", d.LogicalID, requests.Add(1))
 	ev := map[string]any{
 		"RequestType": rt, "ServiceToken": serviceToken, "ResponseURL": d.Responses.ResponseURL(id),
-		"StackId": d.StackID, "RequestId": id, "LogicalResourceId": d.LogicalID, "ResourceType": "Custom::QBusinessRole",
+		"StackId": d.StackID, "RequestId": id, "LogicalResourceId": d.LogicalID, "ResourceType": schema.ResourceType,
 		"ResourceProperties": withToken(props),
 	}
 	if physical != "" {
@@ -75,7 +76,7 @@ func (d *Driver) send(rt cfn.RequestType, physical string, props, old map[string
 }
 
 func withToken(props map[string]any) map[string]any {
-	out := map[string]any{"ServiceToken": serviceToken}
+	out := map[string]any{schema.PropServiceToken: serviceToken}
 	for k, v := range props {
 		out[k] = v
 	}

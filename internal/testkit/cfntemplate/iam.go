@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+
+	"github.com/qbrole/qbrole/internal/schema"
 )
 
 // UnguardedWrites checks IAM policy statements (as they stand in a template,
@@ -23,7 +25,7 @@ func UnguardedWrites(statements []any) []string {
 		}
 		cond, hasCond := st["Condition"].(map[string]any)
 		resources := strings.Join(Strings(st["Resource"]), " ")
-		creates := mentions(cond, "aws:RequestTag/qbrole:stack-id")
+		creates := mentions(cond, "aws:RequestTag/"+schema.TagStackID)
 		for _, a := range Strings(st["Action"]) {
 			name, ok := strings.CutPrefix(a, "iam:")
 			if !ok || strings.HasPrefix(name, "Get") || strings.HasPrefix(name, "List") {
@@ -37,14 +39,14 @@ func UnguardedWrites(statements []any) []string {
 				bad = append(bad, where+": on *")
 			case strings.Contains(resources, ":role/*") && !hasCond:
 				bad = append(bad, where+": on every role without a condition")
-			case strings.Contains(resources, ":role/*") && !mentions(cond, "qbrole:stack-id"):
+			case strings.Contains(resources, ":role/*") && !mentions(cond, schema.TagStackID):
 				bad = append(bad, where+": condition does not name the ownership tag")
-			case name == "TagRole" && creates && !mentions(cond, "${aws:RequestTag/qbrole:stack-id}"):
+			case name == "TagRole" && creates && !mentions(cond, "${aws:RequestTag/"+schema.TagStackID+"}"):
 				bad = append(bad, where+": may move the ownership tags to another stack")
 			case (name == "UntagRole" || name == "TagRole" && !creates) &&
-				!mentions(Lookup(cond, "ForAllValues:StringNotEqualsIgnoreCase", "aws:TagKeys"), "qbrole:logical-resource-id"):
+				!mentions(Lookup(cond, "ForAllValues:StringNotEqualsIgnoreCase", "aws:TagKeys"), schema.TagLogicalID):
 				bad = append(bad, where+": may remove or rewrite the ownership tags (in any letter case)")
-			case name == "CreateServiceLinkedRole" && !mentions(cond, "qbusiness.amazonaws.com"):
+			case name == "CreateServiceLinkedRole" && !mentions(cond, schema.ServicePrincipal):
 				bad = append(bad, where+": not limited to Q Business")
 			}
 		}

@@ -4,8 +4,9 @@ import (
 	"fmt"
 	"maps"
 	"strings"
+	"unicode"
 
-	"github.com/qbrole/qbrole/internal/testkit/iamwire"
+	"github.com/qbrole/qbrole/internal/schema"
 )
 
 // Origin is where a call with the function's credentials comes from.
@@ -44,6 +45,18 @@ func (c Case) Holds(result string) bool {
 	return result == c.Want
 }
 
+// capitalizeWords upper-cases the first letter of s and every letter after
+// ':' or '-'.
+func capitalizeWords(s string) string {
+	b := []byte(s)
+	for i := range b {
+		if i == 0 || b[i-1] == ':' || b[i-1] == '-' {
+			b[i] = byte(unicode.ToUpper(rune(b[i])))
+		}
+	}
+	return string(b)
+}
+
 // Catalogue is every request the tests judge: what the code does (allowed
 // from inside the function, under any of its ARNs, and denied from anywhere
 // else) and what an attacker holding the function's credentials would try
@@ -55,13 +68,15 @@ func Catalogue(fn Function, partition, account string) []Case {
 		return fmt.Sprintf("arn:%s:cloudformation:eu-west-1:%s:stack/%s/6f1c2b3a-0d4e-4f50-8a9b-0c1d2e3f4a5b", partition, acct, name)
 	}
 	ours, theirs, otherAccount := stack(account, "apps"), stack(account, "other-apps"), stack("210987654321", "apps")
+	// IAM tag keys are case-insensitive: QBROLE:STACK-ID, Qbrole:Logical-Resource-Id.
+	upperStackKey, mixedLogicalKey := strings.ToUpper(schema.TagStackID), capitalizeWords(schema.TagLogicalID)
 	var (
 		owned     = role("/service-role/qbusiness-app")
 		foreign   = role("/Admin")
-		slr       = role("/aws-service-role/qbusiness.amazonaws.com/" + iamwire.ServiceLinkedRole)
+		slr       = role(schema.ServiceLinkedRolePath + schema.ServiceLinkedRoleName)
 		otherSLR  = role("/aws-service-role/elasticbeanstalk.amazonaws.com/AWSServiceRoleForElasticBeanstalk")
 		profile   = fmt.Sprintf("arn:%s:iam::%s:instance-profile/app", partition, account)
-		ownership = map[string]any{"qbrole:stack-id": ours, "qbrole:logical-resource-id": "AppRole"}
+		ownership = map[string]any{schema.TagStackID: ours, schema.TagLogicalID: "AppRole"}
 	)
 	// onRole is the context of a call on a role carrying tags.
 	onRole := func(tags map[string]any, extra map[string]any) map[string]any {
@@ -115,7 +130,7 @@ func Catalogue(fn Function, partition, account string) []Case {
 		{"remove a user's tag", "iam:UntagRole", owned, onRole(ownership, untagging("team"))},
 		{"clear an instance profile", "iam:RemoveRoleFromInstanceProfile", profile, nil},
 		{"delete an owned role", "iam:DeleteRole", owned, onRole(ownership, nil)},
-		{"create the service-linked role", "iam:CreateServiceLinkedRole", slr, map[string]any{"iam:AWSServiceName": "qbusiness.amazonaws.com"}},
+		{"create the service-linked role", "iam:CreateServiceLinkedRole", slr, map[string]any{"iam:AWSServiceName": schema.ServicePrincipal}},
 		{"describe the service-linked role", "iam:UpdateRole", slr, nil},
 		{"delete the service-linked role", "iam:DeleteServiceLinkedRole", slr, nil},
 		{"poll its deletion", "iam:GetServiceLinkedRoleDeletionStatus", slr, nil},
@@ -126,19 +141,19 @@ func Catalogue(fn Function, partition, account string) []Case {
 		{"take over a foreign role: its trust policy", "iam:UpdateAssumeRolePolicy", foreign, nil},
 		{"take over a foreign role: attach a policy", "iam:AttachRolePolicy", foreign, map[string]any{"iam:PolicyARN": fmt.Sprintf("arn:%s:iam::aws:policy/AdministratorAccess", partition)}},
 		{"delete a foreign role", "iam:DeleteRole", foreign, map[string]any{"iam:ResourceTag/owner": "platform", "aws:ResourceTag/owner": "platform"}},
-		{"strip the ownership tag", "iam:UntagRole", owned, onRole(ownership, untagging("qbrole:stack-id"))},
-		{"strip the ownership tag, upper case", "iam:UntagRole", owned, onRole(ownership, untagging("QBROLE:STACK-ID"))},
-		{"strip the logical-id tag, mixed case", "iam:UntagRole", owned, onRole(ownership, untagging("Qbrole:Logical-Resource-Id"))},
-		{"strip it among other tags", "iam:UntagRole", owned, onRole(ownership, untagging("team", "QBROLE:STACK-ID"))},
-		{"move a role to another stack", "iam:TagRole", owned, onRole(ownership, tagging(with(ownership, map[string]any{"qbrole:stack-id": theirs})))},
-		{"move a role to another stack, upper-case key", "iam:TagRole", owned, onRole(ownership, tagging(map[string]any{"QBROLE:STACK-ID": theirs, "qbrole:logical-resource-id": "AppRole"}))},
-		{"move a role to another resource", "iam:TagRole", owned, onRole(ownership, tagging(with(ownership, map[string]any{"qbrole:logical-resource-id": "Other"})))},
-		{"rewrite the ownership tag alone", "iam:TagRole", owned, onRole(ownership, tagging(map[string]any{"qbrole:stack-id": theirs}))},
-		{"claim a role of another account's stack", "iam:TagRole", role("/theirs"), onRole(map[string]any{"qbrole:stack-id": otherAccount, "qbrole:logical-resource-id": "R"}, tagging(ownership))},
-		{"write a role owned by another account's stack", "iam:PutRolePolicy", role("/theirs"), onRole(map[string]any{"qbrole:stack-id": otherAccount}, nil)},
+		{"strip the ownership tag", "iam:UntagRole", owned, onRole(ownership, untagging(schema.TagStackID))},
+		{"strip the ownership tag, upper case", "iam:UntagRole", owned, onRole(ownership, untagging(upperStackKey))},
+		{"strip the logical-id tag, mixed case", "iam:UntagRole", owned, onRole(ownership, untagging(mixedLogicalKey))},
+		{"strip it among other tags", "iam:UntagRole", owned, onRole(ownership, untagging("team", upperStackKey))},
+		{"move a role to another stack", "iam:TagRole", owned, onRole(ownership, tagging(with(ownership, map[string]any{schema.TagStackID: theirs})))},
+		{"move a role to another stack, upper-case key", "iam:TagRole", owned, onRole(ownership, tagging(map[string]any{upperStackKey: theirs, schema.TagLogicalID: "AppRole"}))},
+		{"move a role to another resource", "iam:TagRole", owned, onRole(ownership, tagging(with(ownership, map[string]any{schema.TagLogicalID: "Other"})))},
+		{"rewrite the ownership tag alone", "iam:TagRole", owned, onRole(ownership, tagging(map[string]any{schema.TagStackID: theirs}))},
+		{"claim a role of another account's stack", "iam:TagRole", role("/theirs"), onRole(map[string]any{schema.TagStackID: otherAccount, schema.TagLogicalID: "R"}, tagging(ownership))},
+		{"write a role owned by another account's stack", "iam:PutRolePolicy", role("/theirs"), onRole(map[string]any{schema.TagStackID: otherAccount}, nil)},
 		{"create an untagged role", "iam:CreateRole", role("/escalate"), nil},
-		{"create a role for another account's stack", "iam:CreateRole", role("/escalate"), creating(map[string]any{"qbrole:stack-id": otherAccount, "qbrole:logical-resource-id": "R"})},
-		{"create a role with only the stack tag", "iam:CreateRole", role("/escalate"), creating(map[string]any{"qbrole:stack-id": ours})},
+		{"create a role for another account's stack", "iam:CreateRole", role("/escalate"), creating(map[string]any{schema.TagStackID: otherAccount, schema.TagLogicalID: "R"})},
+		{"create a role with only the stack tag", "iam:CreateRole", role("/escalate"), creating(map[string]any{schema.TagStackID: ours})},
 		{"create another service's service-linked role", "iam:CreateServiceLinkedRole", otherSLR, map[string]any{"iam:AWSServiceName": "elasticbeanstalk.amazonaws.com"}},
 		{"delete another service-linked role", "iam:DeleteServiceLinkedRole", otherSLR, nil},
 		{"rewrite another service-linked role", "iam:UpdateRole", otherSLR, nil},

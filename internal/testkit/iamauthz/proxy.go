@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/smithy-go"
 
+	"github.com/qbrole/qbrole/internal/schema"
 	"github.com/qbrole/qbrole/internal/testkit/iamwire"
 )
 
@@ -284,8 +285,8 @@ func (p *Proxy) roleARN(path, name string) string {
 // https://docs.aws.amazon.com/amazonq/latest/qbusiness-ug/using-service-linked-roles.html); for other services the
 // name is a guess, which only matters to a policy that names them.
 func serviceLinkedRoleName(service string) string {
-	if service == "qbusiness.amazonaws.com" {
-		return iamwire.ServiceLinkedRole
+	if service == schema.ServicePrincipal {
+		return schema.ServiceLinkedRoleName
 	}
 	first, _, _ := strings.Cut(service, ".")
 	return "AWSServiceRoleFor" + strings.ToUpper(first[:min(1, len(first))]) + first[min(1, len(first)):]

@@ -73,6 +73,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 
+	"github.com/qbrole/qbrole/internal/schema"
 	"github.com/qbrole/qbrole/internal/testkit/iamwire"
 )
 
@@ -124,9 +125,9 @@ const (
 	SLRInUse      = "service-linked role deletion failed: in use"
 	RoleNameCase  = "role name taken in another letter case"
 	motoSLRName   = "AWSServiceRoleForqbusiness"
-	iamSLRName    = iamwire.ServiceLinkedRole
-	qbusiness     = "qbusiness.amazonaws.com"
-	slrPathPrefix = "/aws-service-role/" + qbusiness + "/"
+	iamSLRName    = schema.ServiceLinkedRoleName
+	qbusiness     = schema.ServicePrincipal
+	slrPathPrefix = schema.ServiceLinkedRolePath
 )
 
 // Start runs a layer in front of moto at motoURL; admin calls moto directly.

@@ -12,6 +12,8 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+
+	"github.com/qbrole/qbrole/internal/schema"
 )
 
 // ReadForm reads a request's parameters (body and query) and puts the body
@@ -56,17 +58,12 @@ func AccessKeyID(h http.Header) string {
 	return ""
 }
 
-// ServiceLinkedRole is Q Business's service-linked role as IAM names it (Amazon
-// Q Business User Guide, "Using service-linked roles for Amazon Q Business",
-// https://docs.aws.amazon.com/amazonq/latest/qbusiness-ug/using-service-linked-roles.html);
-// moto names it AWSServiceRoleForqbusiness.
-const ServiceLinkedRole = "AWSServiceRoleForQBusiness"
-
 // RoleName is a role's name as IAM spells it: moto's spelling of the Q
-// Business service-linked role becomes IAM's; any other name is unchanged.
+// Business service-linked role (AWSServiceRoleForqbusiness) becomes IAM's
+// (schema.ServiceLinkedRoleName); any other name is unchanged.
 func RoleName(name string) string {
-	if strings.EqualFold(name, ServiceLinkedRole) {
-		return ServiceLinkedRole
+	if strings.EqualFold(name, schema.ServiceLinkedRoleName) {
+		return schema.ServiceLinkedRoleName
 	}
 	return name
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/qbrole/qbrole/internal/resource"
 	"github.com/qbrole/qbrole/internal/roles"
 	"github.com/qbrole/qbrole/internal/roles/rolestest"
+	"github.com/qbrole/qbrole/internal/schema"
 	"github.com/qbrole/qbrole/internal/testkit/cfnsim"
 	"github.com/qbrole/qbrole/internal/testkit/iamauthz"
 	"github.com/qbrole/qbrole/internal/testkit/iamfault"
@@ -168,7 +169,7 @@ func believedState(ctx context.Context, r *rig, always ...string) []string {
 	// adopted roles are never deleted: it may stay (by design; see the README).
 	lostSLR := slices.Contains(r.faults.LostAnswers(), "CreateServiceLinkedRole")
 	mayStay := func(n string) bool {
-		return slices.Contains(r.driver.Abandoned, n) || lostSLR && iamwire.RoleName(n) == iamwire.ServiceLinkedRole
+		return slices.Contains(r.driver.Abandoned, n) || lostSLR && iamwire.RoleName(n) == schema.ServiceLinkedRoleName
 	}
 	present := slices.DeleteFunc(slices.Clone(names), func(n string) bool { return mayStay(n) && !slices.Contains(want, n) })
 	if !slices.Equal(present, want) {
@@ -197,5 +198,5 @@ func leftOver(ctx context.Context, r *rig) (abandoned int, lostSLR bool) {
 		}
 	}
 	lost := slices.Contains(r.faults.LostAnswers(), "CreateServiceLinkedRole")
-	return abandoned, lost && slices.ContainsFunc(names, func(n string) bool { return iamwire.RoleName(n) == iamwire.ServiceLinkedRole })
+	return abandoned, lost && slices.ContainsFunc(names, func(n string) bool { return iamwire.RoleName(n) == schema.ServiceLinkedRoleName })
 }
