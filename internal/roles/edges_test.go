@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 
+	"github.com/qbrole/qbrole/internal/schema"
 	"github.com/qbrole/qbrole/internal/wait"
 )
 
@@ -195,7 +196,7 @@ func TestFailedReplacementCleansUp(t *testing.T) {
 
 // An adopted service-linked role is read on Update, never written.
 func TestUpdateOfAdoptedServiceLinkedRole(t *testing.T) {
-	slr := &types.Role{RoleName: aws.String("AWSServiceRoleForQBusiness"), Path: aws.String(SLRPath), Arn: aws.String("arn"), RoleId: aws.String("id")}
+	slr := &types.Role{RoleName: aws.String("AWSServiceRoleForQBusiness"), Path: aws.String(schema.ServiceLinkedRolePath), Arn: aws.String("arn"), RoleId: aws.String("id")}
 	cases := []struct {
 		name    string
 		getErr  error

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/qbrole/qbrole/internal/schema"
 )
 
 // referenceSids are the statements of AWS's page, in order.
@@ -58,7 +60,7 @@ func FuzzParseSpec(f *testing.F) {
 			}
 			return
 		}
-		if spec.Type == ServiceLinkedRole {
+		if spec.Type == schema.ServiceLinkedRole {
 			return
 		}
 		for _, doc := range []PolicyDocument{spec.TrustPolicy(), spec.PermissionsPolicy()} {

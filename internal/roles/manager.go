@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 
 	"github.com/qbrole/qbrole/internal/cfnresource"
+	"github.com/qbrole/qbrole/internal/schema"
 )
 
 // DefaultCleanupTimeout bounds the cleanup a failed replacement does after the
@@ -72,7 +73,7 @@ func (m *Manager) create(ctx context.Context, ev cfn.Event, stack Stack) (Result
 	if err != nil {
 		return Result{}, err
 	}
-	if spec.Type == ServiceLinkedRole {
+	if spec.Type == schema.ServiceLinkedRole {
 		return m.createServiceLinkedRole(ctx, spec)
 	}
 	return m.createApplicationRole(ctx, spec, orDefault(spec.Name, GeneratedRoleName(stack, ev.LogicalResourceID, ev.RequestID)))
@@ -99,7 +100,7 @@ func (m *Manager) update(ctx context.Context, ev cfn.Event, stack Stack) (Result
 		return Result{}, err
 	}
 	wasSLR := wasServiceLinked(id, current, old)
-	if spec.Type == ServiceLinkedRole {
+	if spec.Type == schema.ServiceLinkedRole {
 		if wasSLR {
 			return m.updateServiceLinkedRole(ctx, spec, physical, current)
 		}
@@ -125,7 +126,7 @@ func wasServiceLinked(id PhysicalID, current *types.Role, old Spec) bool {
 	case current != nil:
 		return isServiceLinked(current)
 	default:
-		return old.Type == ServiceLinkedRole
+		return old.Type == schema.ServiceLinkedRole
 	}
 }
 
@@ -154,7 +155,7 @@ func (m *Manager) delete(ctx context.Context, ev cfn.Event, stack Stack) (Result
 		// is looked for as long as IAM may not show a role made then.
 		role, err = m.waitForRoleWithin(ctx, id.RoleName, m.freshWindow(id.Moment))
 		// A failed Create leaves nothing behind, whatever OnDelete says.
-		spec.OnDelete = DeleteRole
+		spec.OnDelete = schema.DeleteRole
 	default:
 		return Result{PhysicalResourceID: physical, Outcome: Skipped}, nil
 	}
@@ -185,11 +186,11 @@ func (m *Manager) delete(ctx context.Context, ev cfn.Event, stack Stack) (Result
 
 // removeRole deletes role, found under a PhysicalResourceId, if it is this
 // resource's (ownedByResource) and onDelete does not retain it.
-func (m *Manager) removeRole(ctx context.Context, role *types.Role, mayBeCreatedSLR bool, owner Owner, onDelete OnDelete) (Outcome, error) {
+func (m *Manager) removeRole(ctx context.Context, role *types.Role, mayBeCreatedSLR bool, owner Owner, onDelete schema.OnDelete) (Outcome, error) {
 	if !ownedByResource(role, mayBeCreatedSLR, owner) {
 		return Skipped, nil
 	}
-	if onDelete == RetainRole {
+	if onDelete == schema.RetainRole {
 		return Retained, nil
 	}
 	name := aws.ToString(role.RoleName)
@@ -225,9 +226,9 @@ func owns(role *types.Role, o Owner) bool {
 	var stack, logical bool
 	for _, t := range role.Tags {
 		switch aws.ToString(t.Key) {
-		case TagStackID:
+		case schema.TagStackID:
 			stack = aws.ToString(t.Value) == o.StackID
-		case TagLogicalID:
+		case schema.TagLogicalID:
 			logical = aws.ToString(t.Value) == o.LogicalResourceID
 		}
 	}

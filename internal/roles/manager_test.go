@@ -14,6 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/smithy-go"
+
+	"github.com/qbrole/qbrole/internal/schema"
 )
 
 func apiErr(code, msg string) error { return &smithy.GenericAPIError{Code: code, Message: msg} }
@@ -272,7 +274,7 @@ func TestDeleteClearsAttachmentsOnDeleteConflict(t *testing.T) {
 }
 
 func TestServiceLinkedRoleDeletion(t *testing.T) {
-	slr := &types.Role{RoleName: aws.String("AWSServiceRoleForQBusiness"), Path: aws.String(SLRPath)}
+	slr := &types.Role{RoleName: aws.String("AWSServiceRoleForQBusiness"), Path: aws.String(schema.ServiceLinkedRolePath)}
 	base := func(statuses ...*iam.GetServiceLinkedRoleDeletionStatusOutput) *fakeIAM {
 		return &fakeIAM{
 			getRole: func(*iam.GetRoleInput) (*iam.GetRoleOutput, error) { return &iam.GetRoleOutput{Role: slr}, nil },
@@ -435,7 +437,7 @@ func TestCreateWithUnknownOutcomeNamesTheRole(t *testing.T) {
 // CreateServiceLinkedRole answered with it; every other one is adopted, and an
 // adopted role is never deleted.
 func TestServiceLinkedRoleIsOursOnlyWhenOurCreateAnsweredWithIt(t *testing.T) {
-	slr := types.Role{RoleName: aws.String("AWSServiceRoleForQBusiness"), Path: aws.String(SLRPath),
+	slr := types.Role{RoleName: aws.String("AWSServiceRoleForQBusiness"), Path: aws.String(schema.ServiceLinkedRolePath),
 		Arn: aws.String("arn:aws:iam::123456789012:role/aws-service-role/qbusiness.amazonaws.com/AWSServiceRoleForQBusiness")}
 	recent := slr
 	recent.CreateDate = aws.Time(time.Now().Add(-300 * time.Millisecond)) // made by someone else a moment ago
@@ -465,7 +467,7 @@ func TestServiceLinkedRoleIsOursOnlyWhenOurCreateAnsweredWithIt(t *testing.T) {
 			listed := c.listed
 			f := &fakeIAM{
 				listRoles: func(in *iam.ListRolesInput) (*iam.ListRolesOutput, error) {
-					if aws.ToString(in.PathPrefix) != SLRPath {
+					if aws.ToString(in.PathPrefix) != schema.ServiceLinkedRolePath {
 						t.Errorf("PathPrefix = %q", aws.ToString(in.PathPrefix))
 					}
 					if c.listErr != nil {
@@ -637,7 +639,7 @@ func TestRollbackDeleteWaitsOutAccessDeniedOnAFreshRole(t *testing.T) {
 // the Update adopts it. A new id would make CloudFormation's cleanup Delete
 // remove the role under the old one at once: the id stays.
 func TestVanishedOwnServiceLinkedRoleAdoptedAgainKeepsItsID(t *testing.T) {
-	slr := types.Role{RoleName: aws.String("AWSServiceRoleForQBusiness"), Path: aws.String(SLRPath),
+	slr := types.Role{RoleName: aws.String("AWSServiceRoleForQBusiness"), Path: aws.String(schema.ServiceLinkedRolePath),
 		Arn: aws.String("arn:aws:iam::123456789012:role/aws-service-role/qbusiness.amazonaws.com/AWSServiceRoleForQBusiness")}
 	listed := [][]types.Role{{}, {slr}}
 	f := &fakeIAM{
@@ -728,7 +730,7 @@ func TestFailedCreateMarkerNeverDeletesTheServiceLinkedRole(t *testing.T) {
 		t.Run(c.id, func(t *testing.T) {
 			f := &fakeIAM{
 				getRole: func(*iam.GetRoleInput) (*iam.GetRoleOutput, error) {
-					return &iam.GetRoleOutput{Role: &types.Role{RoleName: aws.String(name), Path: aws.String(SLRPath),
+					return &iam.GetRoleOutput{Role: &types.Role{RoleName: aws.String(name), Path: aws.String(schema.ServiceLinkedRolePath),
 						Arn: aws.String("arn:aws:iam::123456789012:role/aws-service-role/qbusiness.amazonaws.com/" + name)}}, nil
 				},
 				deleteServiceLinkedRole: func(*iam.DeleteServiceLinkedRoleInput) (*iam.DeleteServiceLinkedRoleOutput, error) {

@@ -26,6 +26,7 @@ import (
 	"github.com/qbrole/qbrole/internal/resource"
 	"github.com/qbrole/qbrole/internal/roles"
 	"github.com/qbrole/qbrole/internal/roles/rolestest"
+	"github.com/qbrole/qbrole/internal/schema"
 	"github.com/qbrole/qbrole/internal/testkit/iamauthz"
 )
 
@@ -309,7 +310,7 @@ func (m *model) role(name string) (*types.Role, bool) {
 }
 
 func (m *model) serviceLinkedRole() (string, bool) {
-	out, err := m.admin.ListRoles(context.Background(), &iam.ListRolesInput{PathPrefix: aws.String(roles.SLRPath)})
+	out, err := m.admin.ListRoles(context.Background(), &iam.ListRolesInput{PathPrefix: aws.String(schema.ServiceLinkedRolePath)})
 	if err != nil || len(out.Roles) == 0 {
 		return "", false
 	}
@@ -324,8 +325,8 @@ func (m *model) ownsRole(s *stackRes) bool {
 
 // owned reports whether the role state (a snapshot) carries s's ownership tags.
 func owned(snapshot string, s *stackRes) bool {
-	return strings.Contains(snapshot, roles.TagStackID+"="+s.stackID+",") &&
-		strings.Contains(snapshot, roles.TagLogicalID+"="+s.logical+",")
+	return strings.Contains(snapshot, schema.TagStackID+"="+s.stackID+",") &&
+		strings.Contains(snapshot, schema.TagLogicalID+"="+s.logical+",")
 }
 
 // request sends one request of stack s and checks that it touched no role
@@ -336,7 +337,7 @@ func (m *model) request(rt *rapid.T, s *stackRes, rtype cfn.RequestType, physica
 	resp := m.send(rt, s, rtype, physical, props, old)
 	after := m.iamState(rt)
 	for name, snap := range before {
-		if strings.Contains(snap, "|"+roles.SLRPath+"|") {
+		if strings.Contains(snap, "|"+schema.ServiceLinkedRolePath+"|") {
 			if _, still := after[name]; !still && !(rtype == cfn.RequestDelete && roles.ParsePhysicalID(physical).Kind == roles.IDRole && strings.EqualFold(physical, name)) {
 				rt.Fatalf("%s of %s deleted the service-linked role, whose id it does not hold (%s)", rtype, s.stackID, physical)
 			}
@@ -503,7 +504,7 @@ func (m *model) changedOnlyOwn(before, after map[string]string, s *stackRes) boo
 // case, that is not s's.
 func (m *model) takenByOthers(rt *rapid.T, name string, s *stackRes) bool {
 	for existing, snap := range m.iamState(rt) {
-		if strings.EqualFold(existing, name) && !owned(snap, s) && !strings.Contains(snap, "|"+roles.SLRPath+"|") {
+		if strings.EqualFold(existing, name) && !owned(snap, s) && !strings.Contains(snap, "|"+schema.ServiceLinkedRolePath+"|") {
 			return true
 		}
 	}
@@ -662,7 +663,7 @@ func (m *model) serviceLinkedRoleByOthers(rt *rapid.T) {
 				s.drifted = true
 			}
 		}
-	} else if _, err := m.admin.CreateServiceLinkedRole(ctx, &iam.CreateServiceLinkedRoleInput{AWSServiceName: aws.String(roles.ServicePrincipal)}); err != nil {
+	} else if _, err := m.admin.CreateServiceLinkedRole(ctx, &iam.CreateServiceLinkedRoleInput{AWSServiceName: aws.String(schema.ServicePrincipal)}); err != nil {
 		rt.Fatal(err)
 	}
 	m.last = nil

@@ -24,6 +24,7 @@ import (
 	"github.com/qbrole/qbrole/internal/resource"
 	"github.com/qbrole/qbrole/internal/roles"
 	"github.com/qbrole/qbrole/internal/roles/rolestest"
+	"github.com/qbrole/qbrole/internal/schema"
 	"github.com/qbrole/qbrole/internal/testkit/iamauthz"
 	"github.com/qbrole/qbrole/internal/testkit/iamstrict"
 	"github.com/qbrole/qbrole/internal/testkit/motoserver"
@@ -227,7 +228,7 @@ func TestCreateServiceLinkedRole(t *testing.T) {
 	}
 	name := created.PhysicalResourceID // moto: AWSServiceRoleForqbusiness; AWS: AWSServiceRoleForQBusiness
 	r := e.role(name)
-	if aws.ToString(r.Path) != roles.SLRPath || created.Attributes()["Arn"] != aws.ToString(r.Arn) {
+	if aws.ToString(r.Path) != schema.ServiceLinkedRolePath || created.Attributes()["Arn"] != aws.ToString(r.Arn) {
 		t.Errorf("role %+v, data %v", r, created.Attributes())
 	}
 	if !slices.Equal(e.rec.Actions(), []string{"ListRoles", "CreateServiceLinkedRole"}) {
@@ -268,7 +269,7 @@ func TestCreateServiceLinkedRole(t *testing.T) {
 // without a RoleArn) is adopted, and the stack's Delete leaves it in place.
 func TestServiceLinkedRoleMadeByOthersAMomentAgoIsNeverDeleted(t *testing.T) {
 	e := newEnv(t)
-	if _, err := e.iam.CreateServiceLinkedRole(context.Background(), &iam.CreateServiceLinkedRoleInput{AWSServiceName: aws.String(roles.ServicePrincipal)}); err != nil {
+	if _, err := e.iam.CreateServiceLinkedRole(context.Background(), &iam.CreateServiceLinkedRoleInput{AWSServiceName: aws.String(schema.ServicePrincipal)}); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(300 * time.Millisecond)
@@ -548,7 +549,7 @@ func TestReplacement(t *testing.T) {
 		res := e.mustHandle(loadEvent(t, "update-application-role.json", func(ev *cfn.Event) {
 			ev.ResourceProperties = map[string]any{"RoleType": "ServiceLinkedRole"}
 		}))
-		if res.Outcome != roles.Created || aws.ToString(e.role(res.PhysicalResourceID).Path) != roles.SLRPath {
+		if res.Outcome != roles.Created || aws.ToString(e.role(res.PhysicalResourceID).Path) != schema.ServiceLinkedRolePath {
 			t.Errorf("result %+v", res)
 		}
 		if !e.exists("qbusiness-demo-app-role") {

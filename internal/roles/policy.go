@@ -13,10 +13,6 @@ import (
 // PolicyVersion is the only IAM policy language version the documents use.
 const PolicyVersion = "2012-10-17"
 
-// ServicePrincipal is the service that assumes the application role and owns
-// the service-linked role.
-const ServicePrincipal = schema.ServicePrincipal
-
 // PolicyDocument is an IAM policy document built from Go values, so that no
 // property value can change its structure.
 type PolicyDocument struct {
@@ -64,7 +60,7 @@ func TrustPolicy(p Placeholders) PolicyDocument {
 		Statement: []Statement{{
 			Sid:       "AmazonQApplicationPermission",
 			Effect:    "Allow",
-			Principal: &Principal{Service: ServicePrincipal},
+			Principal: &Principal{Service: schema.ServicePrincipal},
 			Action:    "sts:AssumeRole",
 			Condition: Condition{
 				"StringEquals": {"aws:SourceAccount": p.AccountID},

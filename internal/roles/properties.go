@@ -211,8 +211,8 @@ func (p *propReader) tag(where string, e any, seen map[string]bool) (Tag, bool) 
 		p.fail(where+".Key", fmt.Sprintf("%q must be 1 to 128 letters, digits, spaces and _.:/=+-@", key))
 	case strings.HasPrefix(strings.ToLower(key), "aws:"):
 		p.fail(where+".Key", fmt.Sprintf("%q: the aws: prefix is reserved by AWS", key))
-	case strings.HasPrefix(strings.ToLower(key), TagPrefix):
-		p.fail(where+".Key", fmt.Sprintf("%q: the %s prefix is reserved for ownership tags", key, TagPrefix))
+	case strings.HasPrefix(strings.ToLower(key), schema.TagPrefix):
+		p.fail(where+".Key", fmt.Sprintf("%q: the %s prefix is reserved for ownership tags", key, schema.TagPrefix))
 	case seen[strings.ToLower(key)]:
 		p.fail(where+".Key", fmt.Sprintf("%q appears twice (IAM tag keys are case-insensitive)", key))
 	}

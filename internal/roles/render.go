@@ -2,11 +2,13 @@ package roles
 
 import (
 	"github.com/aws/aws-lambda-go/cfn"
+
+	"github.com/qbrole/qbrole/internal/schema"
 )
 
 // Rendering is what an event asks IAM for, computed without calling AWS.
 type Rendering struct {
-	RoleType          RoleType        `json:"roleType"`
+	RoleType          schema.RoleType `json:"roleType"`
 	RoleName          string          `json:"roleName,omitempty"`
 	Path              string          `json:"path,omitempty"`
 	PolicyName        string          `json:"policyName,omitempty"`
@@ -26,8 +28,8 @@ func Render(ev cfn.Event) (Rendering, error) {
 	if err != nil {
 		return Rendering{}, err
 	}
-	if spec.Type == ServiceLinkedRole {
-		return Rendering{RoleType: ServiceLinkedRole, AWSServiceName: ServicePrincipal}, nil
+	if spec.Type == schema.ServiceLinkedRole {
+		return Rendering{RoleType: schema.ServiceLinkedRole, AWSServiceName: schema.ServicePrincipal}, nil
 	}
 	name := spec.Name
 	if name == "" && ev.RequestType != cfn.RequestCreate && ev.PhysicalResourceID != "" {
@@ -37,6 +39,6 @@ func Render(ev cfn.Event) (Rendering, error) {
 		name = GeneratedRoleName(stack, ev.LogicalResourceID, ev.RequestID)
 	}
 	trust, perms := spec.TrustPolicy(), spec.PermissionsPolicy()
-	return Rendering{RoleType: ApplicationRole, RoleName: name, Path: spec.Path, PolicyName: spec.PolicyName,
+	return Rendering{RoleType: schema.ApplicationRole, RoleName: name, Path: spec.Path, PolicyName: spec.PolicyName,
 		TrustPolicy: &trust, PermissionsPolicy: &perms}, nil
 }

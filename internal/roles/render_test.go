@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/aws/aws-lambda-go/cfn"
+
+	"github.com/qbrole/qbrole/internal/schema"
 )
 
 func TestRender(t *testing.T) {
@@ -40,12 +42,12 @@ func TestRender(t *testing.T) {
 				t.Fatalf("rendering %+v, error %v; want role name %q", r, err, c.wantName)
 			}
 			if c.wantName == "" {
-				if r.RoleType != ServiceLinkedRole || r.AWSServiceName != ServicePrincipal || r.TrustPolicy != nil {
+				if r.RoleType != schema.ServiceLinkedRole || r.AWSServiceName != schema.ServicePrincipal || r.TrustPolicy != nil {
 					t.Errorf("rendering %+v, want the service-linked role", r)
 				}
 				return
 			}
-			if r.RoleType != ApplicationRole || r.Path != DefaultPath || r.PolicyName != DefaultPolicyName ||
+			if r.RoleType != schema.ApplicationRole || r.Path != DefaultPath || r.PolicyName != DefaultPolicyName ||
 				r.TrustPolicy == nil || r.PermissionsPolicy == nil {
 				t.Errorf("rendering %+v", r)
 			}

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 
+	"github.com/qbrole/qbrole/internal/schema"
 	"github.com/qbrole/qbrole/internal/wait"
 )
 
@@ -26,7 +27,7 @@ import (
 // else's breaks their applications. The name always comes from IAM.
 func (m *Manager) createServiceLinkedRole(ctx context.Context, spec Spec) (Result, error) {
 	wrap := func(err error) error {
-		return fmt.Errorf("creating the service-linked role for %s: %w", ServicePrincipal, err)
+		return fmt.Errorf("creating the service-linked role for %s: %w", schema.ServicePrincipal, err)
 	}
 	adopt := func(role *types.Role) (Result, error) {
 		return roleResult(adoptedID(aws.ToString(role.RoleName)), role, Adopted), nil
@@ -39,7 +40,7 @@ func (m *Manager) createServiceLinkedRole(ctx context.Context, spec Spec) (Resul
 		return Result{}, wrap(err)
 	}
 	out, err := m.IAM.CreateServiceLinkedRole(ctx, &iam.CreateServiceLinkedRoleInput{
-		AWSServiceName: aws.String(ServicePrincipal),
+		AWSServiceName: aws.String(schema.ServicePrincipal),
 		Description:    aws.String(spec.Description),
 	})
 	if isAlreadyExists(err) || unknownOutcome(err) {
@@ -59,22 +60,24 @@ func (m *Manager) createServiceLinkedRole(ctx context.Context, spec Spec) (Resul
 }
 
 // isServiceLinked reports whether role is the Q Business service-linked
-// role, by the path IAM gives it (SLRPath).
-func isServiceLinked(role *types.Role) bool { return aws.ToString(role.Path) == SLRPath }
+// role, by the path IAM gives it (schema.ServiceLinkedRolePath).
+func isServiceLinked(role *types.Role) bool {
+	return aws.ToString(role.Path) == schema.ServiceLinkedRolePath
+}
 
 // findServiceLinkedRole lists the roles under the Q Business service-linked
 // role path; IAM allows exactly one.
 func (m *Manager) findServiceLinkedRole(ctx context.Context) (*types.Role, error) {
-	out, err := m.IAM.ListRoles(ctx, &iam.ListRolesInput{PathPrefix: aws.String(SLRPath)})
+	out, err := m.IAM.ListRoles(ctx, &iam.ListRolesInput{PathPrefix: aws.String(schema.ServiceLinkedRolePath)})
 	if err != nil {
-		return nil, fmt.Errorf("listing roles under %s: %w", SLRPath, err)
+		return nil, fmt.Errorf("listing roles under %s: %w", schema.ServiceLinkedRolePath, err)
 	}
 	for i := range out.Roles {
 		if isServiceLinked(&out.Roles[i]) {
 			return &out.Roles[i], nil
 		}
 	}
-	return nil, fmt.Errorf("no role is listed under %s: %w", SLRPath, errNotFound)
+	return nil, fmt.Errorf("no role is listed under %s: %w", schema.ServiceLinkedRolePath, errNotFound)
 }
 
 // updateServiceLinkedRole keeps the description of a service-linked role this
@@ -98,7 +101,7 @@ func (m *Manager) updateServiceLinkedRole(ctx context.Context, spec Spec, physic
 		return roleResult(physical, current, Unchanged), nil
 	}
 	if !isServiceLinked(current) {
-		return Result{}, fmt.Errorf("updating service-linked role (%s): it is not the %s service-linked role; left untouched", physical, ServicePrincipal)
+		return Result{}, fmt.Errorf("updating service-linked role (%s): it is not the %s service-linked role; left untouched", physical, schema.ServicePrincipal)
 	}
 	if aws.ToString(current.Description) == spec.Description {
 		return roleResult(physical, current, Unchanged), nil

@@ -10,27 +10,6 @@ import (
 	"github.com/qbrole/qbrole/internal/schema"
 )
 
-// The resource's vocabulary is spelled in package schema; the names below
-// re-export it until this package's uses say schema's names.
-
-// RoleType says which kind of role the resource manages.
-type RoleType = schema.RoleType
-
-// The values of RoleType.
-const (
-	ApplicationRole   = schema.ApplicationRole
-	ServiceLinkedRole = schema.ServiceLinkedRole
-)
-
-// OnDelete says what a Delete does to a role this resource created.
-type OnDelete = schema.OnDelete
-
-// The values of OnDelete.
-const (
-	DeleteRole = schema.DeleteRole
-	RetainRole = schema.RetainRole
-)
-
 // Defaults of the resource's properties.
 const (
 	DefaultPath                  = "/service-role/"
@@ -38,16 +17,11 @@ const (
 	DefaultMaxSessionDuration    = 3600
 	DefaultApplicationRoleDesc   = "Role that Amazon Q Business assumes to write CloudWatch metrics and logs and to assign user subscriptions (managed by qbrole)"
 	DefaultServiceLinkedRoleDesc = "Service-linked role for Amazon Q Business (created by qbrole)"
-	// SLRPath is the path IAM gives the Q Business service-linked role.
-	SLRPath = schema.ServiceLinkedRolePath
 )
 
-// Tag keys that mark a role as created by this resource. Users may not set
-// tags with the reserved prefix.
+// A role holds at most maxTagsPerRole tags, ownershipTagLen of them the
+// ownership tags (schema.TagStackID, schema.TagLogicalID).
 const (
-	TagPrefix       = schema.TagPrefix
-	TagStackID      = schema.TagStackID
-	TagLogicalID    = schema.TagLogicalID
 	maxTagsPerRole  = 50
 	ownershipTagLen = 2
 )
@@ -69,12 +43,12 @@ type Owner struct {
 
 // Tags returns the ownership tags for o.
 func (o Owner) Tags() []Tag {
-	return []Tag{{Key: TagStackID, Value: o.StackID}, {Key: TagLogicalID, Value: o.LogicalResourceID}}
+	return []Tag{{Key: schema.TagStackID, Value: o.StackID}, {Key: schema.TagLogicalID, Value: o.LogicalResourceID}}
 }
 
 // Spec is the desired role, validated and with defaults applied.
 type Spec struct {
-	Type RoleType
+	Type schema.RoleType
 	// Name is the RoleName property; empty when the name is to be generated.
 	Name                string
 	Path                string
@@ -84,7 +58,7 @@ type Spec struct {
 	MaxSessionDuration  int32
 	// Tags are the user's tags, sorted by key, without the ownership tags.
 	Tags         []Tag
-	OnDelete     OnDelete
+	OnDelete     schema.OnDelete
 	Placeholders Placeholders
 	Owner        Owner
 }
@@ -110,7 +84,7 @@ func ParseSpec(props map[string]any, stack Stack, logicalID string) (Spec, error
 	p := &propReader{props: props}
 	s := Spec{Owner: Owner{StackID: stack.ID, LogicalResourceID: logicalID}}
 	p.common(&s)
-	if s.Type == ApplicationRole {
+	if s.Type == schema.ApplicationRole {
 		p.application(&s)
 		p.placeholders(&s, stack)
 		s.Tags = p.tags("Tags")
@@ -121,10 +95,10 @@ func ParseSpec(props map[string]any, stack Stack, logicalID string) (Spec, error
 // common reads the properties every RoleType has, and refuses unknown ones
 // and those the RoleType does not take.
 func (p *propReader) common(s *Spec) {
-	s.Type = RoleType(p.str("RoleType", string(ApplicationRole)))
-	if s.Type != ApplicationRole && s.Type != ServiceLinkedRole {
-		p.fail("RoleType", fmt.Sprintf("must be %s or %s, not %q", ApplicationRole, ServiceLinkedRole, s.Type))
-		s.Type = ApplicationRole
+	s.Type = schema.RoleType(p.str("RoleType", string(schema.ApplicationRole)))
+	if s.Type != schema.ApplicationRole && s.Type != schema.ServiceLinkedRole {
+		p.fail("RoleType", fmt.Sprintf("must be %s or %s, not %q", schema.ApplicationRole, schema.ServiceLinkedRole, s.Type))
+		s.Type = schema.ApplicationRole
 	}
 	keys := make([]string, 0, len(p.props))
 	for k := range p.props {
@@ -135,19 +109,19 @@ func (p *propReader) common(s *Spec) {
 		switch {
 		case commonProperties[k]:
 		case applicationProperties[k]:
-			if s.Type == ServiceLinkedRole {
-				p.fail(k, fmt.Sprintf("is not supported when RoleType is %s", ServiceLinkedRole))
+			if s.Type == schema.ServiceLinkedRole {
+				p.fail(k, fmt.Sprintf("is not supported when RoleType is %s", schema.ServiceLinkedRole))
 			}
 		default:
 			p.fail(k, unknownProperty(k))
 		}
 	}
-	s.OnDelete = OnDelete(p.str("OnDelete", string(DeleteRole)))
-	if s.OnDelete != DeleteRole && s.OnDelete != RetainRole {
-		p.fail("OnDelete", fmt.Sprintf("must be %s or %s, not %q", DeleteRole, RetainRole, s.OnDelete))
+	s.OnDelete = schema.OnDelete(p.str("OnDelete", string(schema.DeleteRole)))
+	if s.OnDelete != schema.DeleteRole && s.OnDelete != schema.RetainRole {
+		p.fail("OnDelete", fmt.Sprintf("must be %s or %s, not %q", schema.DeleteRole, schema.RetainRole, s.OnDelete))
 	}
 	defaultDesc := DefaultApplicationRoleDesc
-	if s.Type == ServiceLinkedRole {
+	if s.Type == schema.ServiceLinkedRole {
 		defaultDesc = DefaultServiceLinkedRoleDesc
 	}
 	s.Description = p.str("Description", defaultDesc)

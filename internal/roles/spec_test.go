@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/qbrole/qbrole/internal/schema"
 )
 
 var testStack = Stack{
@@ -35,8 +37,8 @@ func TestParseSpecDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Spec{
-		Type: ApplicationRole, Path: DefaultPath, Description: DefaultApplicationRoleDesc, PolicyName: DefaultPolicyName,
-		MaxSessionDuration: DefaultMaxSessionDuration, OnDelete: DeleteRole,
+		Type: schema.ApplicationRole, Path: DefaultPath, Description: DefaultApplicationRoleDesc, PolicyName: DefaultPolicyName,
+		MaxSessionDuration: DefaultMaxSessionDuration, OnDelete: schema.DeleteRole,
 		Placeholders: Placeholders{Partition: "aws", Region: "us-east-1", AccountID: "123456789012",
 			SourceAccount: "123456789012", ApplicationID: "*", SubscriptionID: "*"},
 		Owner: Owner{StackID: testStack.ID, LogicalResourceID: "AppRole"},
@@ -48,7 +50,7 @@ func TestParseSpecDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if slr.Type != ServiceLinkedRole || slr.Description != DefaultServiceLinkedRoleDesc || slr.OnDelete != DeleteRole {
+	if slr.Type != schema.ServiceLinkedRole || slr.Description != DefaultServiceLinkedRoleDesc || slr.OnDelete != schema.DeleteRole {
 		t.Errorf("service-linked spec = %+v", slr)
 	}
 }
@@ -63,7 +65,7 @@ func TestParseSpecAcceptsCloudFormationStrings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.MaxSessionDuration != 43200 || s.OnDelete != RetainRole || s.Placeholders.Region != "eu-central-1" ||
+	if s.MaxSessionDuration != 43200 || s.OnDelete != schema.RetainRole || s.Placeholders.Region != "eu-central-1" ||
 		s.Placeholders.AccountID != "123456789012" || s.Placeholders.SourceAccount != "444455556666" {
 		t.Errorf("spec = %+v", s)
 	}
@@ -118,7 +120,7 @@ func TestParseSpecRejects(t *testing.T) {
 		{"tag key reserved by AWS", map[string]any{"Tags": []any{map[string]any{"Key": "aws:x", "Value": "v"}}}, "Tags[0].Key"},
 		{"tag value reserved by AWS", map[string]any{"Tags": []any{map[string]any{"Key": "k", "Value": "aws:x"}}}, "Tags[0].Value"},
 		{"tag value reserved by AWS, upper case", map[string]any{"Tags": []any{map[string]any{"Key": "k", "Value": "AWS:x"}}}, "Tags[0].Value"},
-		{"tag key forging ownership", map[string]any{"Tags": []any{map[string]any{"Key": TagStackID, "Value": "v"}}}, "Tags[0].Key"},
+		{"tag key forging ownership", map[string]any{"Tags": []any{map[string]any{"Key": schema.TagStackID, "Value": "v"}}}, "Tags[0].Key"},
 		{"duplicate tag keys", map[string]any{"Tags": []any{map[string]any{"Key": "K", "Value": "1"}, map[string]any{"Key": "k", "Value": "2"}}}, "Tags[1].Key"},
 		{"tag with extra field", map[string]any{"Tags": []any{map[string]any{"Key": "k", "Value": "v", "Propagate": "true"}}}, "Tags[0]"},
 		{"boundary not an ARN", map[string]any{"PermissionsBoundary": "PowerUserAccess"}, "PermissionsBoundary"},
