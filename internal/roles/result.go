@@ -3,6 +3,8 @@ package roles
 import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
+
+	"github.com/qbrole/qbrole/internal/schema"
 )
 
 // Outcome is what a request did, as Result.Outcome reports it. A request that
@@ -42,9 +44,9 @@ func (r Result) Attributes() map[string]any {
 		return nil
 	}
 	return map[string]any{
-		"Arn":      r.Arn,
-		"RoleName": r.RoleName,
-		"RoleId":   r.RoleID,
+		schema.AttrArn:      r.Arn,
+		schema.AttrRoleName: r.RoleName,
+		schema.AttrRoleID:   r.RoleID,
 	}
 }
 

@@ -87,7 +87,7 @@ func ParseSpec(props map[string]any, stack Stack, logicalID string) (Spec, error
 	if s.Type == schema.ApplicationRole {
 		p.application(&s)
 		p.placeholders(&s, stack)
-		s.Tags = p.tags("Tags")
+		s.Tags = p.tags(schema.PropTags)
 	}
 	return s, p.err()
 }
@@ -95,9 +95,9 @@ func ParseSpec(props map[string]any, stack Stack, logicalID string) (Spec, error
 // common reads the properties every RoleType has, and refuses unknown ones
 // and those the RoleType does not take.
 func (p *propReader) common(s *Spec) {
-	s.Type = schema.RoleType(p.str("RoleType", string(schema.ApplicationRole)))
+	s.Type = schema.RoleType(p.str(schema.PropRoleType, string(schema.ApplicationRole)))
 	if s.Type != schema.ApplicationRole && s.Type != schema.ServiceLinkedRole {
-		p.fail("RoleType", fmt.Sprintf("must be %s or %s, not %q", schema.ApplicationRole, schema.ServiceLinkedRole, s.Type))
+		p.fail(schema.PropRoleType, fmt.Sprintf("must be %s or %s, not %q", schema.ApplicationRole, schema.ServiceLinkedRole, s.Type))
 		s.Type = schema.ApplicationRole
 	}
 	keys := make([]string, 0, len(p.props))
@@ -116,43 +116,43 @@ func (p *propReader) common(s *Spec) {
 			p.fail(k, unknownProperty(k))
 		}
 	}
-	s.OnDelete = schema.OnDelete(p.str("OnDelete", string(schema.DeleteRole)))
+	s.OnDelete = schema.OnDelete(p.str(schema.PropOnDelete, string(schema.DeleteRole)))
 	if s.OnDelete != schema.DeleteRole && s.OnDelete != schema.RetainRole {
-		p.fail("OnDelete", fmt.Sprintf("must be %s or %s, not %q", schema.DeleteRole, schema.RetainRole, s.OnDelete))
+		p.fail(schema.PropOnDelete, fmt.Sprintf("must be %s or %s, not %q", schema.DeleteRole, schema.RetainRole, s.OnDelete))
 	}
 	defaultDesc := DefaultApplicationRoleDesc
 	if s.Type == schema.ServiceLinkedRole {
 		defaultDesc = DefaultServiceLinkedRoleDesc
 	}
-	s.Description = p.str("Description", defaultDesc)
+	s.Description = p.str(schema.PropDescription, defaultDesc)
 	if utf8.RuneCountInString(s.Description) > maxDescription {
-		p.fail("Description", fmt.Sprintf("must be at most %d characters", maxDescription))
+		p.fail(schema.PropDescription, fmt.Sprintf("must be at most %d characters", maxDescription))
 	} else if !descriptionPattern.MatchString(s.Description) {
-		p.fail("Description", "may contain only printable Latin-1 characters, tabs and line breaks")
+		p.fail(schema.PropDescription, "may contain only printable Latin-1 characters, tabs and line breaks")
 	}
 }
 
 // application reads the application role's own settings.
 func (p *propReader) application(s *Spec) {
-	s.Name = p.str("RoleName", "")
-	if _, given := p.props["RoleName"]; given && !roleNamePattern.MatchString(s.Name) {
-		p.fail("RoleName", fmt.Sprintf("%q must be 1 to 64 characters of letters, digits and +=,.@_-", s.Name))
+	s.Name = p.str(schema.PropRoleName, "")
+	if _, given := p.props[schema.PropRoleName]; given && !roleNamePattern.MatchString(s.Name) {
+		p.fail(schema.PropRoleName, fmt.Sprintf("%q must be 1 to 64 characters of letters, digits and +=,.@_-", s.Name))
 	}
-	s.Path = p.str("Path", DefaultPath)
+	s.Path = p.str(schema.PropPath, DefaultPath)
 	if len(s.Path) > maxPath || !pathPattern.MatchString(s.Path) {
-		p.fail("Path", fmt.Sprintf("%q must be / or start and end with / and hold printable ASCII without spaces, at most %d characters", s.Path, maxPath))
+		p.fail(schema.PropPath, fmt.Sprintf("%q must be / or start and end with / and hold printable ASCII without spaces, at most %d characters", s.Path, maxPath))
 	} else if strings.HasPrefix(s.Path, "/aws-service-role/") {
-		p.fail("Path", "/aws-service-role/ is reserved for service-linked roles")
+		p.fail(schema.PropPath, "/aws-service-role/ is reserved for service-linked roles")
 	}
-	s.PolicyName = p.str("PolicyName", DefaultPolicyName)
+	s.PolicyName = p.str(schema.PropPolicyName, DefaultPolicyName)
 	if !policyNamePattern.MatchString(s.PolicyName) {
-		p.fail("PolicyName", fmt.Sprintf("%q must be 1 to 128 characters of letters, digits and +=,.@_-", s.PolicyName))
+		p.fail(schema.PropPolicyName, fmt.Sprintf("%q must be 1 to 128 characters of letters, digits and +=,.@_-", s.PolicyName))
 	}
-	s.PermissionsBoundary = p.str("PermissionsBoundary", "")
+	s.PermissionsBoundary = p.str(schema.PropPermissionsBoundary, "")
 	if s.PermissionsBoundary != "" && (len(s.PermissionsBoundary) > maxBoundaryARN || !boundaryPattern.MatchString(s.PermissionsBoundary)) {
-		p.fail("PermissionsBoundary", fmt.Sprintf("%q is not an IAM managed policy ARN", s.PermissionsBoundary))
+		p.fail(schema.PropPermissionsBoundary, fmt.Sprintf("%q is not an IAM managed policy ARN", s.PermissionsBoundary))
 	}
-	s.MaxSessionDuration = int32(p.integer("MaxSessionDuration", DefaultMaxSessionDuration, minSessionDuration, maxSessionDuration))
+	s.MaxSessionDuration = int32(p.integer(schema.PropMaxSessionDuration, DefaultMaxSessionDuration, minSessionDuration, maxSessionDuration))
 }
 
 // placeholders reads what fills the documented policies' placeholders.
@@ -160,21 +160,21 @@ func (p *propReader) placeholders(s *Spec, stack Stack) {
 	s.Placeholders = Placeholders{
 		Partition:      stack.Partition,
 		AccountID:      stack.AccountID,
-		Region:         p.str("Region", stack.Region),
-		SourceAccount:  p.str("SourceAccount", stack.AccountID),
-		ApplicationID:  p.str("ApplicationId", "*"),
-		SubscriptionID: p.str("SubscriptionId", "*"),
+		Region:         p.str(schema.PropRegion, stack.Region),
+		SourceAccount:  p.str(schema.PropSourceAccount, stack.AccountID),
+		ApplicationID:  p.str(schema.PropApplicationID, "*"),
+		SubscriptionID: p.str(schema.PropSubscriptionID, "*"),
 	}
 	if !regionPattern.MatchString(s.Placeholders.Region) {
-		p.fail("Region", fmt.Sprintf("%q is not an AWS region name such as us-east-1", s.Placeholders.Region))
+		p.fail(schema.PropRegion, fmt.Sprintf("%q is not an AWS region name such as us-east-1", s.Placeholders.Region))
 	}
 	if !accountPattern.MatchString(s.Placeholders.SourceAccount) {
-		p.fail("SourceAccount", fmt.Sprintf("%q must be a 12-digit AWS account id", s.Placeholders.SourceAccount))
+		p.fail(schema.PropSourceAccount, fmt.Sprintf("%q must be a 12-digit AWS account id", s.Placeholders.SourceAccount))
 	}
 	if id := s.Placeholders.ApplicationID; id != "*" && !applicationPattern.MatchString(id) {
-		p.fail("ApplicationId", fmt.Sprintf("%q must be * or a Q Business application id (36 letters, digits and hyphens)", id))
+		p.fail(schema.PropApplicationID, fmt.Sprintf("%q must be * or a Q Business application id (36 letters, digits and hyphens)", id))
 	}
 	if id := s.Placeholders.SubscriptionID; id != "*" && (len(id) > maxSubscriptionID || !subscriptionPat.MatchString(id)) {
-		p.fail("SubscriptionId", fmt.Sprintf("%q must be * or a Q Business subscription id (letters, digits and hyphens)", id))
+		p.fail(schema.PropSubscriptionID, fmt.Sprintf("%q must be * or a Q Business subscription id (letters, digits and hyphens)", id))
 	}
 }
