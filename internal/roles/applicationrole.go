@@ -173,9 +173,10 @@ func (m *Manager) createRole(ctx context.Context, spec Spec, name string) (res R
 	// IAM may still answer NoSuchEntity for a role it has just made, and
 	// AccessDenied where the caller's permission rests on the new role's tags
 	// (the execution role's does): changes, "including tags used for ABAC",
-	// take time to become visible (IAM User Guide, troubleshooting, "Changes
-	// that I make are not always immediately visible"). Retried here only,
-	// for the role this request has just created.
+	// take time to become visible (IAM User Guide, "Troubleshoot IAM",
+	// "Changes that I make are not always immediately visible",
+	// https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_general.html#troubleshoot_general_eventual-consistency).
+	// Retried here only, for the role this request has just created.
 	err = wait.RetryFor(ctx, m.propagationTimeout(), m.backoff(), func(err error) bool { return isNoSuchEntity(err) || isAccessDenied(err) },
 		func() error { return m.putPolicy(ctx, name, spec) })
 	if err != nil {
@@ -222,7 +223,8 @@ func (m *Manager) takeOverRetriedCreate(ctx context.Context, spec Spec, name str
 	role, err := findRole(ctx, m.IAM, name)
 	if errors.Is(err, errNotFound) {
 		// ListRoles leaves out a role's tags (IAM API Reference,
-		// "ListRoles"): the role is read again under IAM's spelling.
+		// "ListRoles", https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListRoles.html):
+		// the role is read again under IAM's spelling.
 		var spelled string
 		if spelled, err = m.roleNameInAnyCase(ctx, name); err == nil {
 			role, err = findRole(ctx, m.IAM, spelled)

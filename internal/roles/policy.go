@@ -72,7 +72,12 @@ func TrustPolicy(p Placeholders) PolicyDocument {
 }
 
 // PermissionsPolicy returns the application role's inline permissions policy,
-// statement for statement the one AWS documents.
+// statement for statement the one of AWS's page as copied in
+// testdata/reference/ (Amazon Q Business User Guide, "IAM role for an Amazon
+// Q Business application",
+// https://docs.aws.amazon.com/amazonq/latest/qbusiness-ug/create-application-iam-role.html;
+// the page has since dropped the user-subscription statement, which this
+// policy keeps: testdata/reference/README.md says what differs).
 func PermissionsPolicy(p Placeholders) PolicyDocument {
 	logGroup := fmt.Sprintf("arn:%s:logs:%s:%s:log-group:/aws/qbusiness/*", p.Partition, p.Region, p.AccountID)
 	application := fmt.Sprintf("arn:%s:qbusiness:%s:%s:application/%s",

@@ -50,8 +50,11 @@ var (
 	tagValuePattern    = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
 )
 
-// Limits IAM puts on a role's settings (IAM API Reference, CreateRole and
-// UpdateRole; Q Business API Reference for the subscription id).
+// Limits IAM puts on a role's settings (IAM API Reference, "CreateRole",
+// https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html, and
+// "UpdateRole", https://docs.aws.amazon.com/IAM/latest/APIReference/API_UpdateRole.html;
+// Amazon Q Business API Reference, "Subscription", for the subscription id,
+// https://docs.aws.amazon.com/amazonq/latest/api-reference/API_Subscription.html).
 const (
 	maxDescription     = 1000
 	maxPath            = 512

@@ -117,7 +117,9 @@ func (m *Manager) updateServiceLinkedRole(ctx context.Context, spec Spec, physic
 // deleteServiceLinkedRole asks IAM to delete the role and polls the deletion
 // task. While Q Business still uses the role the task fails, and AWS's advice
 // is to "wait for a few minutes and try the operation again" (Amazon Q
-// Business User Guide, "Using service-linked roles"); an application deleted
+// Business User Guide, "Using service-linked roles for Amazon Q Business",
+// https://docs.aws.amazon.com/amazonq/latest/qbusiness-ug/using-service-linked-roles.html);
+// an application deleted
 // in the same stack deletion lets go of the role shortly after. So a failed
 // task is retried — a new DeleteServiceLinkedRole, polled again — with
 // backoff until ctx's deadline (the Lambda's, less a margin); only then does

@@ -9,6 +9,7 @@ import (
 	"go/token"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -65,6 +66,37 @@ func TestShippingCodeShape(t *testing.T) {
 				if n > maxFuncLines {
 					t.Errorf("%s: func %s: %d lines (at most %d)", name, fn.Name.Name, n, maxFuncLines)
 				}
+			}
+		}
+	}
+}
+
+// citesAWS matches a comment that cites an AWS document by its guide.
+var citesAWS = regexp.MustCompile(`User Guide|API Reference|Template Reference|Service Authorization Reference|Developer Guide`)
+
+// A comment that cites AWS's documentation names the page with its URL, so
+// that a reader of any clone can check it (not a file outside the
+// repository): every comment group of every Go file in the repository,
+// tests and test doubles included.
+func TestCitationsNameTheirPage(t *testing.T) {
+	out, err := exec.Command("git", "-C", "../../..", "ls-files", "*.go").Output()
+	if err != nil {
+		t.Skipf("git ls-files: %v (not a git checkout)", err)
+	}
+	files := strings.Fields(string(out))
+	if len(files) < 50 {
+		t.Fatalf("only %d Go files", len(files))
+	}
+	for _, f := range files {
+		fset := token.NewFileSet()
+		file, err := parser.ParseFile(fset, filepath.Join("../../..", f), nil, parser.ParseComments)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, g := range file.Comments {
+			text := g.Text()
+			if citesAWS.MatchString(text) && !strings.Contains(text, "https://") {
+				t.Errorf("%s:%d: cites AWS without the page's URL: %.100q", f, fset.Position(g.Pos()).Line, text)
 			}
 		}
 	}
