@@ -10,17 +10,18 @@
 // Resources and condition values hold placeholders (Partition, AccountID,
 // FunctionARN) that a template renders with Fn::Sub; Document renders
 // statements as an IAM policy document with Values filled in, and Actions
-// lists every action the Allow statements allow. The ownership tag keys
-// (TagStackID, TagLogicalID, OwnershipTags) and the ARN patterns (RoleARNs,
-// InstanceProfileARNs, ServiceLinkedRoleARN) are named here too.
+// lists every action the Allow statements allow. OwnershipTags lists the
+// ownership tag keys the statements protect (spelled in internal/schema), and
+// the ARN patterns (RoleARNs, InstanceProfileARNs, ServiceLinkedRoleARN) are
+// named here too.
 //
 // The CDK construct (cdk/qbrolecdk) renders All; template.yaml spells the
 // policy out, and a test compares it with Document(All(…)). Tests also judge
 // both templates' policies with an IAM policy evaluator, and compare Actions
 // with the methods of the code's IAM interface (roles.IAM).
 //
-// It imports nothing heavy: the Lambda binary (through internal/roles, for
-// the tag keys) and the CDK app both use it.
+// It imports nothing but internal/schema: the CDK construct and the tests use
+// it, and the Lambda binary does not need it.
 package execrole
 
 import (
