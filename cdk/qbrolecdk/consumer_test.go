@@ -14,24 +14,6 @@ import (
 	"github.com/qbrole/qbrole/internal/testkit/cfntemplate"
 )
 
-// consumerApp is the README's CDK example (the README shows this file; a test
-// keeps them equal).
-const consumerApp = "testdata/consumer/main.go"
-
-func TestReadmeShowsTheConsumerApp(t *testing.T) {
-	app, err := os.ReadFile(consumerApp)
-	if err != nil {
-		t.Fatal(err)
-	}
-	readme, err := os.ReadFile("../../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(string(readme), "```go\n"+string(app)+"```") {
-		t.Error("the README's CDK example is not testdata/consumer/main.go")
-	}
-}
-
 // A user's own CDK app, in its own module, synthesizes the README's example
 // with the construct taken from a replace to a checkout, and from a read-only
 // copy (as the module cache holds it): local bundling builds the function with

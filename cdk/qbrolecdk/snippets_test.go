@@ -81,20 +81,3 @@ func TestTypeScriptSnippetSynthesizesTheConstructsResource(t *testing.T) {
 		t.Error("the TypeScript stack has a function of its own, or no application")
 	}
 }
-
-// The README shows the snippets as they are in cdk/typescript and cdk/python.
-func TestReadmeShowsTheSnippets(t *testing.T) {
-	readme, err := os.ReadFile("../../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for file, lang := range map[string]string{"../typescript/app.ts": "ts", "../python/app.py": "python"} {
-		src, err := os.ReadFile(file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !strings.Contains(string(readme), "```"+lang+"\n"+string(src)+"```") {
-			t.Errorf("the README does not show %s", file)
-		}
-	}
-}

@@ -1,0 +1,35 @@
+package main
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// What ships — the Lambda binary, and the construct library with the
+// function it bundles — imports no CDK (the binary), and none of the test
+// infrastructure: the IAM policy evaluator and its proxy (AGPL-licensed
+// simulator behind them), moto's helpers, the fault injector.
+func TestShippedCodeImportsNoCDKAndNoTestTools(t *testing.T) {
+	// Test infrastructure sits under internal/testkit, dev programs under
+	// internal/devtools; test helpers beside their package end in "test".
+	testTools := []string{"/internal/testkit/", "/internal/devtools/", "/cfntest", "/rolestest"}
+	for _, pkg := range []string{"github.com/qbrole/qbrole/lambda", "github.com/qbrole/qbrole/cdk/qbrolecdk"} {
+		out, err := exec.Command("go", "list", "-deps", pkg).Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, dep := range strings.Fields(string(out)) {
+			cdk := strings.Contains(dep, "aws-cdk-go") || strings.Contains(dep, "jsii") || strings.Contains(dep, "cdk-nag") ||
+				strings.HasPrefix(dep, "github.com/qbrole/qbrole/cdk")
+			if strings.HasSuffix(pkg, "/lambda") && cdk {
+				t.Errorf("the Lambda binary imports %s", dep)
+			}
+			for _, tool := range testTools {
+				if strings.Contains(dep, tool) {
+					t.Errorf("%s imports the test tool %s", pkg, dep)
+				}
+			}
+		}
+	}
+}
