@@ -351,7 +351,7 @@ func TestAnswerID(t *testing.T) {
 		{"an Update or Delete that named none keeps its id", "old", "", "old", failedCreateID},
 		{"a Create that named none gets the marker", "", "", "failed-create:req-1", failedCreateID},
 		{"without FailedCreateID, an Update keeps its id", "old", "", "old", nil},
-		{"without FailedCreateID, a Create gets no made-up id", "", "", "", nil},
+		{"without FailedCreateID, a Create gets an id that names nothing", "", "", "cfnresource:unconfigured-runner:req-1", nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -368,7 +368,9 @@ func TestAnswerID(t *testing.T) {
 // FAILED, naming the field, with the request's own id (none for a Create),
 // and Run says so.
 func TestRunnerWithoutFailedCreateIDCarriesOutNothing(t *testing.T) {
-	for name, physical := range map[string]string{"Create": "", "Update": "old"} {
+	for name, c := range map[string]struct{ physical, answered string }{
+		"Create": {"", "cfnresource:unconfigured-runner:req-1"}, "Update": {"old", "old"}} {
+		physical := c.physical
 		t.Run(name, func(t *testing.T) {
 			srv := newResponseServer(t)
 			called := false
@@ -390,9 +392,9 @@ func TestRunnerWithoutFailedCreateIDCarriesOutNothing(t *testing.T) {
 				t.Error("the Handler ran")
 			}
 			got := responses(srv)
-			if len(got) != 1 || got[0].Status != cfn.StatusFailed || got[0].PhysicalResourceID != physical ||
+			if len(got) != 1 || got[0].Status != cfn.StatusFailed || got[0].PhysicalResourceID != c.answered ||
 				!strings.Contains(got[0].Reason, "FailedCreateID") || resp == nil || resp.Status != cfn.StatusFailed {
-				t.Errorf("responses %+v, returned %+v; want one FAILED with id %q naming FailedCreateID", got, resp, physical)
+				t.Errorf("responses %+v, returned %+v; want one FAILED with id %q naming FailedCreateID", got, resp, c.answered)
 			}
 			if !strings.Contains(log.String(), `"Outcome":"failed"`) {
 				t.Errorf("log %s", log.String())

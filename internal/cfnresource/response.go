@@ -15,18 +15,29 @@ const maxResponseBytes = 4096
 // answerID is the PhysicalResourceId to answer ev with when the work gave
 // none (it failed before it named anything): the resource's current id, or for
 // a Create the marker FailedCreateID makes, so that the rollback's Delete
-// knows there is nothing to remove. Without FailedCreateID, a Create gets
-// none: the Runner makes up no id.
+// knows there is nothing to remove. A Runner without FailedCreateID (a wiring
+// mistake; it carries out nothing) answers a Create with unconfiguredPrefix
+// and the RequestId: CloudFormation takes no response without a non-empty
+// PhysicalResourceId (CloudFormation User Guide, "Custom resource response
+// objects",
+// https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/crpg-ref-responses.html),
+// and this one holds ':', so no IAM name equals it.
 func (r *Runner) answerID(ev cfn.Event, id string) string {
 	switch {
 	case id != "":
 		return id
-	case ev.PhysicalResourceID != "" || r.FailedCreateID == nil:
+	case ev.PhysicalResourceID != "":
 		return ev.PhysicalResourceID
+	case r.FailedCreateID == nil:
+		return unconfiguredPrefix + ev.RequestID
 	default:
 		return r.FailedCreateID(ev.RequestID)
 	}
 }
+
+// unconfiguredPrefix starts the id a Runner without FailedCreateID answers
+// a Create with.
+const unconfiguredPrefix = "cfnresource:unconfigured-runner:"
 
 // maxReason leaves room in maxResponseBytes for the ids around the reason.
 const maxReason = 2048

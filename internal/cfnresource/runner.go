@@ -19,8 +19,9 @@ type Runner struct {
 	// failed before it named anything: the rollback's Delete is sent with it,
 	// so the Handler must read it as naming nothing. It is required: a Runner
 	// without it carries out no request, answers each FAILED with the
-	// request's own PhysicalResourceId (none for a Create) and a Reason naming
-	// the missing field, and Run returns that error.
+	// request's own PhysicalResourceId (for a Create, one that names nothing:
+	// "cfnresource:unconfigured-runner:" and the RequestId) and a Reason
+	// naming the missing field, and Run returns that error.
 	FailedCreateID func(requestID string) string
 	// Logger gets one line per event; nil means slog.Default().
 	Logger *slog.Logger

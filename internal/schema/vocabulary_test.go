@@ -84,8 +84,10 @@ type literal struct {
 	value string
 }
 
-// stringLiterals returns the string literals of a Go source file. Comments
-// are not parsed, so they may mention the vocabulary.
+// stringLiterals returns the string literals of a Go source file, a
+// concatenation of literals ("qbusiness." + "amazonaws.com") as the one
+// string it makes. Comments are not parsed, so they may mention the
+// vocabulary.
 func stringLiterals(t *testing.T, fset *token.FileSet, name string, src any) []literal {
 	t.Helper()
 	f, err := parser.ParseFile(fset, name, src, parser.SkipObjectResolution)
@@ -94,16 +96,46 @@ func stringLiterals(t *testing.T, fset *token.FileSet, name string, src any) []l
 	}
 	var out []literal
 	ast.Inspect(f, func(n ast.Node) bool {
-		if b, ok := n.(*ast.BasicLit); ok && b.Kind == token.STRING {
-			v, err := strconv.Unquote(b.Value)
-			if err != nil {
-				t.Fatalf("%s: %v", fset.Position(b.Pos()), err)
-			}
-			out = append(out, literal{fset.Position(b.Pos()), v})
+		e, ok := n.(ast.Expr)
+		if !ok {
+			return true
+		}
+		if v, ok := concatenation(t, fset, e); ok {
+			out = append(out, literal{fset.Position(e.Pos()), v})
+			return false
 		}
 		return true
 	})
 	return out
+}
+
+// concatenation is the string e spells when it is a string literal, or
+// literals joined with + (in parentheses or not); ok is false otherwise.
+func concatenation(t *testing.T, fset *token.FileSet, e ast.Expr) (string, bool) {
+	switch e := e.(type) {
+	case *ast.BasicLit:
+		if e.Kind != token.STRING {
+			return "", false
+		}
+		v, err := strconv.Unquote(e.Value)
+		if err != nil {
+			t.Fatalf("%s: %v", fset.Position(e.Pos()), err)
+		}
+		return v, true
+	case *ast.ParenExpr:
+		return concatenation(t, fset, e.X)
+	case *ast.BinaryExpr:
+		if e.Op != token.ADD {
+			return "", false
+		}
+		x, ok := concatenation(t, fset, e.X)
+		if !ok {
+			return "", false
+		}
+		y, ok := concatenation(t, fset, e.Y)
+		return x + y, ok
+	}
+	return "", false
 }
 
 // repoRoot is the module's root directory: two levels up from this package.
@@ -228,13 +260,18 @@ func TestSpellsWholeWordsOfLiteralsOnly(t *testing.T) {
 const a = "ServiceLinkedRole"
 
 var b = []string{` + "`qbusiness.amazonaws.com`" + `}
+
+var c = "qbrole:stack-" + ("i" + "d")
+
+var d = "AWSServiceRoleFor" + x + "QBusiness"
 `
 	var got []string
 	for _, lit := range stringLiterals(t, token.NewFileSet(), "p.go", src) {
 		got = append(got, lit.value)
 	}
-	if want := []string{"ServiceLinkedRole", "qbusiness.amazonaws.com"}; !slices.Equal(got, want) {
-		t.Errorf("literals %q, want %q (comments are not literals)", got, want)
+	want := []string{"ServiceLinkedRole", "qbusiness.amazonaws.com", "qbrole:stack-id", "AWSServiceRoleFor", "QBusiness"}
+	if !slices.Equal(got, want) {
+		t.Errorf("literals %q, want %q (comments are not literals; a concatenation of literals is one)", got, want)
 	}
 }
 

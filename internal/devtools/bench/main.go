@@ -202,6 +202,7 @@ func run(runs int) error {
 	if failed {
 		return fmt.Errorf("a budget was missed")
 	}
+	fmt.Println("\nevery budget met") // make bench records the table only after this line
 	return nil
 }
 

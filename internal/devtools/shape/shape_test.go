@@ -101,3 +101,35 @@ func TestCitationsNameTheirPage(t *testing.T) {
 		}
 	}
 }
+
+// The only build constraint a test file may carry is the integration tier's
+// tag, spelled exactly: a misspelled tag would take its tests out of both
+// tiers without a sound (make integration checks that every test the tag
+// adds passed, but a file the tag does not add is not among them).
+func TestTestFilesCarryOnlyTheIntegrationTag(t *testing.T) {
+	out, err := exec.Command("git", "-C", "../../..", "ls-files", "*_test.go").Output()
+	if err != nil {
+		t.Skipf("git ls-files: %v (not a git checkout)", err)
+	}
+	tagged := 0
+	for _, f := range strings.Fields(string(out)) {
+		file, err := parser.ParseFile(token.NewFileSet(), filepath.Join("../../..", f), nil, parser.ParseComments|parser.PackageClauseOnly)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, g := range file.Comments {
+			for _, c := range g.List {
+				if !strings.HasPrefix(c.Text, "//go:build") && !strings.HasPrefix(c.Text, "// +build") {
+					continue
+				}
+				if c.Text != "//go:build integration" {
+					t.Errorf("%s: %q: the only build constraint of a test file is //go:build integration", f, c.Text)
+				}
+				tagged++
+			}
+		}
+	}
+	if tagged == 0 {
+		t.Error("no test file carries //go:build integration")
+	}
+}

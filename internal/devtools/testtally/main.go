@@ -9,6 +9,12 @@
 // the whole output of each failed test, the skip reason of each skipped
 // test, the output lines matching -show (figures some tests print), and a
 // last line with the tier's totals.
+//
+// With -tags, the tier is one built with those build tags: it also fails
+// unless every test that the tags add (the Test functions of the test files
+// `go list -tags` lists and `go list` does not) passed, but those matching
+// -except. So a suite of tagged tests that did not run, or skipped, fails
+// the tier even when the untagged tests around it passed.
 package main
 
 import (
@@ -42,6 +48,7 @@ type pkgTally struct {
 	output                  map[string][]string // per test, until it ends
 	skips                   []string
 	buildFailed             bool
+	passedTests             map[string]bool // top-level tests that passed
 }
 
 type tally struct {
@@ -53,12 +60,17 @@ type tally struct {
 func main() {
 	tier := flag.String("tier", "tests", "the tier's name, for the last line")
 	show := flag.String("show", "", "print output lines matching this regular expression")
+	tags := flag.String("tags", "", "the build tags of the tier: every test they add must pass")
+	except := flag.String("except", "", "with -tags, tests (a regular expression) the tier leaves out on purpose")
 	flag.Parse()
-	var re *regexp.Regexp
+	var re, ex *regexp.Regexp
 	if *show != "" {
 		re = regexp.MustCompile(*show)
 	}
-	ok, err := run(os.Stdin, os.Stdout, *tier, re)
+	if *except != "" {
+		ex = regexp.MustCompile(*except)
+	}
+	ok, err := run(os.Stdin, os.Stdout, *tier, re, tagCheck(".", *tags, ex))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "testtally:", err)
 		os.Exit(2)
@@ -68,9 +80,27 @@ func main() {
 	}
 }
 
+// tagCheck is the check of -tags: the tests the tags add to the tier's
+// packages (as the go command in dir sees them) that did not pass; nil
+// without tags.
+func tagCheck(dir, tags string, except *regexp.Regexp) func(*tally, []string) ([]string, error) {
+	if tags == "" {
+		return nil
+	}
+	return func(t *tally, pkgs []string) ([]string, error) {
+		tests, err := taggedTests(dir, pkgs, tags)
+		if err != nil {
+			return nil, err
+		}
+		return t.missingTagged(tests, except), nil
+	}
+}
+
 // run reads the events from in, reports to out, and says whether the tier
-// passed.
-func run(in io.Reader, out io.Writer, tier string, show *regexp.Regexp) (bool, error) {
+// passed. check, when not nil, lists the tests that should have passed and
+// did not.
+func run(in io.Reader, out io.Writer, tier string, show *regexp.Regexp,
+	check func(*tally, []string) ([]string, error)) (bool, error) {
 	t := &tally{pkgs: map[string]*pkgTally{}, show: show, out: out}
 	sc := bufio.NewScanner(in)
 	sc.Buffer(make([]byte, 1<<20), 1<<26)
@@ -87,13 +117,27 @@ func run(in io.Reader, out io.Writer, tier string, show *regexp.Regexp) (bool, e
 	if err := sc.Err(); err != nil {
 		return false, err
 	}
-	return t.report(tier), nil
+	ok := t.report(tier)
+	if check == nil {
+		return ok, nil
+	}
+	missing, err := check(t, t.names())
+	if err != nil {
+		return false, err
+	}
+	for _, m := range missing {
+		fmt.Fprintf(out, "did not pass: %s\n", m)
+	}
+	if len(missing) > 0 {
+		fmt.Fprintf(out, "%s tier: FAILED: %d tests of its build tags did not pass\n", tier, len(missing))
+	}
+	return ok && len(missing) == 0, nil
 }
 
 func (t *tally) pkg(name string) *pkgTally {
 	p := t.pkgs[name]
 	if p == nil {
-		p = &pkgTally{output: map[string][]string{}}
+		p = &pkgTally{output: map[string][]string{}, passedTests: map[string]bool{}}
 		t.pkgs[name] = p
 	}
 	return p
@@ -133,6 +177,9 @@ func (t *tally) end(p *pkgTally, ev event) {
 	switch ev.Action {
 	case "pass":
 		p.passed++
+		if !strings.Contains(ev.Test, "/") {
+			p.passedTests[ev.Test] = true
+		}
 	case "skip":
 		p.skipped++
 		p.skips = append(p.skips, ev.Test+": "+lastLine(p.output[ev.Test]))
@@ -156,8 +203,8 @@ func lastLine(lines []string) string {
 	return "(no reason given)"
 }
 
-// report prints the tally and says whether the tier passed.
-func (t *tally) report(tier string) bool {
+// names are the packages of the stream, sorted.
+func (t *tally) names() []string {
 	names := make([]string, 0, len(t.pkgs))
 	for n := range t.pkgs {
 		if n != "" {
@@ -165,6 +212,12 @@ func (t *tally) report(tier string) bool {
 		}
 	}
 	sort.Strings(names)
+	return names
+}
+
+// report prints the tally and says whether the tier passed.
+func (t *tally) report(tier string) bool {
+	names := t.names()
 	var passed, skipped, failed, broken int
 	for _, n := range names {
 		p := t.pkgs[n]

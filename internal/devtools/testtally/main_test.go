@@ -50,7 +50,7 @@ func TestRun(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			var out strings.Builder
-			ok, err := run(strings.NewReader(c.in), &out, "unit", regexp.MustCompile(`^figure`))
+			ok, err := run(strings.NewReader(c.in), &out, "unit", regexp.MustCompile(`^figure`), nil)
 			if err != nil {
 				t.Fatal(err)
 			}
