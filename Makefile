@@ -46,20 +46,32 @@ CDKTS_DIR   := .cdkts
 CDKTS_STAMP := $(CDKTS_DIR)/.installed
 NPM_CI := npm ci --no-audit --no-fund --loglevel=error --prefix
 
-.PHONY: demo test check test-fast integration model soak bench mutate fuzz deps-python iamsim cdk-ts fmt-check vet staticcheck \
+.PHONY: demo test check check-go-only test-fast integration model soak bench mutate fuzz deps-python iamsim cdk-ts fmt-check vet staticcheck \
 	build package build-QBusinessRoleFunction cdk-cli synth diff deploy destroy clean
 
 demo: deps-python
 	$(GO) run ./internal/devtools/demo
 
-# Both tiers: each fails when it ran no test.
-test: check deps-python iamsim cdk-ts synth fuzz integration model
+# Both tiers: each fails when it ran no test. The fast tier runs with PATH
+# holding only Go and the shell's tools, which proves it needs nothing else.
+test: check-go-only deps-python iamsim cdk-ts synth fuzz integration model
 
 # The fast tier: needs nothing but Go (no moto, Node or Python on PATH).
 check: fmt-check vet staticcheck test-fast
 
 test-fast:
 	$(GO) test -count=1 -json ./... | $(TALLY) -tier fast
+
+# make check with PATH holding only go, gofmt and the shell's tools (no
+# python3, node, npm, moto_server, cfn-lint, gcc): a directory of links to them.
+GO_ONLY_TOOLS := bash sh make env cat ls mkdir rm cp mv ln touch mktemp dirname basename sed grep find sort head tail tr wc git
+check-go-only:
+	@dir=$$(mktemp -d) && trap 'rm -rf "$$dir"' EXIT && \
+	for t in $(GO_ONLY_TOOLS); do p=$$(command -v $$t) && ln -s "$$p" "$$dir/$$t" || true; done && \
+	ln -s "$$(command -v $(GO))" "$$dir/go" && ln -s "$$(dirname "$$(readlink -f "$$(command -v $(GO))")")/gofmt" "$$dir/gofmt" && \
+	echo "make check with PATH=$$dir: $$(ls "$$dir" | tr '\n' ' ')" && \
+	env -i HOME="$$HOME" PATH="$$dir" GOFLAGS="$$GOFLAGS" $(if $(GOCACHE),GOCACHE=$(GOCACHE)) $(if $(GOMODCACHE),GOMODCACHE=$(GOMODCACHE)) \
+		"$$dir/make" --no-print-directory check
 
 # The model-based lifecycle test (internal/roles/model_test.go, pgregory.net/rapid):
 # MODEL_CHECKS random sequences of CloudFormation requests and outside actions
