@@ -86,11 +86,26 @@ func testNames(file string) ([]string, error) {
 	var names []string
 	for _, d := range f.Decls {
 		fn, ok := d.(*ast.FuncDecl)
-		if ok && fn.Recv == nil && isTest(fn.Name.Name) && fn.Type.Params.NumFields() == 1 {
+		if ok && fn.Recv == nil && isTest(fn.Name.Name) && takesT(fn) {
 			names = append(names, fn.Name.Name)
 		}
 	}
 	return names, nil
+}
+
+// takesT reports whether fn's one parameter is a *testing.T (TestMain takes
+// a *testing.M and is no test).
+func takesT(fn *ast.FuncDecl) bool {
+	params := fn.Type.Params.List
+	if len(params) != 1 || len(params[0].Names) > 1 {
+		return false
+	}
+	star, ok := params[0].Type.(*ast.StarExpr)
+	if !ok {
+		return false
+	}
+	sel, ok := star.X.(*ast.SelectorExpr)
+	return ok && sel.Sel.Name == "T"
 }
 
 // isTest reports whether name names a test ("Test", then not a lower-case

@@ -17,7 +17,8 @@ func taggedModule(t *testing.T) string {
 		"p/p.go":          "package p\n",
 		"p/plain_test.go": "package p\n\nimport \"testing\"\n\nfunc TestPlain(t *testing.T) {}\n",
 		"p/moto_test.go": "//go:build integration\n\npackage p_test\n\nimport \"testing\"\n\n" +
-			"func TestAgainstMoto(t *testing.T) {}\n\nfunc TestModel(t *testing.T) {}\n\nfunc Testament() {}\n\nfunc helper(t *testing.T) {}\n",
+			"func TestMain(m *testing.M) { m.Run() }\n\nfunc TestAgainstMoto(t *testing.T) {}\n\nfunc TestModel(t *testing.T) {}\n\n" +
+			"func Testament() {}\n\nfunc helper(t *testing.T) {}\n\nfunc TestNotOne(b *testing.B) {}\n",
 	}
 	for name, body := range files {
 		path := filepath.Join(dir, name)
