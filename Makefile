@@ -63,15 +63,20 @@ test-fast:
 	$(GO) test -count=1 -json ./... | $(TALLY) -tier fast
 
 # make check with PATH holding only go, gofmt and the shell's tools (no
-# python3, node, npm, moto_server, cfn-lint, gcc): a directory of links to them.
+# python3, node, npm, moto_server, cfn-lint, gcc): a directory of links to them
+# (gofmt from GOROOT, so a go that is a wrapper works), and of the environment
+# only HOME and the go command's own settings (GO_ENV_VARS, when set).
 GO_ONLY_TOOLS := bash sh make env cat ls mkdir rm cp mv ln touch mktemp dirname basename sed grep find sort head tail tr wc git
+GO_ENV_VARS   := GOFLAGS GOCACHE GOMODCACHE GOPATH GOPROXY GOSUMDB GONOSUMDB GONOPROXY GOPRIVATE GOINSECURE \
+	GOTOOLCHAIN GOENV GOROOT XDG_CONFIG_HOME XDG_CACHE_HOME HTTPS_PROXY HTTP_PROXY NO_PROXY https_proxy http_proxy no_proxy
 check-go-only:
 	@dir=$$(mktemp -d) && trap 'rm -rf "$$dir"' EXIT && \
 	for t in $(GO_ONLY_TOOLS); do p=$$(command -v $$t) && ln -s "$$p" "$$dir/$$t" || true; done && \
-	ln -s "$$(command -v $(GO))" "$$dir/go" && ln -s "$$(dirname "$$(readlink -f "$$(command -v $(GO))")")/gofmt" "$$dir/gofmt" && \
+	ln -s "$$(command -v $(GO))" "$$dir/go" && ln -s "$$($(GO) env GOROOT)/bin/gofmt" "$$dir/gofmt" && \
+	vars=(HOME="$$HOME" PATH="$$dir") && \
+	for v in $(GO_ENV_VARS); do [ -n "$${!v+x}" ] && vars+=("$$v=$${!v}"); done; \
 	echo "make check with PATH=$$dir: $$(ls "$$dir" | tr '\n' ' ')" && \
-	env -i HOME="$$HOME" PATH="$$dir" GOFLAGS="$$GOFLAGS" $(if $(GOCACHE),GOCACHE=$(GOCACHE)) $(if $(GOMODCACHE),GOMODCACHE=$(GOMODCACHE)) \
-		"$$dir/make" --no-print-directory check
+	env -i "$${vars[@]}" "$$dir/make" --no-print-directory check
 
 # The model-based lifecycle test (internal/roles/model_test.go, pgregory.net/rapid):
 # MODEL_CHECKS random sequences of CloudFormation requests and outside actions
@@ -134,8 +139,11 @@ deps-python:
 	@cfn-lint --version 2>/dev/null | grep -qx 'cfn-lint $(CFNLINT_VERSION)' \
 		|| python3 -m pip install --quiet 'cfn-lint==$(CFNLINT_VERSION)'
 
+# Every Go file of the checkout, also those not yet added to git; fails when
+# gofmt cannot be run.
 fmt-check:
-	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.*')); \
+	@command -v gofmt >/dev/null || { echo "fmt-check: gofmt not found on PATH"; exit 1; }
+	@out=$$(gofmt -l $$(git ls-files --cached --others --exclude-standard '*.go' 2>/dev/null || find . -name '*.go' -not -path './.*')) || exit 1; \
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
 # Both with the integration tests' files.

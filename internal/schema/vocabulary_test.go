@@ -95,7 +95,8 @@ func stringLiterals(t *testing.T, fset *token.FileSet, name string, src any) []l
 		t.Fatal(err)
 	}
 	var out []literal
-	ast.Inspect(f, func(n ast.Node) bool {
+	var visit func(n ast.Node) bool
+	visit = func(n ast.Node) bool {
 		e, ok := n.(ast.Expr)
 		if !ok {
 			return true
@@ -104,9 +105,47 @@ func stringLiterals(t *testing.T, fset *token.FileSet, name string, src any) []l
 			out = append(out, literal{fset.Position(e.Pos()), v})
 			return false
 		}
-		return true
-	})
+		b, ok := e.(*ast.BinaryExpr)
+		if !ok || b.Op != token.ADD {
+			return true
+		}
+		// x + "qbusiness." + "amazonaws.com" groups as (x + "…") + "…":
+		// each run of literals in the chain of + is one string.
+		var run []string
+		var at token.Pos
+		flush := func() {
+			if len(run) > 0 {
+				out = append(out, literal{fset.Position(at), strings.Join(run, "")})
+				run = nil
+			}
+		}
+		for _, operand := range plusOperands(b) {
+			if v, ok := concatenation(t, fset, operand); ok {
+				if len(run) == 0 {
+					at = operand.Pos()
+				}
+				run = append(run, v)
+				continue
+			}
+			flush()
+			ast.Inspect(operand, visit)
+		}
+		flush()
+		return false
+	}
+	ast.Inspect(f, visit)
 	return out
+}
+
+// plusOperands are the operands of a chain of +, left to right.
+func plusOperands(e ast.Expr) []ast.Expr {
+	if p, ok := e.(*ast.ParenExpr); ok {
+		e = p.X
+	}
+	if b, ok := e.(*ast.BinaryExpr); ok && b.Op == token.ADD {
+		return append(plusOperands(b.X), plusOperands(b.Y)...)
+	}
+	return []ast.Expr{e}
 }
 
 // concatenation is the string e spells when it is a string literal, or
@@ -264,12 +303,15 @@ var b = []string{` + "`qbusiness.amazonaws.com`" + `}
 var c = "qbrole:stack-" + ("i" + "d")
 
 var d = "AWSServiceRoleFor" + x + "QBusiness"
+
+var e = x + "qbusiness." + "amazonaws.com" + f("a" + "b")
 `
 	var got []string
 	for _, lit := range stringLiterals(t, token.NewFileSet(), "p.go", src) {
 		got = append(got, lit.value)
 	}
-	want := []string{"ServiceLinkedRole", "qbusiness.amazonaws.com", "qbrole:stack-id", "AWSServiceRoleFor", "QBusiness"}
+	want := []string{"ServiceLinkedRole", "qbusiness.amazonaws.com", "qbrole:stack-id", "AWSServiceRoleFor", "QBusiness",
+		"qbusiness.amazonaws.com", "ab"}
 	if !slices.Equal(got, want) {
 		t.Errorf("literals %q, want %q (comments are not literals; a concatenation of literals is one)", got, want)
 	}

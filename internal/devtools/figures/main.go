@@ -90,6 +90,9 @@ func replaceBlock(doc []byte, section string, lines []string, now time.Time) ([]
 	if i < 0 || j < i {
 		return nil, errors.New("no block " + string(begin[:len(begin)-1]) + " … " + string(end))
 	}
+	if bytes.Count(doc, begin) > 1 || bytes.Count(doc, end) > 1 || bytes.Contains(doc[i+len(begin):j], []byte("<!-- figures:")) {
+		return nil, errors.New("the block " + string(begin[:len(begin)-1]) + " is there more than once, or holds another")
+	}
 	var b bytes.Buffer
 	b.Write(doc[:i+len(begin)])
 	fmt.Fprintf(&b, "Last run %s:\n\n```\n", now.UTC().Format("2006-01-02 15:04 MST"))

@@ -37,7 +37,8 @@ func TestReplaceBlock(t *testing.T) {
 	if err != nil || string(got) != want {
 		t.Errorf("got %q, %v\nwant %q", got, err, want)
 	}
-	for _, bad := range []string{"# no block\n", "<!-- figures:model end -->\n<!-- figures:model begin -->\n", "<!-- figures:bench begin -->\n<!-- figures:bench end -->\n"} {
+	for _, bad := range []string{"# no block\n", "<!-- figures:model end -->\n<!-- figures:model begin -->\n", "<!-- figures:bench begin -->\n<!-- figures:bench end -->\n",
+		doc + doc, "<!-- figures:model begin -->\n<!-- figures:bench begin -->\n<!-- figures:bench end -->\n<!-- figures:model end -->\n"} {
 		if _, err := replaceBlock([]byte(bad), "model", nil, now); err == nil || !strings.Contains(err.Error(), "figures:model") {
 			t.Errorf("%q: error %v, want one naming the block", bad, err)
 		}

@@ -133,3 +133,37 @@ func TestTestFilesCarryOnlyTheIntegrationTag(t *testing.T) {
 		t.Error("no test file carries //go:build integration")
 	}
 }
+
+// No test file is left out of both tiers by its name either: the go command
+// ignores a file whose name starts with _ or ., and builds one whose name
+// ends in _GOOS, _GOARCH or _GOOS_GOARCH (before _test.go) only there. Every
+// test file is built with the integration tag on this machine.
+func TestEveryTestFileIsBuiltByATier(t *testing.T) {
+	out, err := exec.Command("git", "-C", "../../..", "ls-files", "*_test.go").Output()
+	if err != nil {
+		t.Skipf("git ls-files: %v (not a git checkout)", err)
+	}
+	listed, err := exec.Command("go", "list", "-tags", "integration", "-f",
+		`{{$d := .Dir}}{{range .TestGoFiles}}{{$d}}/{{.}}{{"\n"}}{{end}}{{range .XTestGoFiles}}{{$d}}/{{.}}{{"\n"}}{{end}}`,
+		"../../../...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	built := map[string]bool{}
+	for _, f := range strings.Fields(string(listed)) {
+		built[f] = true
+	}
+	root, err := filepath.Abs("../../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := strings.Fields(string(out))
+	for _, f := range files {
+		if !built[filepath.Join(root, f)] {
+			t.Errorf("%s: no tier builds it (its name or a build constraint leaves it out)", f)
+		}
+	}
+	if len(built) < len(files)/2 {
+		t.Fatalf("go list found %d test files of %d", len(built), len(files))
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -24,15 +25,20 @@ type listedPackage struct {
 // testFiles lists the test files of pkgs, built with tags, as the go
 // command in dir sees them.
 func testFiles(dir string, pkgs []string, tags string) (map[string]map[string]bool, map[string]string, error) {
-	args := []string{"list", "-json"}
+	// -e: a package whose every file carries the tags lists no files
+	// without them, instead of failing.
+	args := []string{"list", "-e", "-json"}
 	if tags != "" {
 		args = append(args, "-tags", tags)
 	}
 	cmd := exec.Command("go", append(args, pkgs...)...)
 	cmd.Dir = dir
+	cmd.Env = withoutTagsInGOFLAGS(os.Environ())
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		return nil, nil, fmt.Errorf("go list: %w", err)
+		return nil, nil, fmt.Errorf("go list: %w\n%s", err, stderr.String())
 	}
 	files, dirs := map[string]map[string]bool{}, map[string]string{}
 	dec := json.NewDecoder(strings.NewReader(string(out)))
@@ -47,6 +53,32 @@ func testFiles(dir string, pkgs []string, tags string) (map[string]map[string]bo
 		}
 	}
 	return files, dirs, nil
+}
+
+// withoutTagsInGOFLAGS is env with any -tags taken out of GOFLAGS: build
+// tags set there would make the listing without tags list the tagged files
+// too, and the check vacuous.
+func withoutTagsInGOFLAGS(env []string) []string {
+	out := make([]string, 0, len(env))
+	for _, kv := range env {
+		if flags, ok := strings.CutPrefix(kv, "GOFLAGS="); ok {
+			var keep []string
+			fields := strings.Fields(flags)
+			for i := 0; i < len(fields); i++ {
+				f := fields[i]
+				switch {
+				case f == "-tags" || f == "--tags":
+					i++ // and its value
+				case strings.HasPrefix(f, "-tags=") || strings.HasPrefix(f, "--tags="):
+				default:
+					keep = append(keep, f)
+				}
+			}
+			kv = "GOFLAGS=" + strings.Join(keep, " ")
+		}
+		out = append(out, kv)
+	}
+	return out
 }
 
 // taggedTests are the top-level tests, per package, of the test files that
@@ -104,8 +136,13 @@ func takesT(fn *ast.FuncDecl) bool {
 	if !ok {
 		return false
 	}
-	sel, ok := star.X.(*ast.SelectorExpr)
-	return ok && sel.Sel.Name == "T"
+	switch x := star.X.(type) {
+	case *ast.SelectorExpr: // *testing.T, or testing imported under another name
+		return x.Sel.Name == "T"
+	case *ast.Ident: // *T, testing imported with a dot
+		return x.Name == "T"
+	}
+	return false
 }
 
 // isTest reports whether name names a test ("Test", then not a lower-case

@@ -19,6 +19,8 @@ func taggedModule(t *testing.T) string {
 		"p/moto_test.go": "//go:build integration\n\npackage p_test\n\nimport \"testing\"\n\n" +
 			"func TestMain(m *testing.M) { m.Run() }\n\nfunc TestAgainstMoto(t *testing.T) {}\n\nfunc TestModel(t *testing.T) {}\n\n" +
 			"func Testament() {}\n\nfunc helper(t *testing.T) {}\n\nfunc TestNotOne(b *testing.B) {}\n",
+		// A package of tagged files only, testing imported with a dot.
+		"e2e/e2e_test.go": "//go:build integration\n\npackage e2e\n\nimport . \"testing\"\n\nfunc TestDot(t *T) {}\n",
 	}
 	for name, body := range files {
 		path := filepath.Join(dir, name)
@@ -37,7 +39,9 @@ func TestTaggedTestsMustPass(t *testing.T) {
 	ev := func(action, test string) string {
 		return `{"Action":"` + action + `","Package":"m/p","Test":"` + test + `"}` + "\n"
 	}
-	end := `{"Action":"pass","Package":"m/p","Elapsed":0.1}` + "\n"
+	end := `{"Action":"pass","Package":"m/p","Elapsed":0.1}` + "\n" +
+		`{"Action":"pass","Package":"m/e2e","Test":"TestDot"}` + "\n" + `{"Action":"pass","Package":"m/e2e","Elapsed":0.1}` + "\n"
+	t.Setenv("GOFLAGS", "-tags=integration -mod=mod") // as if a developer's environment set the tag
 	cases := []struct {
 		name    string
 		in      string
@@ -76,7 +80,27 @@ func TestTaggedTestsMustPass(t *testing.T) {
 			if strings.Count(out.String(), "did not pass: ") != len(c.missing) {
 				t.Errorf("want exactly %v missing:\n%s", c.missing, out.String())
 			}
+			lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+			last := lines[len(lines)-1]
+			if strings.HasSuffix(last, ": ok") != c.ok || strings.Count(out.String(), "integration tier:") != 1 {
+				t.Errorf("the verdict must be the one last line, ok=%v:\n%s", c.ok, out.String())
+			}
 		})
+	}
+}
+
+func TestWithoutTagsInGOFLAGS(t *testing.T) {
+	cases := map[string]string{
+		"GOFLAGS=-tags=integration -mod=mod":       "GOFLAGS=-mod=mod",
+		"GOFLAGS=-mod=mod -tags integration -race": "GOFLAGS=-mod=mod -race",
+		"GOFLAGS=--tags=a,b":                       "GOFLAGS=",
+		"GOFLAGS=-buildvcs=false":                  "GOFLAGS=-buildvcs=false",
+		"HOME=/root":                               "HOME=/root",
+	}
+	for in, want := range cases {
+		if got := withoutTagsInGOFLAGS([]string{in}); len(got) != 1 || got[0] != want {
+			t.Errorf("%q: %q, want %q", in, got, want)
+		}
 	}
 }
 
