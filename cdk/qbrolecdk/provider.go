@@ -168,7 +168,7 @@ func statements(fnArn *string, guard bool) *[]awsiam.PolicyStatement {
 		return awscdk.Fn_Sub(jsii.String(s), &map[string]*string{strings.Trim(execrole.FunctionARN, "${}"): fnArn})
 	}
 	var out []awsiam.PolicyStatement
-	for _, s := range execrole.All(guard) {
+	for _, s := range execrole.All(execrole.Switches{OriginGuard: guard}) {
 		props := &awsiam.PolicyStatementProps{Sid: jsii.String(s.Sid), Actions: jsii.Strings(s.Actions...), Effect: awsiam.Effect_ALLOW}
 		if s.IsDeny() {
 			props.Effect = awsiam.Effect_DENY

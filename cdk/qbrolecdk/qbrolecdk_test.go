@@ -169,7 +169,7 @@ func TestExecutionRoleIsExecrolesStatements(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := execrole.Document(execrole.All(guard), execrole.Values{Partition: "aws", AccountID: d.AccountID, FunctionARN: d.FunctionARN(fn[0])})
+			want := execrole.Document(execrole.All(execrole.Switches{OriginGuard: guard}), execrole.Values{Partition: "aws", AccountID: d.AccountID, FunctionARN: d.FunctionARN(fn[0])})
 			var iamPolicies int
 			for _, p := range policies {
 				sts := p.Document["Statement"].([]any)

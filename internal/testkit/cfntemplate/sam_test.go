@@ -85,7 +85,7 @@ func TestSAMExecutionRoleMatchesTheCode(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := execrole.Document(execrole.All(guard), execrole.Values{Partition: "aws", AccountID: d.AccountID,
+			want := execrole.Document(execrole.All(execrole.Switches{OriginGuard: guard}), execrole.Values{Partition: "aws", AccountID: d.AccountID,
 				FunctionARN: d.FunctionARN("QBusinessRoleFunction")})
 			var names []string
 			for _, p := range policies {
