@@ -22,7 +22,6 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/qbrole/qbrole/internal/cfnverify"
 	"github.com/qbrole/qbrole/internal/execrole"
 	"github.com/qbrole/qbrole/internal/lambdabuild"
 	"github.com/qbrole/qbrole/internal/schema"
@@ -48,6 +47,12 @@ const OriginGuardContext = "qbrole:requireSourceFunctionArn"
 // reads of its policy: "-c qbrole:verifyRequestsWithCloudFormation=false",
 // only for local tools that have no CloudFormation to ask. On by default.
 const VerifyRequestsContext = "qbrole:verifyRequestsWithCloudFormation"
+
+// verifyRequestsEnv is the function's environment variable that the code reads
+// the check's switch from: cfnverify.SwitchEnv, which a test compares it with.
+// Spelled here because internal/cfnverify holds the function's CloudFormation
+// client, and importing it would bring the AWS SDK into the construct library.
+const verifyRequestsEnv = "QBROLE_VERIFY_REQUESTS"
 
 // Provider is the custom resource's Lambda function with its execution role,
 // the role's IAM policy and the log group. There is one per stack;
@@ -117,7 +122,7 @@ func newProvider(stack awscdk.Stack) *Provider {
 		LogGroup:      logs,
 		LoggingFormat: awslambda.LoggingFormat_JSON,
 		// The code reads the switch here, the policy below allows the reads only when it is on.
-		Environment: &map[string]*string{cfnverify.SwitchEnv: jsii.String(fmt.Sprint(on.VerifyRequests))},
+		Environment: &map[string]*string{verifyRequestsEnv: jsii.String(fmt.Sprint(on.VerifyRequests))},
 	})
 	// Not a child of the role: the function depends on its role and all the
 	// role's children, and this policy names the function.
