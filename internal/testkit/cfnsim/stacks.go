@@ -1,6 +1,7 @@
 package cfnsim
 
 import (
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -104,6 +105,20 @@ func (s *Stacks) Stack(ref string) (Stack, bool) {
 		return e.Stack, true
 	}
 	return Stack{}, false
+}
+
+// Live is every stack that is not deleted, by StackId.
+func (s *Stacks) Live() []Stack {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Stack
+	for _, e := range s.stacks {
+		if e.StackStatus != DeleteComplete {
+			out = append(out, e.Stack)
+		}
+	}
+	slices.SortFunc(out, func(a, b Stack) int { return strings.Compare(a.StackID, b.StackID) })
+	return out
 }
 
 // Resource is the resource logicalID of the stack ref names.
