@@ -107,6 +107,7 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzParseSpec$$' -fuzztime=$(FUZZTIME) -json ./internal/roles | $(TALLY) -tier 'fuzz FuzzParseSpec'
 	$(GO) test -run='^$$' -fuzz='^FuzzDecode$$' -fuzztime=$(FUZZTIME) -json ./internal/cfnresource | $(TALLY) -tier 'fuzz FuzzDecode'
 	$(GO) test -run='^$$' -fuzz='^FuzzResponse$$' -fuzztime=$(FUZZTIME) -json ./internal/cfnresource | $(TALLY) -tier 'fuzz FuzzResponse'
+	$(GO) test -run='^$$' -fuzz='^FuzzAnswer$$' -fuzztime=$(FUZZTIME) -json ./internal/cfnverify | $(TALLY) -tier 'fuzz FuzzAnswer'
 
 # One table of figures (size, cold start, memory, IAM calls, latency,
 # concurrency); exits 1 when a size, memory or call budget, or the time

@@ -32,12 +32,3 @@ func loadAWSConfig(context.Context) (aws.Config, error) {
 	}
 	return cfg, nil
 }
-
-func firstSet(values ...string) string {
-	for _, v := range values {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
-}

@@ -9,8 +9,10 @@ import (
 	"os"
 
 	"github.com/aws/aws-lambda-go/cfn"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 
 	"github.com/qbrole/qbrole/internal/cfnresource"
+	"github.com/qbrole/qbrole/internal/cfnverify"
 	"github.com/qbrole/qbrole/internal/resource"
 	"github.com/qbrole/qbrole/internal/roles"
 	"github.com/qbrole/qbrole/internal/schema"
@@ -24,7 +26,8 @@ In AWS Lambda it answers CloudFormation. Elsewhere:
   bootstrap invoke EVENT_FILE   run the event against the IAM endpoint the standard
                                 SDK settings name (AWS_ENDPOINT_URL_IAM, AWS_ENDPOINT_URL,
                                 the credential chain) and print the response that
-                                would be sent to CloudFormation, instead of sending it
+                                would be sent to CloudFormation, instead of sending it;
+                                the event is not checked against CloudFormation
   bootstrap help                this text
 
 Exit status: 0 on success, 1 when the request fails (FAILED response, bad input),
@@ -76,11 +79,13 @@ func render(raw []byte, stdout, stderr io.Writer) int {
 }
 
 func invoke(ctx context.Context, raw []byte, stdout, stderr io.Writer) int {
-	m, err := newManager(ctx)
+	cfg, err := newConfig(ctx)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
+	fmt.Fprintln(stderr, uncheckedNotice)
+	m := &roles.Manager{IAM: iam.NewFromConfig(cfg)}
 	runner := resource.NewRunner(resource.Handler(m), printSender{}, slog.New(slog.NewJSONHandler(stderr, nil)))
 	resp, err := runner.Run(ctx, raw)
 	if resp == nil {
@@ -95,6 +100,12 @@ func invoke(ctx context.Context, raw []byte, stdout, stderr io.Writer) int {
 	}
 	return 0
 }
+
+// uncheckedNotice is what invoke says on stderr: it runs an event from a file,
+// which no stack in CloudFormation sent, so it cannot check it there.
+const uncheckedNotice = "bootstrap invoke: the request is not checked against CloudFormation " +
+	"(an event from a file has no stack in progress behind it); in AWS Lambda every request is, unless " +
+	cfnverify.SwitchEnv + "=false"
 
 // printSender keeps the response for printing instead of sending it.
 type printSender struct{}

@@ -14,11 +14,13 @@ import (
 
 	"github.com/aws/aws-lambda-go/cfn"
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 
 	"github.com/qbrole/qbrole/internal/cfnresource"
+	"github.com/qbrole/qbrole/internal/cfnverify"
 	"github.com/qbrole/qbrole/internal/resource"
 	"github.com/qbrole/qbrole/internal/roles"
 )
@@ -43,14 +45,11 @@ func runLambda() {
 	lambda.Start(func(ctx context.Context, raw json.RawMessage) error {
 		r := runner
 		if r == nil {
-			var h cfnresource.Handler
-			m, err := newManager(ctx)
+			h, err := newHandler(ctx, logger)
 			if err != nil {
 				// Every event gets an answer, or the stack waits for its ServiceTimeout:
 				// this one fails, and the next invocation tries to start again.
 				h = startFailed(err)
-			} else {
-				h = resource.Handler(m)
 			}
 			r = resource.NewRunner(h, &cfnresource.HTTPSender{AllowLoopback: allow}, logger)
 			if err == nil {
@@ -73,12 +72,39 @@ func startFailed(err error) cfnresource.Handler {
 	})
 }
 
-// newManager builds the IAM client (see loadAWSConfig) with more retries than
-// the SDK's default, since IAM throttles early.
-func newManager(ctx context.Context) (*roles.Manager, error) {
-	cfg, err := loadAWSConfig(ctx)
+// newHandler is the function's Handler: the Manager, behind the check of
+// each request against CloudFormation (internal/cfnverify) unless
+// QBROLE_VERIFY_REQUESTS is "false". The check serves the function's own
+// account and Region and takes the function's ARN as Lambda invoked it
+// (lambdacontext); it reads CloudFormation at AWS_ENDPOINT_URL_CLOUDFORMATION
+// or AWS_ENDPOINT_URL when set, as the SDK's clients do.
+func newHandler(ctx context.Context, logger *slog.Logger) (cfnresource.Handler, error) {
+	cfg, err := newConfig(ctx)
 	if err != nil {
 		return nil, err
+	}
+	h := resource.Handler(&roles.Manager{IAM: iam.NewFromConfig(cfg)})
+	if switched := os.Getenv(cfnverify.SwitchEnv); !cfnverify.On(switched) {
+		logger.Warn("requests are not checked against CloudFormation", cfnverify.SwitchEnv, switched)
+		return h, nil
+	}
+	var functionARN string
+	if lc, ok := lambdacontext.FromContext(ctx); ok {
+		functionARN = lc.InvokedFunctionArn
+	}
+	v, err := cfnverify.New(cfg, functionARN, firstSet(os.Getenv("AWS_ENDPOINT_URL_CLOUDFORMATION"), os.Getenv("AWS_ENDPOINT_URL")))
+	if err != nil {
+		return nil, fmt.Errorf("checking requests against CloudFormation: %w", err)
+	}
+	return cfnverify.Handler(v, h), nil
+}
+
+// newConfig is the AWS configuration (see loadAWSConfig) with more retries
+// than the SDK's default, since IAM throttles early.
+func newConfig(ctx context.Context) (aws.Config, error) {
+	cfg, err := loadAWSConfig(ctx)
+	if err != nil {
+		return aws.Config{}, err
 	}
 	cfg.Retryer = func() aws.Retryer {
 		return retry.NewStandard(func(o *retry.StandardOptions) {
@@ -86,5 +112,14 @@ func newManager(ctx context.Context) (*roles.Manager, error) {
 			o.MaxBackoff = 20 * time.Second
 		})
 	}
-	return &roles.Manager{IAM: iam.NewFromConfig(cfg)}, nil
+	return cfg, nil
+}
+
+func firstSet(values ...string) string {
+	for _, v := range values {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
 }

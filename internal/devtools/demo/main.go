@@ -78,6 +78,9 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	fmt.Println("Each event runs through `bootstrap invoke`, which does not check it against CloudFormation:\n" +
+		"no stack is being deployed behind an event from a file. In Lambda every request is checked\n" +
+		"(README, \"Security model\"; off only with VerifyRequestsWithCloudFormation=false).")
 	client := moto.IAM("testing", "testing")
 	physical := map[string]string{}
 	failures := 0

@@ -41,7 +41,14 @@ var StrictOptions = iamstrict.Options{Subjects: []string{FunctionKey}, NotVisibl
 // that judges the function's calls against template.yaml's policy; runs the
 // tests; stops everything; exits.
 func RunTests(m interface{ Run() int }, h **Harness, servers ...**motoserver.Server) {
-	motoserver.RunTests(runner(func() int {
+	RunTestsAs(motoserver.AccountID, m, h, servers...)
+}
+
+// RunTestsAs is RunTests in another account: moto's servers and Deployment
+// (template.yaml's policy, the proxies' ARNs) take account.
+func RunTestsAs(account string, m interface{ Run() int }, h **Harness, servers ...**motoserver.Server) {
+	Deployment.AccountID = account
+	motoserver.RunTestsAs(account, runner(func() int {
 		harness, err := start(servers)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "the authorizing proxy:", err)

@@ -23,6 +23,23 @@ import (
 	"github.com/qbrole/qbrole/internal/lambdabuild"
 )
 
+// The emulator names the function it runs
+// arn:aws:lambda:us-east-1:012345678912:function:NAME, NAME from
+// AWS_LAMBDA_FUNCTION_NAME ("test_function" by default): the ARN the function
+// sees as the one Lambda invoked (aws-lambda-runtime-interface-emulator,
+// internal/lambda/rie/handlers.go,
+// https://github.com/aws/aws-lambda-runtime-interface-emulator). Tests that
+// check requests against CloudFormation run in that account and Region.
+const (
+	AccountID = "012345678912"
+	Region    = "us-east-1"
+)
+
+// FunctionARN is the ARN the emulator gives a function named name.
+func FunctionARN(name string) string {
+	return "arn:aws:lambda:" + Region + ":" + AccountID + ":function:" + name
+}
+
 // BuildBootstrap compiles the module's ./lambda package into dir/bootstrap for
 // this machine, the way the Lambda is built (lambda.norpc, no cgo), and
 // returns its path. moduleRoot is the repository root.

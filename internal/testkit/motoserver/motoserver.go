@@ -165,9 +165,14 @@ func freePort() (int, error) {
 
 // RunTests is a test package's TestMain body: it starts one moto server per
 // pointer in servers, runs the tests, stops the servers and exits.
-func RunTests(m interface{ Run() int }, servers ...**Server) {
+func RunTests(m interface{ Run() int }, servers ...**Server) { RunTestsAs(AccountID, m, servers...) }
+
+// RunTestsAs is RunTests with servers whose account is account (moto reads
+// MOTO_ACCOUNT_ID): the emulator tests run the function in the account the
+// Lambda Runtime Interface Emulator names.
+func RunTestsAs(account string, m interface{ Run() int }, servers ...**Server) {
 	for _, s := range servers {
-		started, err := Start(context.Background())
+		started, err := Start(context.Background(), "MOTO_ACCOUNT_ID="+account)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "integration tests need moto's server:", err)
 			os.Exit(1)

@@ -1,0 +1,211 @@
+package cfnverify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/cfn"
+
+	"github.com/qbrole/qbrole/internal/cfnresource"
+	"github.com/qbrole/qbrole/internal/wait"
+)
+
+// StackResource is what DescribeStackResource tells of one resource of a
+// stack (CloudFormation API Reference, "StackResourceDetail",
+// https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_StackResourceDetail.html).
+type StackResource struct {
+	StackID, LogicalResourceID, PhysicalResourceID, ResourceType, ResourceStatus string
+}
+
+// Stack is what DescribeStacks tells of a stack: its id and StackStatus.
+type Stack struct {
+	StackID, StackStatus string
+}
+
+// Stacks reads CloudFormation: Client over its API, a function-typed fake in
+// unit tests. Both take the stack's unique id (its ARN), which also names a
+// deleted stack ("DescribeStackResource",
+// https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DescribeStackResource.html).
+// An error of CloudFormation's (*APIError) with Code ValidationError means
+// the stack or its resource does not exist.
+type Stacks interface {
+	DescribeStackResource(ctx context.Context, stackID, logicalID string) (StackResource, error)
+	DescribeStack(ctx context.Context, stackID string) (Stack, error)
+}
+
+// DefaultSettle is how long Verify keeps re-reading CloudFormation before a
+// refusal by status stands. AWS does not document how soon
+// DescribeStackResource shows the status CloudFormation set before it sent
+// the request, so a genuine request is never refused on one read; a forged
+// one is refused this much later.
+const DefaultSettle = 10 * time.Second
+
+// settleDelay spaces the re-reads of the settle time.
+var settleDelay = wait.Backoff{Delay: 500 * time.Millisecond, Max: 2 * time.Second}
+
+// Verifier checks requests against CloudFormation (see the package doc).
+type Verifier struct {
+	// Stacks reads CloudFormation with the function's credentials.
+	Stacks Stacks
+	// FunctionARN is the function's ARN (a qualified one is taken without
+	// its qualifier): its account and Region are the only ones served, and
+	// it is the only ServiceToken accepted.
+	FunctionARN string
+	// Settle is how long a refusal by status is re-read before it stands;
+	// 0 means DefaultSettle.
+	Settle time.Duration
+}
+
+// ErrRefused is in the error of every request Verify refuses as not sent by
+// CloudFormation; other errors mean CloudFormation could not be read.
+var ErrRefused = errors.New("refused: CloudFormation did not send this request")
+
+// Handler is h behind v: a request that v refuses, or that v cannot check,
+// is answered FAILED with v's reason, and h never sees it. A nil v is h.
+func Handler(v *Verifier, h cfnresource.Handler) cfnresource.Handler {
+	if v == nil {
+		return h
+	}
+	return cfnresource.HandlerFunc(func(ctx context.Context, ev cfn.Event) (cfnresource.Result, error) {
+		if err := v.Verify(ctx, ev); err != nil {
+			return cfnresource.Result{}, err
+		}
+		return h.Handle(ctx, ev)
+	})
+}
+
+// Verify returns nil when CloudFormation shows ev as one of its own requests
+// in progress; an error wrapping ErrRefused when it does not; any other error
+// when CloudFormation could not be read (then nothing may act on ev either).
+// It makes one DescribeStackResource call, and a DescribeStacks call for a
+// Delete whose resource is not itself in progress; a refusal by status is
+// re-read for up to Settle, within ctx.
+func (v *Verifier) Verify(ctx context.Context, ev cfn.Event) error {
+	fn, err := parseFunctionARN(v.FunctionARN)
+	if err != nil {
+		return fmt.Errorf("checking the request against CloudFormation: %w", err)
+	}
+	if err := fn.checkServiceToken(ev.ResourceProperties); err != nil {
+		return err
+	}
+	if err := fn.checkStackID(ev.StackID); err != nil {
+		return err
+	}
+	settle := v.Settle
+	if settle <= 0 {
+		settle = DefaultSettle
+	}
+	return wait.RetryFor(ctx, settle, settleDelay, mayLift, func() error { return v.read(ctx, ev) })
+}
+
+// read judges ev by CloudFormation's state now.
+func (v *Verifier) read(ctx context.Context, ev cfn.Event) error {
+	res, err := v.Stacks.DescribeStackResource(ctx, ev.StackID, ev.LogicalResourceID)
+	if err != nil {
+		return readError("DescribeStackResource", ev, err)
+	}
+	if err := sameResource(ev, res); err != nil {
+		return err
+	}
+	if inProgress(res.ResourceStatus) {
+		return nil
+	}
+	if ev.RequestType != cfn.RequestDelete {
+		return refuse(false, "%s: resource %s of stack %s is %s, and CloudFormation sends a %s only while the resource is in progress",
+			what(ev), ev.LogicalResourceID, ev.StackID, res.ResourceStatus, ev.RequestType)
+	}
+	st, err := v.Stacks.DescribeStack(ctx, ev.StackID)
+	if err != nil {
+		return readError("DescribeStacks", ev, err)
+	}
+	if !deletesResources[st.StackStatus] {
+		return refuse(false, "%s: resource %s is %s and stack %s is %s; CloudFormation deletes a resource only while a stack is deleted, rolled back or cleaned up",
+			what(ev), ev.LogicalResourceID, res.ResourceStatus, ev.StackID, st.StackStatus)
+	}
+	return nil
+}
+
+// sameResource checks that CloudFormation described the event's stack and
+// that the resource is a custom resource: "AWS::CloudFormation::CustomResource
+// or Custom::String" (CloudFormation Template Reference,
+// "AWS::CloudFormation::CustomResource",
+// https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-customresource.html).
+func sameResource(ev cfn.Event, res StackResource) error {
+	if res.StackID != ev.StackID {
+		return refuse(true, "CloudFormation describes stack %s, the request names %s", res.StackID, ev.StackID)
+	}
+	if res.ResourceType != "AWS::CloudFormation::CustomResource" && !strings.HasPrefix(res.ResourceType, "Custom::") {
+		return refuse(true, "resource %s of stack %s is a %s, not a custom resource", ev.LogicalResourceID, ev.StackID, res.ResourceType)
+	}
+	return nil
+}
+
+// readError is the error of a read that failed: a stack or resource that does
+// not exist refuses the request (a later read may find it); anything else
+// leaves it unchecked.
+func readError(call string, ev cfn.Event, err error) error {
+	var api *APIError
+	if errors.As(err, &api) && api.Code == "ValidationError" {
+		return refuse(false, "%s: CloudFormation has no resource %s in stack %s (%s)",
+			what(ev), ev.LogicalResourceID, ev.StackID, api.Message)
+	}
+	return fmt.Errorf("checking the request against CloudFormation (%s %s, %s): %w; nothing was done", call, ev.StackID, ev.LogicalResourceID, err)
+}
+
+// mayLift tells a refusal that a later read of CloudFormation may lift.
+func mayLift(err error) bool {
+	var r *refusal
+	return errors.As(err, &r) && !r.final
+}
+
+// refusal is a request refused; a final one no later read can lift.
+type refusal struct {
+	msg   string
+	final bool
+}
+
+func (r *refusal) Error() string        { return ErrRefused.Error() + ": " + r.msg }
+func (r *refusal) Is(target error) bool { return target == ErrRefused }
+
+func refuse(final bool, format string, a ...any) error {
+	return &refusal{msg: fmt.Sprintf(format, a...), final: final}
+}
+
+// what names the request: "Create", or "Update of ID", "Delete of ID".
+func what(ev cfn.Event) string {
+	if ev.RequestType == cfn.RequestCreate {
+		return string(ev.RequestType)
+	}
+	return fmt.Sprintf("%s of %s", ev.RequestType, ev.PhysicalResourceID)
+}
+
+// inProgress tells the statuses of a resource that CloudFormation is
+// creating, updating or deleting: "CREATE_IN_PROGRESS: Ongoing creation of
+// one or more stacks" and likewise for resources, set when a resource's
+// creation starts (CloudFormation User Guide, "View CloudFormation stack
+// events", "Stack status codes",
+// https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/view-stack-events.html;
+// "Understand CloudFormation stack creation events",
+// https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stack-resource-configuration-complete.html).
+// Any *_IN_PROGRESS is accepted, whatever the request: AWS does not document
+// which one each request is sent under.
+func inProgress(status string) bool { return strings.HasSuffix(status, "_IN_PROGRESS") }
+
+// deletesResources are the stack statuses under which CloudFormation deletes
+// resources ("View CloudFormation stack events", "Stack status codes", as
+// above): DELETE_IN_PROGRESS ("Ongoing removal of one or more stacks"),
+// ROLLBACK_IN_PROGRESS ("Ongoing removal of one or more stacks after a failed
+// stack creation"), UPDATE_ROLLBACK_IN_PROGRESS, UPDATE_COMPLETE_CLEANUP_IN_PROGRESS
+// ("CloudFormation creates the new resources first and then deletes the old
+// resources"), UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS ("Ongoing removal
+// of new resources … after a failed stack update"), and
+// IMPORT_ROLLBACK_IN_PROGRESS. A Delete under any other stack status —
+// at rest, being created or updated — is not CloudFormation's.
+var deletesResources = map[string]bool{
+	"DELETE_IN_PROGRESS": true, "ROLLBACK_IN_PROGRESS": true, "UPDATE_ROLLBACK_IN_PROGRESS": true,
+	"UPDATE_COMPLETE_CLEANUP_IN_PROGRESS": true, "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS": true,
+	"IMPORT_ROLLBACK_IN_PROGRESS": true,
+}

@@ -1,0 +1,128 @@
+package cfnverify
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/cfn"
+
+	"github.com/qbrole/qbrole/internal/wait"
+)
+
+const (
+	fnARN   = "arn:aws:lambda:us-east-1:123456789012:function:qbrole-provider"
+	stackID = "arn:aws:cloudformation:us-east-1:123456789012:stack/app/0f0e0d0c-0b0a-4909-8807-060504030201"
+)
+
+// stacksFunc is a Stacks made of functions; it counts the reads.
+type stacksFunc struct {
+	resource func() (StackResource, error)
+	stack    func() (Stack, error)
+	reads    []string
+}
+
+func (s *stacksFunc) DescribeStackResource(_ context.Context, id, logical string) (StackResource, error) {
+	s.reads = append(s.reads, "DescribeStackResource "+id+" "+logical)
+	return s.resource()
+}
+
+func (s *stacksFunc) DescribeStack(_ context.Context, id string) (Stack, error) {
+	s.reads = append(s.reads, "DescribeStacks "+id)
+	if s.stack == nil {
+		return Stack{}, errors.New("DescribeStacks was not expected")
+	}
+	return s.stack()
+}
+
+func resourceIs(status, physical string) func() (StackResource, error) {
+	return func() (StackResource, error) {
+		return StackResource{StackID: stackID, LogicalResourceID: "Role", PhysicalResourceID: physical,
+			ResourceType: "Custom::QBusinessRole", ResourceStatus: status}, nil
+	}
+}
+
+func stackIs(status string) func() (Stack, error) {
+	return func() (Stack, error) { return Stack{StackID: stackID, StackStatus: status}, nil }
+}
+
+func event(rt cfn.RequestType, physical string) cfn.Event {
+	return cfn.Event{RequestType: rt, RequestID: "r1", StackID: stackID, LogicalResourceID: "Role", PhysicalResourceID: physical,
+		ResourceType: "Custom::QBusinessRole", ResourceProperties: map[string]any{"ServiceToken": fnARN}}
+}
+
+func TestVerify(t *testing.T) {
+	settleDelay = wait.Backoff{Delay: time.Millisecond, Max: time.Millisecond}
+	validation := &APIError{StatusCode: 400, Code: "ValidationError", Message: "Stack with id x does not exist"}
+	cases := []struct {
+		name     string
+		ev       cfn.Event
+		resource func() (StackResource, error)
+		stack    func() (Stack, error)
+		refused  bool   // the error wraps ErrRefused
+		failed   bool   // an error that is not a refusal: CloudFormation could not be read
+		reads    int    // exact reads; -1: more than one (re-read while settling)
+		reason   string // in the error
+	}{
+		{name: "Create while the resource is created", ev: event(cfn.RequestCreate, ""), resource: resourceIs("CREATE_IN_PROGRESS", ""), reads: 1},
+		{name: "Update while it is updated", ev: event(cfn.RequestUpdate, "r-1"), resource: resourceIs("UPDATE_IN_PROGRESS", "r-1"), reads: 1},
+		{name: "Create of a replacement in an update (docs silent: any in progress)", ev: event(cfn.RequestCreate, ""), resource: resourceIs("UPDATE_IN_PROGRESS", "r-1"), reads: 1},
+		{name: "Delete while it is deleted", ev: event(cfn.RequestDelete, "r-1"), resource: resourceIs("DELETE_IN_PROGRESS", "r-1"), reads: 1},
+		{name: "cleanup Delete of a replaced resource", ev: event(cfn.RequestDelete, "r-old"), resource: resourceIs("UPDATE_COMPLETE", "r-new"), stack: stackIs("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS"), reads: 2},
+		{name: "cleanup Delete after a rolled back update", ev: event(cfn.RequestDelete, "r-new"), resource: resourceIs("UPDATE_COMPLETE", "r-old"), stack: stackIs("UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS"), reads: 2},
+		{name: "rollback Delete after a failed Create", ev: event(cfn.RequestDelete, "qbrole:create-failed:r1"), resource: resourceIs("CREATE_FAILED", "qbrole:create-failed:r1"), stack: stackIs("ROLLBACK_IN_PROGRESS"), reads: 2},
+		{name: "Delete in an update's rollback", ev: event(cfn.RequestDelete, "r-1"), resource: resourceIs("UPDATE_FAILED", "r-1"), stack: stackIs("UPDATE_ROLLBACK_IN_PROGRESS"), reads: 2},
+		{name: "Delete in the stack's deletion, resource not marked yet", ev: event(cfn.RequestDelete, "r-1"), resource: resourceIs("UPDATE_COMPLETE", "r-1"), stack: stackIs("DELETE_IN_PROGRESS"), reads: 2},
+
+		{name: "Create of a resource at rest", ev: event(cfn.RequestCreate, ""), resource: resourceIs("CREATE_COMPLETE", "r-1"), refused: true, reads: -1, reason: "is CREATE_COMPLETE"},
+		{name: "Update of a resource at rest", ev: event(cfn.RequestUpdate, "r-1"), resource: resourceIs("UPDATE_COMPLETE", "r-1"), refused: true, reads: -1, reason: "Update of r-1: resource Role of stack " + stackID + " is UPDATE_COMPLETE"},
+		{name: "Update of a failed resource", ev: event(cfn.RequestUpdate, "r-1"), resource: resourceIs("UPDATE_FAILED", "r-1"), refused: true, reads: -1},
+		{name: "Delete of a stack at rest", ev: event(cfn.RequestDelete, "r-1"), resource: resourceIs("UPDATE_COMPLETE", "r-1"), stack: stackIs("UPDATE_COMPLETE"), refused: true, reads: -1, reason: "stack " + stackID + " is UPDATE_COMPLETE"},
+		{name: "Delete while the stack is updated", ev: event(cfn.RequestDelete, "r-1"), resource: resourceIs("UPDATE_COMPLETE", "r-1"), stack: stackIs("UPDATE_IN_PROGRESS"), refused: true, reads: -1},
+		{name: "Delete in a deleted stack", ev: event(cfn.RequestDelete, "r-1"), resource: resourceIs("DELETE_COMPLETE", "r-1"), stack: stackIs("DELETE_COMPLETE"), refused: true, reads: -1},
+		{name: "Delete of a stack being created", ev: event(cfn.RequestDelete, "r-1"), resource: resourceIs("CREATE_COMPLETE", "r-1"), stack: stackIs("CREATE_IN_PROGRESS"), refused: true, reads: -1},
+		{name: "no such stack or resource", ev: event(cfn.RequestDelete, "r-1"), resource: func() (StackResource, error) { return StackResource{}, validation }, refused: true, reads: -1, reason: "has no resource Role"},
+		{name: "not a custom resource", ev: event(cfn.RequestDelete, "r-1"), resource: func() (StackResource, error) {
+			return StackResource{StackID: stackID, ResourceType: "AWS::IAM::Role", ResourceStatus: "DELETE_IN_PROGRESS"}, nil
+		}, refused: true, reads: 1, reason: "is a AWS::IAM::Role, not a custom resource"},
+		{name: "CloudFormation describes another stack", ev: event(cfn.RequestCreate, ""), resource: func() (StackResource, error) {
+			return StackResource{StackID: stackID + "x", ResourceType: "Custom::X", ResourceStatus: "CREATE_IN_PROGRESS"}, nil
+		}, refused: true, reads: 1},
+		{name: "AWS::CloudFormation::CustomResource is a custom resource", ev: event(cfn.RequestCreate, ""), resource: func() (StackResource, error) {
+			return StackResource{StackID: stackID, ResourceType: "AWS::CloudFormation::CustomResource", ResourceStatus: "CREATE_IN_PROGRESS"}, nil
+		}, reads: 1},
+
+		{name: "throttled read", ev: event(cfn.RequestCreate, ""), resource: func() (StackResource, error) {
+			return StackResource{}, &APIError{StatusCode: 400, Code: "Throttling", Message: "Rate exceeded"}
+		}, failed: true, reads: 1, reason: "checking the request against CloudFormation (DescribeStackResource " + stackID + ", Role): CloudFormation: Throttling"},
+		{name: "read denied", ev: event(cfn.RequestDelete, "r-1"), resource: func() (StackResource, error) {
+			return StackResource{}, &APIError{StatusCode: 403, Code: "AccessDenied"}
+		}, failed: true, reads: 1, reason: "nothing was done"},
+		{name: "stack read fails", ev: event(cfn.RequestDelete, "r-old"), resource: resourceIs("UPDATE_COMPLETE", "r-new"), stack: func() (Stack, error) {
+			return Stack{}, context.DeadlineExceeded
+		}, failed: true, reads: 2, reason: "DescribeStacks"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s := &stacksFunc{resource: c.resource, stack: c.stack}
+			v := &Verifier{Stacks: s, FunctionARN: fnARN, Settle: 30 * time.Millisecond}
+			err := v.Verify(context.Background(), c.ev)
+			switch {
+			case c.refused && !errors.Is(err, ErrRefused):
+				t.Fatalf("error %v, want a refusal", err)
+			case c.failed && (err == nil || errors.Is(err, ErrRefused)):
+				t.Fatalf("error %v, want a failed read that is not a refusal", err)
+			case !c.refused && !c.failed && err != nil:
+				t.Fatalf("refused a request CloudFormation sends: %v", err)
+			}
+			if err != nil && !strings.Contains(err.Error(), c.reason) {
+				t.Errorf("error %q, want it to say %q", err, c.reason)
+			}
+			if c.reads >= 0 && len(s.reads) != c.reads || c.reads < 0 && len(s.reads) < 2 {
+				t.Errorf("reads %q, want %d", s.reads, c.reads)
+			}
+		})
+	}
+}
