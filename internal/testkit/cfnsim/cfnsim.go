@@ -5,7 +5,10 @@
 // FAILED response carried) and after a failed Update (Update with the
 // properties swapped back), and an operator's retry of a failed Delete. It
 // collects every response from a local ResponseURL server and keeps what
-// CloudFormation believes: the resource's physical id and properties.
+// CloudFormation believes: the resource's physical id and properties. With a
+// Stacks, it also sets the stack's and the resource's statuses around each
+// request as CloudFormation does, for a test double of CloudFormation's API
+// to answer from (see Stacks).
 package cfnsim
 
 import (
@@ -40,18 +43,26 @@ type Driver struct {
 	// Abandoned lists physical ids whose cleanup Delete (after a
 	// replacement) failed three times: CloudFormation then gives up on them.
 	Abandoned []string
+
+	// Stacks, when not nil, is what CloudFormation shows of the stack: the
+	// driver sets its statuses before each request, after each answer, and
+	// when each of Create, Update and Delete comes to rest.
+	Stacks *Stacks
 }
 
 var requests atomic.Int64
 
-const serviceToken = "arn:aws:lambda:us-east-1:123456789012:function:qbrole-provider-QBusinessRoleFunction-TESTTOKEN"
+// ServiceToken is the ServiceToken of every event the driver sends: the
+// provider function's ARN, as a check of the request against CloudFormation
+// is to be given it.
+const ServiceToken = "arn:aws:lambda:us-east-1:123456789012:function:qbrole-provider-QBusinessRoleFunction-TESTTOKEN"
 
 // send delivers one event and returns its one response; more or fewer than
 // one response is an error.
 func (d *Driver) send(rt cfn.RequestType, physical string, props, old map[string]any) (cfn.Response, error) {
 	id := fmt.Sprintf("%s-%d", d.LogicalID, requests.Add(1))
 	ev := map[string]any{
-		"RequestType": rt, "ServiceToken": serviceToken, "ResponseURL": d.Responses.ResponseURL(id),
+		"RequestType": rt, "ServiceToken": ServiceToken, "ResponseURL": d.Responses.ResponseURL(id),
 		"StackId": d.StackID, "RequestId": id, "LogicalResourceId": d.LogicalID, "ResourceType": schema.ResourceType,
 		"ResourceProperties": withToken(props),
 	}
@@ -65,6 +76,9 @@ func (d *Driver) send(rt cfn.RequestType, physical string, props, old map[string
 	if err != nil {
 		return cfn.Response{}, err
 	}
+	if d.Stacks != nil {
+		d.Stacks.Sent(d.StackID, d.LogicalID, schema.ResourceType, rt, physical)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), d.Timeout)
 	invokeErr := d.Invoke(ctx, raw)
 	cancel()
@@ -72,11 +86,21 @@ func (d *Driver) send(rt cfn.RequestType, physical string, props, old map[string
 	if len(got) != 1 {
 		return cfn.Response{}, fmt.Errorf("%s %s: %d responses, want exactly 1 (invoke: %v)", rt, id, len(got), invokeErr)
 	}
+	if d.Stacks != nil {
+		d.Stacks.Answered(d.StackID, d.LogicalID, rt, physical, got[0].Status == cfn.StatusSuccess, got[0].PhysicalResourceID)
+	}
 	return got[0], nil
 }
 
+// rest ends the stack's operation (see Stacks.Rest).
+func (d *Driver) rest() {
+	if d.Stacks != nil {
+		d.Stacks.Rest(d.StackID)
+	}
+}
+
 func withToken(props map[string]any) map[string]any {
-	out := map[string]any{schema.PropServiceToken: serviceToken}
+	out := map[string]any{schema.PropServiceToken: ServiceToken}
 	for k, v := range props {
 		out[k] = v
 	}
@@ -86,6 +110,7 @@ func withToken(props map[string]any) map[string]any {
 // Create creates the resource. On FAILED, CloudFormation rolls back: it
 // deletes whatever physical id the FAILED response named.
 func (d *Driver) Create(props map[string]any) (bool, error) {
+	defer d.rest()
 	r, err := d.send(cfn.RequestCreate, "", props, nil)
 	if err != nil {
 		return false, err
@@ -102,6 +127,7 @@ func (d *Driver) Create(props map[string]any) (bool, error) {
 // FAILED, CloudFormation rolls back with the old properties (and an operator
 // continues a failed rollback once).
 func (d *Driver) Update(props map[string]any) (bool, error) {
+	defer d.rest()
 	oldPhysical, oldProps := d.Physical, d.Props
 	r, err := d.send(cfn.RequestUpdate, oldPhysical, props, oldProps)
 	if err != nil {
@@ -154,6 +180,7 @@ func (d *Driver) Delete() error {
 	if d.Physical == "" {
 		return nil
 	}
+	defer d.rest()
 	err := d.deleteWithRetry(d.Physical, d.Props)
 	if err == nil {
 		d.Physical, d.Props = "", nil

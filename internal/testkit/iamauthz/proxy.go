@@ -126,12 +126,7 @@ func (p *Proxy) handler(inside bool) http.Handler {
 			p.decisions = append(p.decisions, Decision{Check: c, Request: form.Get("Action"), Inside: inside, Result: result})
 			p.mu.Unlock()
 			if result != Allowed {
-				why := "because no identity-based policy allows the " + c.Action + " action"
-				if result == ExplicitlyDenied {
-					why = "with an explicit deny in an identity-based policy"
-				}
-				deny(w, http.StatusForbidden, "AccessDenied", fmt.Sprintf("User: %s is not authorized to perform: %s on resource: %s %s",
-					c.Principal, c.Action, c.Resource, why))
+				deny(w, http.StatusForbidden, "AccessDenied", denial(c, result))
 				return
 			}
 		}
@@ -142,6 +137,15 @@ func (p *Proxy) handler(inside bool) http.Handler {
 		r.Host = p.target.Host
 		forward.ServeHTTP(w, r)
 	})
+}
+
+// denial is IAM's AccessDenied message for c, judged result.
+func denial(c Check, result string) string {
+	why := "because no identity-based policy allows the " + c.Action + " action"
+	if result == ExplicitlyDenied {
+		why = "with an explicit deny in an identity-based policy"
+	}
+	return fmt.Sprintf("User: %s is not authorized to perform: %s on resource: %s %s", c.Principal, c.Action, c.Resource, why)
 }
 
 func deny(w http.ResponseWriter, status int, code, msg string) {
