@@ -44,10 +44,10 @@ func VerifyRequests() Statement {
 // function could read every stack of the account and Region, and
 // DescribeStacks shows a stack's parameters and outputs.
 //
-// Lambda adds lambda:SourceFunctionArn to the credentials context of every
+// Lambda injects lambda:SourceFunctionArn into the credentials context of an
 // AWS API request that comes from within the function's execution
-// environment, whatever the service, so that identity policies can control
-// the calls the function's code makes to other AWS services (Lambda Developer
+// environment, so that an identity policy can control the API actions the
+// function's code makes to other AWS services, not IAM only (Lambda Developer
 // Guide, "Using source function ARN to control function access behavior",
 // https://docs.aws.amazon.com/lambda/latest/dg/permissions-source-function-arn.html).
 //
