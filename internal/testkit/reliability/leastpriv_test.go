@@ -33,6 +33,7 @@ func fullLifecycles(ctx context.Context, s *motoserver.Server, admin *iam.Client
 	}
 	name := "lp-" + tag
 	r := newRig(s, rs, "LP"+strings.ReplaceAll(tag, "-", ""), nil, 10*time.Second, via)
+	defer r.close()
 	d := r.driver
 	base := map[string]any{"RoleName": name, "Tags": []any{map[string]any{"Key": "a", "Value": "1"}, map[string]any{"Key": "b", "Value": "2"}}}
 	changed := map[string]any{"RoleName": name, "Region": "eu-west-1", "Description": "changed", "PolicyName": "Renamed",
@@ -57,8 +58,11 @@ func fullLifecycles(ctx context.Context, s *motoserver.Server, admin *iam.Client
 		}
 	}
 
-	s1 := newRig(s, rs, "LPSLR"+strings.ReplaceAll(tag, "-", ""), nil, 10*time.Second, via).driver
-	s2 := newRig(s, rs, "LPSLRTWO"+strings.ReplaceAll(tag, "-", ""), nil, 10*time.Second, via).driver
+	r1 := newRig(s, rs, "LPSLR"+strings.ReplaceAll(tag, "-", ""), nil, 10*time.Second, via)
+	defer r1.close()
+	r2 := newRig(s, rs, "LPSLRTWO"+strings.ReplaceAll(tag, "-", ""), nil, 10*time.Second, via)
+	defer r2.close()
+	s1, s2 := r1.driver, r2.driver
 	if note("create service-linked role", func() (bool, error) { return s1.Create(slr) }) {
 		// It exists already: found by listing the service-linked role's path.
 		note("second create", func() (bool, error) { return s2.Create(slr) })
