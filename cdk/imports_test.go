@@ -7,9 +7,10 @@ import (
 )
 
 // What ships — the Lambda binary, and the construct library with the
-// function it bundles — imports no CDK (the binary), and none of the test
-// infrastructure: the IAM policy evaluator and its proxy (AGPL-licensed
-// simulator behind them), moto's helpers, the fault injector.
+// function it bundles — imports no CDK (the binary), no AWS SDK (the
+// construct library), and none of the test infrastructure: the IAM policy
+// evaluator and its proxy (AGPL-licensed simulator behind them), moto's
+// helpers, the fault injector.
 func TestShippedCodeImportsNoCDKAndNoTestTools(t *testing.T) {
 	// Test infrastructure sits under internal/testkit, dev programs under
 	// internal/devtools; test helpers beside their package end in "test".
@@ -24,6 +25,10 @@ func TestShippedCodeImportsNoCDKAndNoTestTools(t *testing.T) {
 				strings.HasPrefix(dep, "github.com/qbrole/qbrole/cdk")
 			if strings.HasSuffix(pkg, "/lambda") && cdk {
 				t.Errorf("the Lambda binary imports %s", dep)
+			}
+			// The construct library renders templates; the function's AWS clients are not its business.
+			if strings.HasSuffix(pkg, "/qbrolecdk") && strings.HasPrefix(dep, "github.com/aws/aws-sdk-go-v2") {
+				t.Errorf("the construct library imports the AWS SDK: %s", dep)
 			}
 			for _, tool := range testTools {
 				if strings.Contains(dep, tool) {

@@ -6,6 +6,12 @@
 //
 //	roleType=ServiceLinkedRole           use AWSServiceRoleForQBusiness instead of an application role
 //	identityCenterInstanceArn=arn:...    the IAM Identity Center instance of the application
+//
+// and the construct library's two switches (qbrolecdk; see the README), each
+// on unless "false":
+//
+//	qbrole:requireSourceFunctionArn=false           no origin guard (a partition without lambda:SourceFunctionArn)
+//	qbrole:verifyRequestsWithCloudFormation=false   no check of each request against CloudFormation (local tools only)
 package main
 
 import (

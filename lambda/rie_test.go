@@ -5,10 +5,12 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,11 +18,15 @@ import (
 
 	"github.com/qbrole/qbrole/internal/cfnresource/cfntest"
 	"github.com/qbrole/qbrole/internal/roles"
+	"github.com/qbrole/qbrole/internal/roles/rolestest"
+	"github.com/qbrole/qbrole/internal/testkit/cfnapi"
 	"github.com/qbrole/qbrole/internal/testkit/lambdaemu"
 )
 
-// emulated builds the real bootstrap and runs it under aws-lambda-rie.
-func emulated(t *testing.T, env ...string) *lambdaemu.Emulator {
+// emulated builds the real bootstrap and runs it under aws-lambda-rie, as
+// the function named by authz's template.yaml, checking requests against c
+// (nil: a CloudFormation double of its own that knows no stack).
+func emulated(t *testing.T, c *cfnapi.Server, env ...string) *lambdaemu.Emulator {
 	t.Helper()
 	root, err := filepath.Abs("..")
 	if err != nil {
@@ -34,7 +40,12 @@ func emulated(t *testing.T, env ...string) *lambdaemu.Emulator {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := lambdaemu.Start(rie, bootstrap, append([]string{allowLoopbackEnv + "=true"}, env...)...)
+	if c == nil {
+		c = newCloudFormation(t)
+	}
+	env = append([]string{allowLoopbackEnv + "=true", "AWS_LAMBDA_FUNCTION_NAME=" + functionName(),
+		"AWS_ENDPOINT_URL_CLOUDFORMATION=" + c.URL}, env...)
+	e, err := lambdaemu.Start(rie, bootstrap, env...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,11 +58,36 @@ func emulated(t *testing.T, env ...string) *lambdaemu.Emulator {
 	return e
 }
 
-// send invokes the function with an events/ file whose ResponseURL and
-// PhysicalResourceId point where the test says.
-func send(t *testing.T, e *lambdaemu.Emulator, srv *cfntest.ResponseServer, file, physical string) cfn.Response {
+// functionName is the name of template.yaml's function in authz's
+// deployment: under the emulator its ARN is then the one the policy names.
+func functionName() string {
+	return authz.Function.ARN[strings.LastIndex(authz.Function.ARN, ":")+1:]
+}
+
+// newCloudFormation is the CloudFormation double of the emulator's account
+// and Region, each read judged against template.yaml's policy.
+func newCloudFormation(t *testing.T) *cfnapi.Server {
 	t.Helper()
-	raw, err := os.ReadFile(eventFile(file))
+	proxy, _ := authz.Chain(moto)
+	c := cfnapi.Start(cfnapi.Options{Region: lambdaemu.Region, AccountID: lambdaemu.AccountID, Authorize: proxy.Authorize})
+	t.Cleanup(c.Close)
+	return c
+}
+
+// step is one request of an events/ file; sent: CloudFormation sent it (its
+// statuses are set around it in c's stacks; unsent: a forged one); rest: the
+// stack comes to rest after it.
+type step struct {
+	file, physical string
+	sent, rest     bool
+}
+
+// send invokes the function with an events/ file moved into the emulator's
+// account, with this function as its ServiceToken, and ResponseURL and
+// PhysicalResourceId where the step says.
+func send(t *testing.T, e *lambdaemu.Emulator, srv *cfntest.ResponseServer, c *cfnapi.Server, s step) cfn.Response {
+	t.Helper()
+	raw, err := os.ReadFile(inAccount(t, s.file))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,10 +95,17 @@ func send(t *testing.T, e *lambdaemu.Emulator, srv *cfntest.ResponseServer, file
 	if err := json.Unmarshal(raw, &ev); err != nil {
 		t.Fatal(err)
 	}
-	id := ev["RequestId"].(string)
-	ev["ResponseURL"] = srv.ResponseURL(id)
-	if physical != "" {
-		ev["PhysicalResourceId"] = physical
+	id := fmt.Sprintf("%s-%d", ev["RequestId"], requests.Add(1)) // a file may be sent twice
+	ev["RequestId"], ev["ResponseURL"] = id, srv.ResponseURL(id)
+	if s.physical != "" {
+		ev["PhysicalResourceId"] = s.physical
+	}
+	ev["ServiceToken"] = authz.Function.ARN
+	ev["ResourceProperties"].(map[string]any)["ServiceToken"] = authz.Function.ARN
+	stack, logical, rt := ev["StackId"].(string), ev["LogicalResourceId"].(string), cfn.RequestType(ev["RequestType"].(string))
+	physical, _ := ev["PhysicalResourceId"].(string)
+	if s.sent {
+		c.Stacks().Sent(stack, logical, ev["ResourceType"].(string), rt, physical)
 	}
 	body, _ := json.Marshal(ev)
 	if _, err := e.Invoke(context.Background(), body); err != nil {
@@ -70,42 +113,67 @@ func send(t *testing.T, e *lambdaemu.Emulator, srv *cfntest.ResponseServer, file
 	}
 	got := srv.ForRequest(id)
 	if len(got) != 1 {
-		t.Fatalf("%s: %d responses, want exactly 1", file, len(got))
+		t.Fatalf("%s: %d responses, want exactly 1", s.file, len(got))
+	}
+	if s.sent {
+		c.Stacks().Answered(stack, logical, rt, physical, got[0].Status == cfn.StatusSuccess, got[0].PhysicalResourceID)
+	}
+	if s.rest {
+		c.Stacks().Rest(stack)
 	}
 	return got[0]
 }
 
+var requests atomic.Int64
+
+// TestLifecycleUnderRuntimeInterfaceEmulator: the real bootstrap under the
+// emulator, checking every request against the CloudFormation double, carries
+// out a lifecycle CloudFormation sends, and refuses the same requests when
+// CloudFormation did not send them (the stack at rest), changing nothing.
 func TestLifecycleUnderRuntimeInterfaceEmulator(t *testing.T) {
 	if err := moto.Reset(); err != nil {
 		t.Fatal(err)
 	}
 	srv := cfntest.NewResponseServer()
 	defer srv.Close()
-	e := emulated(t, chainEnv()...)
+	c := newCloudFormation(t)
+	e := emulated(t, c, chainEnv()...)
+	_, admin := authz.Chain(moto)
 
 	steps := []struct {
-		file   string
+		step
 		status cfn.StatusType
 	}{
-		{"create-application-role.json", cfn.StatusSuccess},
-		{"update-application-role.json", cfn.StatusSuccess},
-		{"update-replace-application-role.json", cfn.StatusSuccess},
-		{"delete-replaced-application-role.json", cfn.StatusSuccess},
-		{"delete-application-role.json", cfn.StatusSuccess},
-		{"invalid-application-role.json", cfn.StatusFailed},
+		{step{file: "create-application-role.json", sent: true, rest: true}, cfn.StatusSuccess},
+		{step{file: "delete-application-role.json", physical: "qbusiness-demo-app-role"}, cfn.StatusFailed},
+		{step{file: "update-application-role.json"}, cfn.StatusFailed},
+		{step{file: "update-application-role.json", sent: true, rest: true}, cfn.StatusSuccess},
+		{step{file: "update-replace-application-role.json", sent: true}, cfn.StatusSuccess},
+		{step{file: "delete-replaced-application-role.json", sent: true, rest: true}, cfn.StatusSuccess},
+		{step{file: "delete-application-role.json", sent: true, rest: true}, cfn.StatusSuccess},
+		{step{file: "invalid-application-role.json", sent: true, rest: true}, cfn.StatusFailed},
 	}
 	for _, s := range steps {
-		got := send(t, e, srv, s.file, "")
+		before := rolestest.Snapshot(context.Background(), admin, "qbusiness-demo-app-role")
+		got := send(t, e, srv, c, s.step)
 		if got.Status != s.status {
-			t.Errorf("%s: %s %s", s.file, got.Status, got.Reason)
+			t.Errorf("%s (sent by CloudFormation: %v): %s %s", s.file, s.sent, got.Status, got.Reason)
+		}
+		if !s.sent {
+			if !strings.Contains(got.Reason, "refused") {
+				t.Errorf("%s, forged: reason %q", s.file, got.Reason)
+			}
+			if after := rolestest.Snapshot(context.Background(), admin, "qbusiness-demo-app-role"); after != before {
+				t.Errorf("%s, forged, changed the role:\n%s\n%s", s.file, before, after)
+			}
 		}
 	}
-	slr := send(t, e, srv, "create-service-linked-role.json", "")
+	slr := send(t, e, srv, c, step{file: "create-service-linked-role.json", sent: true, rest: true})
 	if slr.Status != cfn.StatusSuccess || !strings.HasPrefix(slr.PhysicalResourceID, "AWSServiceRoleFor") {
 		t.Fatalf("SLR create: %+v", slr)
 	}
 	for _, f := range []string{"update-service-linked-role.json", "delete-service-linked-role.json"} {
-		if got := send(t, e, srv, f, slr.PhysicalResourceID); got.Status != cfn.StatusSuccess {
+		if got := send(t, e, srv, c, step{file: f, physical: slr.PhysicalResourceID, sent: true, rest: true}); got.Status != cfn.StatusSuccess {
 			t.Errorf("%s: %s %s", f, got.Status, got.Reason)
 		}
 	}
@@ -116,6 +184,9 @@ func TestLifecycleUnderRuntimeInterfaceEmulator(t *testing.T) {
 	}
 	if out := e.Output(); strings.Contains(out, "SECRET-SIGNATURE") || !strings.Contains(out, `"msg":"request answered"`) {
 		t.Errorf("function log leaks the signature or lacks the request lines:\n%s", out)
+	}
+	if reads := c.Reads(); reads < 12 {
+		t.Errorf("%d reads of CloudFormation for 12 requests", reads)
 	}
 }
 
@@ -139,9 +210,10 @@ func TestDeadlineUnderRuntimeInterfaceEmulator(t *testing.T) {
 	env := append(chainEnv(), "AWS_ENDPOINT_URL_IAM=http://"+hang.Addr().String(), "AWS_LAMBDA_FUNCTION_TIMEOUT=4")
 	srv := cfntest.NewResponseServer()
 	defer srv.Close()
-	e := emulated(t, env...)
+	c := newCloudFormation(t)
+	e := emulated(t, c, env...)
 	start := time.Now()
-	got := send(t, e, srv, "create-application-role.json", "")
+	got := send(t, e, srv, c, step{file: "create-application-role.json", sent: true})
 	if got.Status != cfn.StatusFailed || !strings.Contains(got.Reason, "time ran out") {
 		t.Errorf("response %+v", got)
 	}
@@ -162,9 +234,10 @@ func TestDeadlineUnderRuntimeInterfaceEmulator(t *testing.T) {
 func TestStartupFailureIsAnsweredUnderRuntimeInterfaceEmulator(t *testing.T) {
 	srv := cfntest.NewResponseServer()
 	defer srv.Close()
-	e := emulated(t, append(chainEnv(), "AWS_ACCESS_KEY_ID=")...)
+	c := newCloudFormation(t)
+	e := emulated(t, c, append(chainEnv(), "AWS_ACCESS_KEY_ID=")...)
 	for _, file := range []string{"create-application-role.json", "delete-application-role.json"} {
-		got := send(t, e, srv, file, "")
+		got := send(t, e, srv, c, step{file: file, sent: true})
 		if got.Status != cfn.StatusFailed || !strings.Contains(got.Reason, "no AWS credentials") {
 			t.Errorf("%s: response %+v", file, got)
 		}

@@ -42,6 +42,18 @@ const (
 // does not supply lambda:SourceFunctionArn (see the README). On by default.
 const OriginGuardContext = "qbrole:requireSourceFunctionArn"
 
+// VerifyRequestsContext is the context key that turns the function's check of
+// each request against CloudFormation off, and with it the two CloudFormation
+// reads of its policy: "-c qbrole:verifyRequestsWithCloudFormation=false",
+// only for local tools that have no CloudFormation to ask. On by default.
+const VerifyRequestsContext = "qbrole:verifyRequestsWithCloudFormation"
+
+// verifyRequestsEnv is the function's environment variable that the code reads
+// the check's switch from: cfnverify.SwitchEnv, which a test compares it with.
+// Spelled here because internal/cfnverify holds the function's CloudFormation
+// client, and importing it would bring the AWS SDK into the construct library.
+const verifyRequestsEnv = "QBROLE_VERIFY_REQUESTS"
+
 // Provider is the custom resource's Lambda function with its execution role,
 // the role's IAM policy and the log group. There is one per stack;
 // ProviderFor finds or makes it.
@@ -78,6 +90,7 @@ func ProviderFor(scope constructs.Construct) *Provider {
 }
 
 func newProvider(stack awscdk.Stack) *Provider {
+	on := switches(stack)
 	p := &Provider{}
 	constructs.NewConstruct_Override(p, stack, jsii.String(providerID))
 	logs := awslogs.NewLogGroup(p, jsii.String("Logs"), &awslogs.LogGroupProps{
@@ -108,22 +121,25 @@ func newProvider(stack awscdk.Stack) *Provider {
 		Role:          role,
 		LogGroup:      logs,
 		LoggingFormat: awslambda.LoggingFormat_JSON,
+		// The code reads the switch here, the policy below allows the reads only when it is on.
+		Environment: &map[string]*string{verifyRequestsEnv: jsii.String(fmt.Sprint(on.VerifyRequests))},
 	})
 	// Not a child of the role: the function depends on its role and all the
 	// role's children, and this policy names the function.
 	policy := awsiam.NewPolicy(p, jsii.String("ManageOwnedQBusinessRoles"), &awsiam.PolicyProps{
 		Roles:      &[]awsiam.IRole{role},
-		Statements: statements(fn.FunctionArn(), originGuard(stack)),
+		Statements: statements(fn.FunctionArn(), on),
 	})
 	suppressWildcards(policy)
 	p.Function, p.Role, p.Policy, p.LogGroup = fn, role, policy, logs
 	return p
 }
 
-// originGuard reads OriginGuardContext: only "false" turns the guard off.
-func originGuard(scope constructs.Construct) bool {
-	v := scope.Node().TryGetContext(jsii.String(OriginGuardContext))
-	return fmt.Sprint(v) != "false"
+// switches reads OriginGuardContext and VerifyRequestsContext: only "false"
+// turns either off.
+func switches(scope constructs.Construct) execrole.Switches {
+	on := func(key string) bool { return fmt.Sprint(scope.Node().TryGetContext(jsii.String(key))) != "false" }
+	return execrole.Switches{OriginGuard: on(OriginGuardContext), VerifyRequests: on(VerifyRequestsContext)}
 }
 
 // nagWildcardReasons explains each wildcard of the execution role to cdk-nag's
@@ -136,6 +152,9 @@ var nagWildcardReasons = map[string]string{
 		"which cannot carry the role's tags; the code calls it only while deleting a role it owns.",
 	"Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role" + schema.ServiceLinkedRolePath + schema.ServiceLinkedRoleName + "*": "The wildcard is the end of " +
 		"the one Q Business service-linked role's name under its service path; IAM chooses the name.",
+	"Resource::arn:<AWS::Partition>:cloudformation:<AWS::Region>:<AWS::AccountId>:stack/*": "The function reads the stack named by each request " +
+		"(cloudformation:DescribeStackResource and DescribeStacks, read-only) to check it against CloudFormation; it may be any stack " +
+		"of the account and Region that uses the provider.",
 }
 
 // suppressWildcards records the reasons as cdk-nag metadata on the policy, so
@@ -156,7 +175,7 @@ func suppressWildcards(policy awsiam.Policy) {
 
 // statements turns execrole's statements (the one source shared with the
 // code and template.yaml) into CDK policy statements for the function fnArn.
-func statements(fnArn *string, guard bool) *[]awsiam.PolicyStatement {
+func statements(fnArn *string, on execrole.Switches) *[]awsiam.PolicyStatement {
 	sub := func(s string) *string {
 		if !strings.Contains(s, "${AWS::") && !strings.Contains(s, execrole.FunctionARN) {
 			return jsii.String(s) // IAM policy variables such as ${aws:RequestTag/…} stay as they are
@@ -168,7 +187,7 @@ func statements(fnArn *string, guard bool) *[]awsiam.PolicyStatement {
 		return awscdk.Fn_Sub(jsii.String(s), &map[string]*string{strings.Trim(execrole.FunctionARN, "${}"): fnArn})
 	}
 	var out []awsiam.PolicyStatement
-	for _, s := range execrole.All(guard) {
+	for _, s := range execrole.All(on) {
 		props := &awsiam.PolicyStatementProps{Sid: jsii.String(s.Sid), Actions: jsii.Strings(s.Actions...), Effect: awsiam.Effect_ALLOW}
 		if s.IsDeny() {
 			props.Effect = awsiam.Effect_DENY

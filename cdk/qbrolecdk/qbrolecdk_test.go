@@ -145,15 +145,14 @@ func parsed(t *testing.T, stack awscdk.Stack) cfntemplate.Template {
 }
 
 // The execution role's IAM policy is execrole's, statement for statement, once
-// CloudFormation has filled it in; with the context switch off, without the
-// origin guard. Its only other policy writes its own logs.
+// CloudFormation has filled it in, for each value of both context switches:
+// with OriginGuardContext false without the origin guard, with
+// VerifyRequestsContext false without the CloudFormation reads. Its only other
+// policy writes its own logs.
 func TestExecutionRoleIsExecrolesStatements(t *testing.T) {
-	for _, guard := range []bool{true, false} {
-		t.Run(fmt.Sprintf("%s=%v", OriginGuardContext, guard), func(t *testing.T) {
-			_, stack := newStack(false, "")
-			if !guard {
-				stack.Node().SetContext(jsii.String(OriginGuardContext), "false")
-			}
+	for _, on := range []execrole.Switches{{OriginGuard: true, VerifyRequests: true}, {OriginGuard: true}, {VerifyRequests: true}, {}} {
+		t.Run(fmt.Sprintf("%s=%v,%s=%v", OriginGuardContext, on.OriginGuard, VerifyRequestsContext, on.VerifyRequests), func(t *testing.T) {
+			stack := stackWith(on)
 			NewQBusinessRole(stack, "Role", nil)
 			tpl := parsed(t, stack)
 			fn := tpl.Resources("AWS::Lambda::Function")
@@ -169,7 +168,7 @@ func TestExecutionRoleIsExecrolesStatements(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := execrole.Document(execrole.All(guard), execrole.Values{Partition: "aws", AccountID: d.AccountID, FunctionARN: d.FunctionARN(fn[0])})
+			want := execrole.Document(execrole.All(on), execrole.Values{Partition: "aws", Region: d.Region, AccountID: d.AccountID, FunctionARN: d.FunctionARN(fn[0])})
 			var iamPolicies int
 			for _, p := range policies {
 				sts := p.Document["Statement"].([]any)

@@ -4,13 +4,15 @@
 //   - Statements: the Allow statements (read roles, create and change only
 //     roles that carry the ownership tags, the Q Business service-linked role);
 //   - OriginGuard: the Deny of every IAM call not made from inside the function;
-//   - All: the whole policy, the origin guard (unless turned off) and the
-//     Allow statements.
+//   - VerifyRequests: the two CloudFormation reads that check each request
+//     against its stack before any IAM write (internal/cfnverify);
+//   - All: the whole policy, the origin guard and the reads (each unless its
+//     switch is off) and the Allow statements.
 //
-// Resources and condition values hold placeholders (Partition, AccountID,
-// FunctionARN) that a template renders with Fn::Sub; Document renders
-// statements as an IAM policy document with Values filled in, and Actions
-// lists every action the Allow statements allow. OwnershipTags lists the
+// Resources and condition values hold placeholders (Partition, Region,
+// AccountID, FunctionARN) that a template renders with Fn::Sub; Document
+// renders statements as an IAM policy document with Values filled in, and
+// Actions lists every IAM action the Allow statements allow. OwnershipTags lists the
 // ownership tag keys the statements protect (spelled in internal/schema), and
 // the ARN patterns (RoleARNs, InstanceProfileARNs, ServiceLinkedRoleARN) are
 // named here too.
@@ -39,6 +41,7 @@ import (
 // role, so that the role does not depend on the function that uses it.
 const (
 	Partition   = "${AWS::Partition}"
+	Region      = "${AWS::Region}"
 	AccountID   = "${AWS::AccountId}"
 	FunctionARN = "${FunctionArn}"
 )
@@ -227,17 +230,36 @@ func OriginGuard() Statement {
 	}
 }
 
-// All is the whole IAM policy: the origin guard (unless turned off, for a
-// partition where Lambda does not supply lambda:SourceFunctionArn) and the
-// Allow statements.
-func All(originGuard bool) []Statement {
-	if !originGuard {
-		return Statements()
-	}
-	return append([]Statement{OriginGuard()}, Statements()...)
+// Switches say which of the statements a deployment may turn off are on. The
+// templates turn each on unless their parameter or context value is "false";
+// the zero value has both off, so a caller names what it wants.
+type Switches struct {
+	// OriginGuard adds OriginGuard; off only for a partition where Lambda does
+	// not supply lambda:SourceFunctionArn.
+	OriginGuard bool
+	// VerifyRequests adds VerifyRequests; off only where the function's
+	// requests are not checked against CloudFormation (local tools).
+	VerifyRequests bool
 }
 
-// Actions returns every IAM action the Allow statements allow, sorted, once each.
+// All is the whole policy: the origin guard first, the Allow statements, then
+// the CloudFormation reads, each switched statement only when on. Turning a
+// switch off removes its statement and changes nothing else.
+func All(on Switches) []Statement {
+	var out []Statement
+	if on.OriginGuard {
+		out = append(out, OriginGuard())
+	}
+	out = append(out, Statements()...)
+	if on.VerifyRequests {
+		out = append(out, VerifyRequests())
+	}
+	return out
+}
+
+// Actions returns every IAM action the Allow statements allow, sorted, once
+// each (the CloudFormation reads of VerifyRequests are not among them: they
+// are no call of the code's IAM interface).
 func Actions() []string {
 	seen := map[string]bool{}
 	var out []string
@@ -255,12 +277,12 @@ func Actions() []string {
 
 // Values fill the placeholders.
 type Values struct {
-	Partition, AccountID, FunctionARN string
+	Partition, Region, AccountID, FunctionARN string
 }
 
 // Fill replaces the placeholders in s.
 func (v Values) Fill(s string) string {
-	return strings.NewReplacer(Partition, v.Partition, AccountID, v.AccountID, FunctionARN, v.FunctionARN).Replace(s)
+	return strings.NewReplacer(Partition, v.Partition, Region, v.Region, AccountID, v.AccountID, FunctionARN, v.FunctionARN).Replace(s)
 }
 
 // Document renders statements as an IAM policy document with the placeholders

@@ -2,6 +2,7 @@ package execrole_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"slices"
 	"strings"
@@ -103,11 +104,11 @@ func TestOwnershipConditions(t *testing.T) {
 }
 
 func TestDocumentFillsPlaceholdersAndKeepsPolicyVariables(t *testing.T) {
-	v := execrole.Values{Partition: "aws-cn", AccountID: "123456789012", FunctionARN: "arn:aws-cn:lambda:cn-north-1:123456789012:function:f"}
-	guarded := execrole.Document(execrole.All(true), v)
+	v := execrole.Values{Partition: "aws-cn", Region: "cn-north-1", AccountID: "123456789012", FunctionARN: "arn:aws-cn:lambda:cn-north-1:123456789012:function:f"}
+	guarded := execrole.Document(execrole.All(execrole.Switches{OriginGuard: true, VerifyRequests: true}), v)
 	b, _ := json.Marshal(guarded)
 	for _, want := range []string{`"arn:aws-cn:iam::123456789012:role/*"`, `"arn:aws-cn:lambda:cn-north-1:123456789012:function:f:*"`,
-		`"${aws:RequestTag/qbrole:stack-id}"`, `"Effect":"Deny"`} {
+		`"${aws:RequestTag/qbrole:stack-id}"`, `"Effect":"Deny"`, `"arn:aws-cn:cloudformation:cn-north-1:123456789012:stack/*"`} {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("document lacks %s: %s", want, b)
 		}
@@ -116,10 +117,10 @@ func TestDocumentFillsPlaceholdersAndKeepsPolicyVariables(t *testing.T) {
 		t.Errorf("placeholders left: %s", b)
 	}
 	sts := guarded["Statement"].([]any)
-	if len(sts) != len(execrole.Statements())+1 || sts[0].(map[string]any)["Sid"] != execrole.OriginGuard().Sid {
+	if len(sts) != len(execrole.Statements())+2 || sts[0].(map[string]any)["Sid"] != execrole.OriginGuard().Sid {
 		t.Errorf("the origin guard is not the first of %d statements", len(sts))
 	}
-	unguarded, _ := json.Marshal(execrole.Document(execrole.All(false), v))
+	unguarded, _ := json.Marshal(execrole.Document(execrole.All(execrole.Switches{VerifyRequests: true}), v))
 	if strings.Contains(string(unguarded), "lambda:SourceFunctionArn") {
 		t.Errorf("origin guard off, still in the document: %s", unguarded)
 	}
@@ -154,5 +155,112 @@ func TestDocumentWritesConditionsOnlyWhereThereAreAny(t *testing.T) {
 		if has != (len(s.Conditions) > 0) {
 			t.Errorf("%s: Condition rendered %v, conditions %v", s.Sid, has, s.Conditions)
 		}
+	}
+}
+
+// The CloudFormation reads: exactly the two the check calls, only on stacks
+// of the function's own account and Region, and no IAM call of the code.
+func TestVerifyRequests(t *testing.T) {
+	s := execrole.VerifyRequests()
+	if s.Sid != "VerifyRequestsWithCloudFormation" || s.IsDeny() || len(s.Conditions) != 0 {
+		t.Errorf("statement %+v", s)
+	}
+	if want := []string{"cloudformation:DescribeStackResource", "cloudformation:DescribeStacks"}; !slices.Equal(s.Actions, want) {
+		t.Errorf("actions %v, want %v", s.Actions, want)
+	}
+	if want := "arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:stack/*"; !slices.Equal(s.Resources, []string{want}) {
+		t.Errorf("resources %v, want [%s]", s.Resources, want)
+	}
+	for _, st := range execrole.Statements() {
+		if st.Sid == s.Sid {
+			t.Errorf("%s is among the IAM Allow statements", s.Sid)
+		}
+	}
+	for _, a := range execrole.Actions() {
+		if slices.Contains(s.Actions, a) {
+			t.Errorf("Actions lists %s, which is no IAM call", a)
+		}
+	}
+}
+
+func TestFillFillsEveryPlaceholder(t *testing.T) {
+	v := execrole.Values{Partition: "aws-us-gov", Region: "us-gov-west-1", AccountID: "123456789012",
+		FunctionARN: "arn:aws-us-gov:lambda:us-gov-west-1:123456789012:function:f"}
+	cases := []struct {
+		name, in, want string
+	}{
+		{"stacks of the Region", execrole.StackARNsInRegion, "arn:aws-us-gov:cloudformation:us-gov-west-1:123456789012:stack/*"},
+		{"roles", execrole.RoleARNs, "arn:aws-us-gov:iam::123456789012:role/*"},
+		{"the function", execrole.FunctionARN + ":*", v.FunctionARN + ":*"},
+		{"an IAM policy variable stays", "${aws:RequestTag/x}", "${aws:RequestTag/x}"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := v.Fill(c.in); got != c.want {
+				t.Errorf("Fill(%q) = %q, want %q", c.in, got, c.want)
+			}
+		})
+	}
+}
+
+func sids(sts []execrole.Statement) []string {
+	var out []string
+	for _, s := range sts {
+		out = append(out, s.Sid)
+	}
+	return out
+}
+
+// Each switch adds its one statement, in its place, and nothing else.
+func TestAllSwitches(t *testing.T) {
+	allow := sids(execrole.Statements())
+	guard, verify := execrole.OriginGuard().Sid, execrole.VerifyRequests().Sid
+	cases := []struct {
+		name string
+		on   execrole.Switches
+		want []string
+	}{
+		{"both on", execrole.Switches{OriginGuard: true, VerifyRequests: true}, slices.Concat([]string{guard}, allow, []string{verify})},
+		{"origin guard only", execrole.Switches{OriginGuard: true}, slices.Concat([]string{guard}, allow)},
+		{"reads only", execrole.Switches{VerifyRequests: true}, slices.Concat(allow, []string{verify})},
+		{"both off", execrole.Switches{}, allow},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := sids(execrole.All(c.on)); !slices.Equal(got, c.want) {
+				t.Errorf("statements %v, want %v", got, c.want)
+			}
+		})
+	}
+}
+
+// Turning the reads on changes nothing else in the policy: without
+// VerifyRequests, All is the policy as it was before the reads existed (with
+// the origin guard on or off), and the reads are the policy's only actions
+// that are not IAM's.
+func TestVerifyRequestsChangesNothingElse(t *testing.T) {
+	v := execrole.Values{Partition: "aws", Region: "us-east-1", AccountID: "123456789012", FunctionARN: "arn:aws:lambda:us-east-1:123456789012:function:f"}
+	for _, guard := range []bool{true, false} {
+		t.Run(fmt.Sprintf("OriginGuard=%v", guard), func(t *testing.T) {
+			with := execrole.All(execrole.Switches{OriginGuard: guard, VerifyRequests: true})
+			without := slices.DeleteFunc(slices.Clone(with), func(s execrole.Statement) bool { return s.Sid == execrole.VerifyRequests().Sid })
+			if len(without) != len(with)-1 {
+				t.Fatalf("%d statements removed, want 1", len(with)-len(without))
+			}
+			if !reflect.DeepEqual(execrole.Document(without, v), execrole.Document(execrole.All(execrole.Switches{OriginGuard: guard}), v)) {
+				t.Error("the policy without the reads is not the policy with the switch off")
+			}
+			var other []string
+			for _, s := range with {
+				for _, a := range s.Actions {
+					if !strings.HasPrefix(a, "iam:") {
+						other = append(other, a)
+					}
+				}
+			}
+			if !slices.Equal(other, execrole.VerifyRequests().Actions) {
+				t.Errorf("actions outside IAM %v, want only the reads %v", other, execrole.VerifyRequests().Actions)
+			}
+		})
 	}
 }

@@ -21,7 +21,7 @@ func statementsOf(t *testing.T, v any) []any {
 
 func TestUnguardedWrites(t *testing.T) {
 	role := map[string]any{"Fn::Sub": execrole.RoleARNs}
-	own := execrole.Document(execrole.All(true), execrole.Values{Partition: "aws", AccountID: "123456789012",
+	own := execrole.Document(execrole.All(execrole.Switches{OriginGuard: true}), execrole.Values{Partition: "aws", AccountID: "123456789012",
 		FunctionARN: "arn:aws:lambda:us-east-1:123456789012:function:f"})["Statement"]
 	cases := []struct {
 		name string

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/qbrole/qbrole/internal/cfnverify"
 	"github.com/qbrole/qbrole/internal/execrole"
 	"github.com/qbrole/qbrole/internal/testkit/cfntemplate"
 )
@@ -73,19 +74,21 @@ func TestSAMFunction(t *testing.T) {
 var deployment = cfntemplate.Deployment{Partition: "aws", AccountID: "123456789012", Region: "us-east-1", StackName: "qbrole"}
 
 // The execution role's IAM policy is execrole's, statement for statement,
-// once CloudFormation has filled it in; with RequireSourceFunctionArn=false,
-// without the origin guard. Its only other policy writes its own logs.
+// once CloudFormation has filled it in, for each value of both switches: with
+// RequireSourceFunctionArn=false without the origin guard, with
+// VerifyRequestsWithCloudFormation=false without the CloudFormation reads. Its
+// only other policy writes its own logs.
 func TestSAMExecutionRoleMatchesTheCode(t *testing.T) {
 	tpl := loadSAM(t)
-	for _, guard := range []bool{true, false} {
-		t.Run(fmt.Sprintf("RequireSourceFunctionArn=%v", guard), func(t *testing.T) {
+	for _, on := range allSwitches {
+		t.Run(fmt.Sprintf("RequireSourceFunctionArn=%v,VerifyRequestsWithCloudFormation=%v", on.OriginGuard, on.VerifyRequests), func(t *testing.T) {
 			d := deployment
-			d.Params = map[string]string{"RequireSourceFunctionArn": fmt.Sprint(guard)}
+			d.Params = samParams(on)
 			policies, err := tpl.RolePolicies("QBusinessRoleFunctionRole", d)
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := execrole.Document(execrole.All(guard), execrole.Values{Partition: "aws", AccountID: d.AccountID,
+			want := execrole.Document(execrole.All(on), execrole.Values{Partition: "aws", Region: d.Region, AccountID: d.AccountID,
 				FunctionARN: d.FunctionARN("QBusinessRoleFunction")})
 			var names []string
 			for _, p := range policies {
@@ -130,8 +133,66 @@ func TestSAMFunctionKeepsItsNameAndTheExampleWaitsForThePolicy(t *testing.T) {
 	if d := tpl.Resource("ExampleRole")["DependsOn"]; d != "QBusinessRoleFunctionPolicy" {
 		t.Errorf("ExampleRole DependsOn %v", d)
 	}
-	if d := cfntemplate.Lookup(tpl, "Parameters", "RequireSourceFunctionArn", "Default"); d != "true" {
-		t.Errorf("RequireSourceFunctionArn defaults to %v", d)
+	for _, p := range []string{"RequireSourceFunctionArn", "VerifyRequestsWithCloudFormation"} {
+		if d := cfntemplate.Lookup(tpl, "Parameters", p, "Default"); d != "true" {
+			t.Errorf("%s defaults to %v", p, d)
+		}
+	}
+}
+
+// allSwitches is every combination of the execution role's two switches.
+var allSwitches = []execrole.Switches{
+	{OriginGuard: true, VerifyRequests: true}, {OriginGuard: true}, {VerifyRequests: true}, {},
+}
+
+// samParams are template.yaml's parameter values for the switches.
+func samParams(on execrole.Switches) map[string]string {
+	return map[string]string{"RequireSourceFunctionArn": fmt.Sprint(on.OriginGuard), "VerifyRequestsWithCloudFormation": fmt.Sprint(on.VerifyRequests)}
+}
+
+// The function reads the switch of the request check from the environment
+// variable cfnverify names, set from the parameter: the code turns the check
+// off exactly when the template drops the reads from the policy.
+func TestSAMVerifyRequestsSwitch(t *testing.T) {
+	tpl := loadSAM(t)
+	vars, _ := cfntemplate.Lookup(tpl.Props("QBusinessRoleFunction"), "Environment", "Variables").(map[string]any)
+	if len(vars) != 1 || !reflect.DeepEqual(vars[cfnverify.SwitchEnv], map[string]any{"Ref": "VerifyRequestsWithCloudFormation"}) {
+		t.Errorf("environment %v: want only %s, the parameter VerifyRequestsWithCloudFormation", vars, cfnverify.SwitchEnv)
+	}
+	groups, _ := cfntemplate.Lookup(tpl, "Metadata", "AWS::CloudFormation::Interface", "ParameterGroups").([]any)
+	var function []string
+	for _, g := range groups {
+		if cfntemplate.Lookup(g, "Label", "default") == "Function" {
+			function = cfntemplate.Strings(cfntemplate.Lookup(g, "Parameters"))
+		}
+	}
+	if !slices.Contains(function, "VerifyRequestsWithCloudFormation") {
+		t.Errorf("the Function parameter group %v lacks VerifyRequestsWithCloudFormation", function)
+	}
+	for _, value := range []string{"true", "false"} {
+		t.Run(value, func(t *testing.T) {
+			d := deployment
+			d.Params = map[string]string{"VerifyRequestsWithCloudFormation": value}
+			env, err := tpl.Resolve(vars, d.Env(tpl))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := fmt.Sprint(cfntemplate.Lookup(env, cfnverify.SwitchEnv))
+			if got != value {
+				t.Errorf("%s=%q, want %q", cfnverify.SwitchEnv, got, value)
+			}
+			policies, err := tpl.RolePolicies("QBusinessRoleFunctionRole", d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			reads := false
+			for _, p := range policies {
+				reads = reads || strings.Contains(fmt.Sprint(p.Document), execrole.VerifyRequests().Sid)
+			}
+			if reads != cfnverify.On(got) {
+				t.Errorf("the code checks requests: %v; the policy allows the reads: %v", cfnverify.On(got), reads)
+			}
+		})
 	}
 }
 
