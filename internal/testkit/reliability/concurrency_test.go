@@ -32,6 +32,7 @@ func TestConcurrentResources(t *testing.T) {
 	start := time.Now()
 	for i := range n {
 		rigs[i] = newRig(moto, rs, fmt.Sprintf("Role%02d", i), faults, 30*time.Second)
+		defer rigs[i].close()
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

@@ -85,6 +85,8 @@ func runLifecycle(c chain, lc lifecycle, rs *cfntest.ResponseServer, kind iamfau
 		timeout = 2 * time.Second // the handler's context ends after 1 s; 0.5 s more for cleanup
 	}
 	r := newRigOn(c, s, rs, "FaultRole", &iamfault.Transport{FailAt: failAt, Kind: kind}, timeout)
+	defer r.close()
+	putsBefore := len(rs.Puts())
 	foreignBefore := rolestest.Snapshot(ctx, r.admin, foreignRole)
 	for _, step := range lc.steps {
 		if _, err := step(r.driver); err != nil {
@@ -99,6 +101,7 @@ func runLifecycle(c chain, lc lifecycle, rs *cfntest.ResponseServer, kind iamfau
 	if after := rolestest.Snapshot(ctx, r.admin, foreignRole); after != foreignBefore {
 		problems = append(problems, "foreign role changed:\n"+foreignBefore+"\n"+after)
 	}
+	problems = append(problems, r.checked(rs.Puts()[putsBefore:])...)
 	abandoned, slrLeft = leftOver(ctx, r)
 	return problems, r.faults.Count(), abandoned, slrLeft
 }

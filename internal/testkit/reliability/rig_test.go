@@ -9,20 +9,24 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 
 	"github.com/qbrole/qbrole/internal/cfnresource"
 	"github.com/qbrole/qbrole/internal/cfnresource/cfntest"
+	"github.com/qbrole/qbrole/internal/cfnverify"
 	"github.com/qbrole/qbrole/internal/resource"
 	"github.com/qbrole/qbrole/internal/roles"
 	"github.com/qbrole/qbrole/internal/roles/rolestest"
 	"github.com/qbrole/qbrole/internal/schema"
+	"github.com/qbrole/qbrole/internal/testkit/cfnapi"
 	"github.com/qbrole/qbrole/internal/testkit/cfnsim"
 	"github.com/qbrole/qbrole/internal/testkit/iamauthz"
 	"github.com/qbrole/qbrole/internal/testkit/iamfault"
@@ -46,8 +50,10 @@ func TestMain(m *testing.M) { iamauthz.RunTests(m, &authz, &moto, &motoAdopt) }
 
 // fastRetries keeps the SDK's retry rules (throttling, 5xx, broken
 // connections are retried) with no waiting, so a test takes milliseconds.
-func fastRetries(o *iam.Options) {
-	o.Retryer = retry.NewStandard(func(so *retry.StandardOptions) {
+func fastRetries(o *iam.Options) { o.Retryer = fastRetryer() }
+
+func fastRetryer() aws.Retryer {
+	return retry.NewStandard(func(so *retry.StandardOptions) {
 		so.MaxAttempts = 10 // 0.2^10: a call throttled at a fifth of calls still gets through
 		so.RateLimiter = ratelimit.None
 		so.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return time.Millisecond, nil })
@@ -55,12 +61,18 @@ func fastRetries(o *iam.Options) {
 }
 
 // rig is one custom resource driven by cfnsim, calling moto through a fault
-// injector, answered by the real runner.
+// injector, answered by the real runner behind the check of each request
+// against CloudFormation, which reads cfn, the CloudFormation double
+// answering from what the driver shows of the stack.
 type rig struct {
 	faults *iamfault.Transport
 	driver *cfnsim.Driver
 	admin  *iam.Client
+	cfn    *cfnapi.Server
 }
+
+// close stops the rig's CloudFormation double.
+func (r *rig) close() { r.cfn.Close() }
 
 // newRig calls IAM from inside the function, through s's proxy or through via.
 func newRig(s *motoserver.Server, rs *cfntest.ResponseServer, logical string, faults *iamfault.Transport, timeout time.Duration, via ...*iamauthz.Proxy) *rig {
@@ -107,19 +119,59 @@ func newRigOn(c chain, s *motoserver.Server, rs *cfntest.ResponseServer, logical
 	client := iamauthz.Client(s, proxy.Inside, fastRetries, func(o *iam.Options) { o.HTTPClient = &http.Client{Transport: faults} })
 	m := &roles.Manager{IAM: client, PropagationTimeout: time.Second, RetryDelay: 5 * time.Millisecond,
 		PollInterval: 5 * time.Millisecond, CleanupTimeout: 300 * time.Millisecond}
-	runner := resource.NewRunner(resource.Handler(m), &cfnresource.HTTPSender{AllowLoopback: true, Backoff: time.Millisecond},
-		slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	stacks := cfnsim.NewStacks()
+	// Each read is judged by the IAM policy evaluator with the policies the
+	// proxy gives the function (template.yaml's, or fewer).
+	double := cfnapi.Start(cfnapi.Options{Stacks: stacks, Authorize: proxy.Authorize})
+	runner := resource.NewRunner(cfnverify.Handler(verifier(double), resource.Handler(m)),
+		&cfnresource.HTTPSender{AllowLoopback: true, Backoff: time.Millisecond}, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	return &rig{
 		faults: faults,
 		admin:  c.admin(s),
+		cfn:    double,
 		driver: &cfnsim.Driver{
 			Invoke: func(ctx context.Context, ev []byte) error {
 				_, err := runner.Run(ctx, ev)
 				return err
 			},
-			Responses: rs, StackID: stackID, LogicalID: logical, Timeout: timeout,
+			Responses: rs, StackID: stackID, LogicalID: logical, Timeout: timeout, Stacks: stacks,
 		},
 	}
+}
+
+// verifier is the check of each request against CloudFormation as the
+// function makes it (internal/cfnverify), reading the double with the
+// function's credentials in the function's Region, with fast retries and a
+// short settle time.
+func verifier(double *cfnapi.Server) *cfnverify.Verifier {
+	return &cfnverify.Verifier{
+		Stacks: &cfnverify.Client{Credentials: credentials.NewStaticCredentialsProvider(iamauthz.FunctionKey, "function-secret", ""),
+			Region: "us-east-1", Endpoint: double.URL, Retryer: fastRetryer(), AttemptTimeout: 2 * time.Second},
+		FunctionARN: cfnsim.ServiceToken, Settle: 20 * time.Millisecond,
+	}
+}
+
+// checked reports what is wrong with the check of the requests whose answers
+// are puts: each was read in CloudFormation (one DescribeStackResource at
+// least), and none was refused or left unchecked — CloudFormation sent them
+// all, whatever IAM did.
+func (r *rig) checked(puts []cfntest.Put) []string {
+	var bad []string
+	reads := 0
+	for _, c := range r.cfn.Calls() {
+		if c.Action == cfnapi.DescribeStackResource && c.Status == http.StatusOK {
+			reads++
+		}
+	}
+	if reads < len(puts) {
+		bad = append(bad, fmt.Sprintf("%d answers, and CloudFormation was read for %d", len(puts), reads))
+	}
+	for _, p := range puts {
+		if reason := p.Response.Reason; strings.Contains(reason, cfnverify.ErrRefused.Error()) || strings.Contains(reason, "checking the request against CloudFormation") {
+			bad = append(bad, "a request CloudFormation sent was not let through: "+reason)
+		}
+	}
+	return bad
 }
 
 // foreignRole is someone else's role in the same path; nothing may touch it.
