@@ -83,10 +83,10 @@ func newHandler(ctx context.Context, logger *slog.Logger) (cfnresource.Handler, 
 	if err != nil {
 		return nil, err
 	}
-	h := resource.Handler(&roles.Manager{IAM: iam.NewFromConfig(cfg)})
+	m := &roles.Manager{IAM: iam.NewFromConfig(cfg)}
 	if switched := os.Getenv(cfnverify.SwitchEnv); !cfnverify.On(switched) {
 		logger.Warn("requests are not checked against CloudFormation", cfnverify.SwitchEnv, switched)
-		return h, nil
+		return resource.Handler(m), nil
 	}
 	var functionARN string
 	if lc, ok := lambdacontext.FromContext(ctx); ok {
@@ -96,7 +96,7 @@ func newHandler(ctx context.Context, logger *slog.Logger) (cfnresource.Handler, 
 	if err != nil {
 		return nil, fmt.Errorf("checking requests against CloudFormation: %w", err)
 	}
-	return cfnverify.Handler(v, h), nil
+	return resource.Checked(v, m), nil
 }
 
 // newConfig is the AWS configuration (see loadAWSConfig) with more retries

@@ -57,6 +57,12 @@ type Verifier struct {
 	// Settle is how long a refusal by status is re-read before it stands;
 	// 0 means DefaultSettle.
 	Settle time.Duration
+	// Skip, when set, names the requests that do nothing whatever they say,
+	// which CloudFormation is not read for once their ServiceToken and
+	// StackId pass: the resource's handler knows them (a Delete naming no
+	// role). A rollback's Delete of a Create that failed at its check then
+	// cannot fail at its own.
+	Skip func(cfn.Event) bool
 }
 
 // ErrRefused is in the error of every request Verify refuses as not sent by
@@ -94,6 +100,9 @@ func (v *Verifier) Verify(ctx context.Context, ev cfn.Event) error {
 	if err := fn.checkStackID(ev.StackID); err != nil {
 		return err
 	}
+	if v.Skip != nil && v.Skip(ev) {
+		return nil
+	}
 	settle := v.Settle
 	if settle <= 0 {
 		settle = DefaultSettle
@@ -110,29 +119,43 @@ func (v *Verifier) read(ctx context.Context, ev cfn.Event) error {
 	if err := sameResource(ev, res); err != nil {
 		return err
 	}
-	if inProgress(res.ResourceStatus) {
+	switch {
+	case ev.RequestType == cfn.RequestCreate && res.ResourceStatus == "CREATE_IN_PROGRESS",
+		ev.RequestType == cfn.RequestUpdate && res.ResourceStatus == "UPDATE_IN_PROGRESS":
+		return nil
+	case ev.RequestType != cfn.RequestDelete:
+		return refuse(false, "%s: resource %s of stack %s is %s; CloudFormation sends a %s only while the resource is %s_IN_PROGRESS",
+			what(ev), ev.LogicalResourceID, ev.StackID, res.ResourceStatus, ev.RequestType, strings.ToUpper(string(ev.RequestType)))
+	}
+	current := ev.PhysicalResourceID == res.PhysicalResourceID
+	if current && res.ResourceStatus == "DELETE_IN_PROGRESS" {
 		return nil
 	}
-	if ev.RequestType != cfn.RequestDelete {
-		return refuse(false, "%s: resource %s of stack %s is %s, and CloudFormation sends a %s only while the resource is in progress",
-			what(ev), ev.LogicalResourceID, ev.StackID, res.ResourceStatus, ev.RequestType)
+	if current && !strings.HasSuffix(res.ResourceStatus, "_FAILED") {
+		return refuse(false, "%s: it is the resource's current id, and resource %s of stack %s is %s, not DELETE_IN_PROGRESS",
+			what(ev), ev.LogicalResourceID, ev.StackID, res.ResourceStatus)
 	}
 	st, err := v.Stacks.DescribeStack(ctx, ev.StackID)
 	if err != nil {
 		return readError("DescribeStacks", ev, err)
 	}
 	if !deletesResources[st.StackStatus] {
-		return refuse(false, "%s: resource %s is %s and stack %s is %s; CloudFormation deletes a resource only while a stack is deleted, rolled back or cleaned up",
-			what(ev), ev.LogicalResourceID, res.ResourceStatus, ev.StackID, st.StackStatus)
+		return refuse(false, "%s: resource %s is %s under %s and stack %s is %s; CloudFormation deletes a resource only while a stack is deleted, rolled back or cleaned up",
+			what(ev), ev.LogicalResourceID, res.ResourceStatus, res.PhysicalResourceID, ev.StackID, st.StackStatus)
 	}
 	return nil
 }
 
-// sameResource checks that CloudFormation described the event's stack and
-// that the resource is a custom resource: "AWS::CloudFormation::CustomResource
-// or Custom::String" (CloudFormation Template Reference,
-// "AWS::CloudFormation::CustomResource",
-// https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-customresource.html).
+// sameResource checks that CloudFormation described the event's stack, and
+// a resource of the event's type, which is a custom resource:
+// "AWS::CloudFormation::CustomResource or Custom::String" (CloudFormation
+// Template Reference, "AWS::CloudFormation::CustomResource",
+// https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-customresource.html),
+// whose type an update cannot change ("You can't change the type during an
+// update": CloudFormation User Guide, "Update requests",
+// https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/crpg-ref-requesttypes-update.html).
+// Another provider's custom resource being deployed is no window for a
+// request of this resource type.
 func sameResource(ev cfn.Event, res StackResource) error {
 	if res.StackID != ev.StackID {
 		return refuse(true, "CloudFormation describes stack %s, the request names %s", res.StackID, ev.StackID)
@@ -140,25 +163,35 @@ func sameResource(ev cfn.Event, res StackResource) error {
 	if res.ResourceType != "AWS::CloudFormation::CustomResource" && !strings.HasPrefix(res.ResourceType, "Custom::") {
 		return refuse(true, "resource %s of stack %s is a %s, not a custom resource", ev.LogicalResourceID, ev.StackID, res.ResourceType)
 	}
+	if res.ResourceType != ev.ResourceType {
+		return refuse(true, "resource %s of stack %s is a %s, the request names a %s", ev.LogicalResourceID, ev.StackID, res.ResourceType, ev.ResourceType)
+	}
 	return nil
 }
 
 // readError is the error of a read that failed: a stack or resource that does
-// not exist refuses the request (a later read may find it); anything else
-// leaves it unchecked.
+// not exist refuses the request (a later read may find a resource); anything
+// else leaves it unchecked.
 func readError(call string, ev cfn.Event, err error) error {
 	var api *APIError
 	if errors.As(err, &api) && api.Code == "ValidationError" {
-		return refuse(false, "%s: CloudFormation has no resource %s in stack %s (%s)",
+		// A stack exists, under its id, before any of its requests is sent
+		// (and a deleted one is still described): one that does not is final.
+		final := strings.HasPrefix(api.Message, "Stack with id")
+		return refuse(final, "%s: CloudFormation has no resource %s in stack %s (%s)",
 			what(ev), ev.LogicalResourceID, ev.StackID, api.Message)
 	}
 	return fmt.Errorf("checking the request against CloudFormation (%s %s, %s): %w; nothing was done", call, ev.StackID, ev.LogicalResourceID, err)
 }
 
-// mayLift tells a refusal that a later read of CloudFormation may lift.
+// mayLift tells an error that a later read of CloudFormation may lift: a
+// refusal by status, or AccessDenied, which the function meets while IAM has
+// not yet propagated the policy that lets it read (deployed after the code
+// that reads, since it names the function).
 func mayLift(err error) bool {
 	var r *refusal
-	return errors.As(err, &r) && !r.final
+	var api *APIError
+	return errors.As(err, &r) && !r.final || errors.As(err, &api) && api.Code == "AccessDenied"
 }
 
 // refusal is a request refused; a final one no later read can lift.
@@ -182,17 +215,21 @@ func what(ev cfn.Event) string {
 	return fmt.Sprintf("%s of %s", ev.RequestType, ev.PhysicalResourceID)
 }
 
-// inProgress tells the statuses of a resource that CloudFormation is
-// creating, updating or deleting: "CREATE_IN_PROGRESS: Ongoing creation of
-// one or more stacks" and likewise for resources, set when a resource's
-// creation starts (CloudFormation User Guide, "View CloudFormation stack
-// events", "Stack status codes",
-// https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/view-stack-events.html;
-// "Understand CloudFormation stack creation events",
-// https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stack-resource-configuration-complete.html).
-// Any *_IN_PROGRESS is accepted, whatever the request: AWS does not document
-// which one each request is sent under.
-func inProgress(status string) bool { return strings.HasSuffix(status, "_IN_PROGRESS") }
+// The statuses a request is sent under: a resource is CREATE_IN_PROGRESS
+// from when its creation starts ("Understand CloudFormation stack creation
+// events",
+// https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stack-resource-configuration-complete.html),
+// UPDATE_IN_PROGRESS while it is updated (also in a rollback, which updates
+// it back) and DELETE_IN_PROGRESS while it is removed (CloudFormation User
+// Guide, "View CloudFormation stack events", "Stack status codes",
+// https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/view-stack-events.html).
+// A Delete of an id that is not the resource's current one is a cleanup
+// ("CloudFormation sends a delete request to the old resource" after a
+// replacement: "Delete requests",
+// https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/crpg-ref-requesttypes-delete.html),
+// where AWS does not document the resource's status: the stack's decides.
+// So does a Delete of a failed resource's current id (a rollback, or a
+// failed deletion retried) that shows no DELETE_IN_PROGRESS yet.
 
 // deletesResources are the stack statuses under which CloudFormation deletes
 // resources ("View CloudFormation stack events", "Stack status codes", as

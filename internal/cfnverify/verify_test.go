@@ -68,13 +68,19 @@ func TestVerify(t *testing.T) {
 	}{
 		{name: "Create while the resource is created", ev: event(cfn.RequestCreate, ""), resource: resourceIs("CREATE_IN_PROGRESS", ""), reads: 1},
 		{name: "Update while it is updated", ev: event(cfn.RequestUpdate, "r-1"), resource: resourceIs("UPDATE_IN_PROGRESS", "r-1"), reads: 1},
-		{name: "Create of a replacement in an update (docs silent: any in progress)", ev: event(cfn.RequestCreate, ""), resource: resourceIs("UPDATE_IN_PROGRESS", "r-1"), reads: 1},
+		{name: "Create while the resource is updated (custom resources are replaced by an Update)", ev: event(cfn.RequestCreate, ""), resource: resourceIs("UPDATE_IN_PROGRESS", "r-1"), refused: true, reads: -1, reason: "only while the resource is CREATE_IN_PROGRESS"},
+		{name: "Create while the resource is deleted", ev: event(cfn.RequestCreate, ""), resource: resourceIs("DELETE_IN_PROGRESS", "r-1"), refused: true, reads: -1},
+		{name: "Update while the resource is deleted", ev: event(cfn.RequestUpdate, "r-1"), resource: resourceIs("DELETE_IN_PROGRESS", "r-1"), refused: true, reads: -1, reason: "only while the resource is UPDATE_IN_PROGRESS"},
+		{name: "Update while the resource is created", ev: event(cfn.RequestUpdate, "r-1"), resource: resourceIs("CREATE_IN_PROGRESS", ""), refused: true, reads: -1},
 		{name: "Delete while it is deleted", ev: event(cfn.RequestDelete, "r-1"), resource: resourceIs("DELETE_IN_PROGRESS", "r-1"), reads: 1},
 		{name: "cleanup Delete of a replaced resource", ev: event(cfn.RequestDelete, "r-old"), resource: resourceIs("UPDATE_COMPLETE", "r-new"), stack: stackIs("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS"), reads: 2},
 		{name: "cleanup Delete after a rolled back update", ev: event(cfn.RequestDelete, "r-new"), resource: resourceIs("UPDATE_COMPLETE", "r-old"), stack: stackIs("UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS"), reads: 2},
 		{name: "rollback Delete after a failed Create", ev: event(cfn.RequestDelete, "qbrole:create-failed:r1"), resource: resourceIs("CREATE_FAILED", "qbrole:create-failed:r1"), stack: stackIs("ROLLBACK_IN_PROGRESS"), reads: 2},
 		{name: "Delete in an update's rollback", ev: event(cfn.RequestDelete, "r-1"), resource: resourceIs("UPDATE_FAILED", "r-1"), stack: stackIs("UPDATE_ROLLBACK_IN_PROGRESS"), reads: 2},
-		{name: "Delete in the stack's deletion, resource not marked yet", ev: event(cfn.RequestDelete, "r-1"), resource: resourceIs("UPDATE_COMPLETE", "r-1"), stack: stackIs("DELETE_IN_PROGRESS"), reads: 2},
+		{name: "Delete of a failed deletion, retried, not marked yet", ev: event(cfn.RequestDelete, "r-1"), resource: resourceIs("DELETE_FAILED", "r-1"), stack: stackIs("DELETE_IN_PROGRESS"), reads: 2},
+		{name: "Delete of the current id while the stack is deleted and the resource at rest", ev: event(cfn.RequestDelete, "r-1"), resource: resourceIs("UPDATE_COMPLETE", "r-1"), stack: stackIs("DELETE_IN_PROGRESS"), refused: true, reads: -1, reason: "it is the resource's current id"},
+		{name: "Delete of the current id during another resource's cleanup", ev: event(cfn.RequestDelete, "r-1"), resource: resourceIs("UPDATE_COMPLETE", "r-1"), stack: stackIs("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS"), refused: true, reads: -1, reason: "not DELETE_IN_PROGRESS"},
+		{name: "Delete of a retained resource in the stack's deletion", ev: event(cfn.RequestDelete, "r-1"), resource: resourceIs("DELETE_SKIPPED", "r-1"), stack: stackIs("DELETE_IN_PROGRESS"), refused: true, reads: -1},
 
 		{name: "Create of a resource at rest", ev: event(cfn.RequestCreate, ""), resource: resourceIs("CREATE_COMPLETE", "r-1"), refused: true, reads: -1, reason: "is CREATE_COMPLETE"},
 		{name: "Update of a resource at rest", ev: event(cfn.RequestUpdate, "r-1"), resource: resourceIs("UPDATE_COMPLETE", "r-1"), refused: true, reads: -1, reason: "Update of r-1: resource Role of stack " + stackID + " is UPDATE_COMPLETE"},
@@ -83,23 +89,33 @@ func TestVerify(t *testing.T) {
 		{name: "Delete while the stack is updated", ev: event(cfn.RequestDelete, "r-1"), resource: resourceIs("UPDATE_COMPLETE", "r-1"), stack: stackIs("UPDATE_IN_PROGRESS"), refused: true, reads: -1},
 		{name: "Delete in a deleted stack", ev: event(cfn.RequestDelete, "r-1"), resource: resourceIs("DELETE_COMPLETE", "r-1"), stack: stackIs("DELETE_COMPLETE"), refused: true, reads: -1},
 		{name: "Delete of a stack being created", ev: event(cfn.RequestDelete, "r-1"), resource: resourceIs("CREATE_COMPLETE", "r-1"), stack: stackIs("CREATE_IN_PROGRESS"), refused: true, reads: -1},
-		{name: "no such stack or resource", ev: event(cfn.RequestDelete, "r-1"), resource: func() (StackResource, error) { return StackResource{}, validation }, refused: true, reads: -1, reason: "has no resource Role"},
+		{name: "no such stack: final", ev: event(cfn.RequestDelete, "r-1"), resource: func() (StackResource, error) { return StackResource{}, validation }, refused: true, reads: 1, reason: "has no resource Role"},
+		{name: "no such resource: re-read", ev: event(cfn.RequestDelete, "r-1"), resource: func() (StackResource, error) {
+			return StackResource{}, &APIError{StatusCode: 400, Code: "ValidationError", Message: "Resource Role does not exist for stack app"}
+		}, refused: true, reads: -1, reason: "Resource Role does not exist"},
+		{name: "another provider's custom resource", ev: event(cfn.RequestCreate, ""), resource: func() (StackResource, error) {
+			return StackResource{StackID: stackID, ResourceType: "Custom::S3AutoDeleteObjects", ResourceStatus: "CREATE_IN_PROGRESS"}, nil
+		}, refused: true, reads: 1, reason: "is a Custom::S3AutoDeleteObjects, the request names a Custom::QBusinessRole"},
 		{name: "not a custom resource", ev: event(cfn.RequestDelete, "r-1"), resource: func() (StackResource, error) {
 			return StackResource{StackID: stackID, ResourceType: "AWS::IAM::Role", ResourceStatus: "DELETE_IN_PROGRESS"}, nil
 		}, refused: true, reads: 1, reason: "is a AWS::IAM::Role, not a custom resource"},
 		{name: "CloudFormation describes another stack", ev: event(cfn.RequestCreate, ""), resource: func() (StackResource, error) {
 			return StackResource{StackID: stackID + "x", ResourceType: "Custom::X", ResourceStatus: "CREATE_IN_PROGRESS"}, nil
 		}, refused: true, reads: 1},
-		{name: "AWS::CloudFormation::CustomResource is a custom resource", ev: event(cfn.RequestCreate, ""), resource: func() (StackResource, error) {
+		{name: "AWS::CloudFormation::CustomResource is a custom resource", ev: func() cfn.Event {
+			ev := event(cfn.RequestCreate, "")
+			ev.ResourceType = "AWS::CloudFormation::CustomResource"
+			return ev
+		}(), resource: func() (StackResource, error) {
 			return StackResource{StackID: stackID, ResourceType: "AWS::CloudFormation::CustomResource", ResourceStatus: "CREATE_IN_PROGRESS"}, nil
 		}, reads: 1},
 
 		{name: "throttled read", ev: event(cfn.RequestCreate, ""), resource: func() (StackResource, error) {
 			return StackResource{}, &APIError{StatusCode: 400, Code: "Throttling", Message: "Rate exceeded"}
 		}, failed: true, reads: 1, reason: "checking the request against CloudFormation (DescribeStackResource " + stackID + ", Role): CloudFormation: Throttling"},
-		{name: "read denied", ev: event(cfn.RequestDelete, "r-1"), resource: func() (StackResource, error) {
+		{name: "read denied: re-read (IAM may not show the policy yet)", ev: event(cfn.RequestDelete, "r-1"), resource: func() (StackResource, error) {
 			return StackResource{}, &APIError{StatusCode: 403, Code: "AccessDenied"}
-		}, failed: true, reads: 1, reason: "nothing was done"},
+		}, failed: true, reads: -1, reason: "nothing was done"},
 		{name: "stack read fails", ev: event(cfn.RequestDelete, "r-old"), resource: resourceIs("UPDATE_COMPLETE", "r-new"), stack: func() (Stack, error) {
 			return Stack{}, context.DeadlineExceeded
 		}, failed: true, reads: 2, reason: "DescribeStacks"},
@@ -124,5 +140,21 @@ func TestVerify(t *testing.T) {
 				t.Errorf("reads %q, want %d", s.reads, c.reads)
 			}
 		})
+	}
+}
+
+func TestSkipIsNotRead(t *testing.T) {
+	s := &stacksFunc{resource: resourceIs("UPDATE_COMPLETE", "r-1")}
+	v := &Verifier{Stacks: s, FunctionARN: fnARN, Settle: time.Millisecond, Skip: func(ev cfn.Event) bool { return ev.PhysicalResourceID == "nothing" }}
+	if err := v.Verify(context.Background(), event(cfn.RequestDelete, "nothing")); err != nil || len(s.reads) != 0 {
+		t.Fatalf("a request Skip names: %v, reads %q", err, s.reads)
+	}
+	ev := event(cfn.RequestDelete, "nothing")
+	ev.ResourceProperties["ServiceToken"] = fnARN + "-other"
+	if err := v.Verify(context.Background(), ev); !errors.Is(err, ErrRefused) {
+		t.Fatalf("Skip let another ServiceToken through: %v", err)
+	}
+	if err := v.Verify(context.Background(), event(cfn.RequestDelete, "r-1")); !errors.Is(err, ErrRefused) {
+		t.Fatalf("a request Skip does not name: %v", err)
 	}
 }

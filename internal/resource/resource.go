@@ -1,6 +1,7 @@
 // Package resource wires the Custom::QBusinessRole resource together: roles'
-// Manager as the Handler of cfnresource's Runner, its Result as the Runner's,
-// and roles' failed-create marker as the Runner's. The Lambda's main and
+// Manager as the Handler of cfnresource's Runner, behind cfnverify's check of
+// each request against CloudFormation, its Result as the Runner's, and roles'
+// failed-create marker as the Runner's. The Lambda's main and
 // CLI, the tests and the bench all build their Runner here, so the function
 // and its tests answer alike. It is the only package that knows both the
 // domain (internal/roles) and the protocol (internal/cfnresource).
@@ -13,6 +14,7 @@ import (
 	"github.com/aws/aws-lambda-go/cfn"
 
 	"github.com/qbrole/qbrole/internal/cfnresource"
+	"github.com/qbrole/qbrole/internal/cfnverify"
 	"github.com/qbrole/qbrole/internal/roles"
 )
 
@@ -32,6 +34,19 @@ func Handler(m *roles.Manager) cfnresource.Handler {
 func Answer(res roles.Result) cfnresource.Result {
 	return cfnresource.Result{PhysicalResourceID: res.PhysicalResourceID, Data: res.Attributes(),
 		Outcome: cfnresource.Outcome(res.Outcome), Changes: res.Changes}
+}
+
+// Checked is m's Handler behind v, the check of each request against
+// CloudFormation (nil v: none). v skips the Deletes that make no IAM call
+// (roles.DeletesNothing), so that the rollback of a Create that failed
+// at its check cannot fail at its own.
+func Checked(v *cfnverify.Verifier, m *roles.Manager) cfnresource.Handler {
+	if v != nil {
+		v.Skip = func(ev cfn.Event) bool {
+			return ev.RequestType == cfn.RequestDelete && roles.DeletesNothing(ev.PhysicalResourceID)
+		}
+	}
+	return cfnverify.Handler(v, Handler(m))
 }
 
 // NewRunner is the Runner that answers CloudFormation for h, sending with s

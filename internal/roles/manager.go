@@ -143,6 +143,9 @@ func (m *Manager) delete(ctx context.Context, ev cfn.Event, stack Stack) (Result
 	id := ParsePhysicalID(physical)
 	// The properties were valid when applied; only OnDelete and the owner matter here.
 	spec, _ := ParseSpec(ev.ResourceProperties, stack, ev.LogicalResourceID)
+	if DeletesNothing(physical) {
+		return Result{PhysicalResourceID: physical, Outcome: Skipped}, nil
+	}
 	var role *types.Role
 	var err error
 	switch id.Kind {
@@ -156,8 +159,6 @@ func (m *Manager) delete(ctx context.Context, ev cfn.Event, stack Stack) (Result
 		role, err = m.waitForRoleWithin(ctx, id.RoleName, m.freshWindow(id.Moment))
 		// A failed Create leaves nothing behind, whatever OnDelete says.
 		spec.OnDelete = schema.DeleteRole
-	default:
-		return Result{PhysicalResourceID: physical, Outcome: Skipped}, nil
 	}
 	if errors.Is(err, errNotFound) {
 		return Result{PhysicalResourceID: physical, Outcome: Deleted}, nil

@@ -100,3 +100,13 @@ func adoptedID(roleName string) string { return adoptedPrefix + roleName }
 func failedCreateRoleID(moment time.Time, roleName string) string {
 	return failedCreateRolePrefix + strconv.FormatInt(moment.UnixMilli(), 10) + ":" + roleName
 }
+
+// DeletesNothing reports whether a Delete of the resource under physical
+// makes no IAM call at all: only an id that names a role the resource made,
+// or may have made (IDRole, IDFailedCreateRole), is deleted; a Create that
+// failed before anything existed, an adopted service-linked role and one
+// whose creation is pending are left as they are.
+func DeletesNothing(physical string) bool {
+	k := ParsePhysicalID(physical).Kind
+	return k != IDRole && k != IDFailedCreateRole
+}

@@ -123,7 +123,7 @@ func newRigOn(c chain, s *motoserver.Server, rs *cfntest.ResponseServer, logical
 	// Each read is judged by the IAM policy evaluator with the policies the
 	// proxy gives the function (template.yaml's, or fewer).
 	double := cfnapi.Start(cfnapi.Options{Stacks: stacks, Authorize: proxy.Authorize})
-	runner := resource.NewRunner(cfnverify.Handler(verifier(double), resource.Handler(m)),
+	runner := resource.NewRunner(resource.Checked(verifier(double), m),
 		&cfnresource.HTTPSender{AllowLoopback: true, Backoff: time.Millisecond}, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	return &rig{
 		faults: faults,
