@@ -74,20 +74,21 @@ func TestVerifyRequestsContext(t *testing.T) {
 }
 
 // The synthesized policy allows the CloudFormation reads exactly as
-// template.yaml's does, with the switch on and off (IAM policy evaluator):
-// the two reads on the stacks of the account and Region only, no other
-// CloudFormation action, nothing of CloudFormation with the switch off.
+// template.yaml's does, for every combination of both switches (IAM policy
+// evaluator): the two reads on the stacks of the account and Region only,
+// only from inside the function when the origin guard is on, no other
+// CloudFormation action, nothing of CloudFormation with the reads off.
 func TestSynthesizedPolicyReadsStacksLikeTemplateYAML(t *testing.T) {
 	eval, err := iamauthz.StartEvaluator()
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer eval.Close()
-	for _, verify := range []bool{true, false} {
-		t.Run(fmt.Sprintf("%s=%v", VerifyRequestsContext, verify), func(t *testing.T) {
+	for _, on := range []execrole.Switches{{OriginGuard: true, VerifyRequests: true}, {OriginGuard: true}, {VerifyRequests: true}, {}} {
+		t.Run(fmt.Sprintf("%s=%v,%s=%v", OriginGuardContext, on.OriginGuard, VerifyRequestsContext, on.VerifyRequests), func(t *testing.T) {
 			d := cfntemplate.Deployment{Partition: "aws", AccountID: "123456789012", Region: "us-east-1", StackName: "TestStack",
-				Params: map[string]string{"VerifyRequestsWithCloudFormation": fmt.Sprint(verify)}}
-			stack := stackWith(execrole.Switches{OriginGuard: true, VerifyRequests: verify})
+				Params: map[string]string{"RequireSourceFunctionArn": fmt.Sprint(on.OriginGuard), "VerifyRequestsWithCloudFormation": fmt.Sprint(on.VerifyRequests)}}
+			stack := stackWith(on)
 			NewQBusinessRole(stack, "Role", nil)
 			tpl := parsed(t, stack)
 			fns := tpl.Resources("AWS::Lambda::Function")
@@ -102,11 +103,11 @@ func TestSynthesizedPolicyReadsStacksLikeTemplateYAML(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			cdkV, err := iamauthz.Judge(eval, cdkFn, iamauthz.VerifyReads(cdkFn, d, verify))
+			cdkV, err := iamauthz.Judge(eval, cdkFn, iamauthz.VerifyReads(cdkFn, d, on))
 			if err != nil {
 				t.Fatal(err)
 			}
-			samV, err := iamauthz.Judge(eval, samFn, iamauthz.VerifyReads(samFn, d, verify))
+			samV, err := iamauthz.Judge(eval, samFn, iamauthz.VerifyReads(samFn, d, on))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -127,7 +127,7 @@ func (r *Runner) handle(ctx context.Context, ev cfn.Event, soft, hard time.Time)
 		}()
 		res, err := r.Handler.Handle(work, ev)
 		if err != nil && errors.Is(err, context.DeadlineExceeded) && work.Err() != nil {
-			err = fmt.Errorf("the function's time ran out before IAM finished (%w); the stack can be retried", err)
+			err = fmt.Errorf("the function's time ran out before the request was carried out (%w); the stack can be retried", err)
 		}
 		done <- outcome{res, err, ""}
 	}()

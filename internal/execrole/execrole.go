@@ -6,8 +6,10 @@
 //   - OriginGuard: the Deny of every IAM call not made from inside the function;
 //   - VerifyRequests: the two CloudFormation reads that check each request
 //     against its stack before any IAM write (internal/cfnverify);
+//   - GuardStackReads: the Deny of those reads from outside the function (with
+//     both switches on);
 //   - All: the whole policy, the origin guard and the reads (each unless its
-//     switch is off) and the Allow statements.
+//     switch is off), the reads' guard and the Allow statements.
 //
 // Resources and condition values hold placeholders (Partition, Region,
 // AccountID, FunctionARN) that a template renders with Fn::Sub; Document
@@ -220,13 +222,21 @@ func serviceLinkedRoleStatements() []Statement {
 // As a Deny it also overrides any Allow later attached to the role.
 func OriginGuard() Statement {
 	return Statement{
-		Sid:       "DenyOutsideTheFunction",
-		Effect:    Deny,
-		Actions:   []string{"iam:*"},
-		Resources: []string{"*"},
-		Conditions: map[string]map[string][]string{
-			"ArnNotLike": {"lambda:SourceFunctionArn": {FunctionARN, FunctionARN + ":*"}},
-		},
+		Sid:        "DenyOutsideTheFunction",
+		Effect:     Deny,
+		Actions:    []string{"iam:*"},
+		Resources:  []string{"*"},
+		Conditions: outsideTheFunction(),
+	}
+}
+
+// outsideTheFunction is the condition of the Deny statements that only the
+// function's own calls escape (OriginGuard, GuardStackReads): the request
+// context lacks lambda:SourceFunctionArn, or names another function. A new map
+// each call, so that no statement shares it with another.
+func outsideTheFunction() map[string]map[string][]string {
+	return map[string]map[string][]string{
+		"ArnNotLike": {"lambda:SourceFunctionArn": {FunctionARN, FunctionARN + ":*"}},
 	}
 }
 
@@ -243,8 +253,9 @@ type Switches struct {
 }
 
 // All is the whole policy: the origin guard first, the Allow statements, then
-// the CloudFormation reads, each switched statement only when on. Turning a
-// switch off removes its statement and changes nothing else.
+// the CloudFormation reads and, when the origin guard is on too, their guard
+// (GuardStackReads); each switched statement only when on. Turning a switch
+// off removes its statements and changes nothing else.
 func All(on Switches) []Statement {
 	var out []Statement
 	if on.OriginGuard {
@@ -253,6 +264,9 @@ func All(on Switches) []Statement {
 	out = append(out, Statements()...)
 	if on.VerifyRequests {
 		out = append(out, VerifyRequests())
+		if on.OriginGuard {
+			out = append(out, GuardStackReads())
+		}
 	}
 	return out
 }

@@ -117,7 +117,7 @@ func TestDocumentFillsPlaceholdersAndKeepsPolicyVariables(t *testing.T) {
 		t.Errorf("placeholders left: %s", b)
 	}
 	sts := guarded["Statement"].([]any)
-	if len(sts) != len(execrole.Statements())+2 || sts[0].(map[string]any)["Sid"] != execrole.OriginGuard().Sid {
+	if len(sts) != len(execrole.Statements())+3 || sts[0].(map[string]any)["Sid"] != execrole.OriginGuard().Sid {
 		t.Errorf("the origin guard is not the first of %d statements", len(sts))
 	}
 	unguarded, _ := json.Marshal(execrole.Document(execrole.All(execrole.Switches{VerifyRequests: true}), v))
@@ -126,14 +126,29 @@ func TestDocumentFillsPlaceholdersAndKeepsPolicyVariables(t *testing.T) {
 	}
 }
 
-// Only the origin guard denies, and it covers every action the code calls.
+// Only the origin guard and the reads' guard deny: the first covers every
+// action the code calls, the second the two CloudFormation reads, both under
+// the one condition (anything but the function's ARN and its qualified forms).
 func TestOriginGuard(t *testing.T) {
 	g := execrole.OriginGuard()
-	if !g.IsDeny() || !slices.Equal(g.Actions, []string{"iam:*"}) || !slices.Equal(g.Resources, []string{"*"}) {
+	if g.Sid != "DenyOutsideTheFunction" || !g.IsDeny() || !slices.Equal(g.Actions, []string{"iam:*"}) || !slices.Equal(g.Resources, []string{"*"}) {
 		t.Errorf("guard %+v", g)
 	}
-	if got := g.Conditions["ArnNotLike"]["lambda:SourceFunctionArn"]; !slices.Equal(got, []string{execrole.FunctionARN, execrole.FunctionARN + ":*"}) {
-		t.Errorf("guard matches %v: want the function's ARN and its qualified forms", got)
+	want := map[string]map[string][]string{"ArnNotLike": {"lambda:SourceFunctionArn": {execrole.FunctionARN, execrole.FunctionARN + ":*"}}}
+	if !reflect.DeepEqual(g.Conditions, want) {
+		t.Errorf("guard's condition %v, want %v: the function's ARN and its qualified forms", g.Conditions, want)
+	}
+	r := execrole.GuardStackReads()
+	if r.Sid != "DenyStackReadsOutsideTheFunction" || !r.IsDeny() || !slices.Equal(r.Actions, execrole.VerifyRequests().Actions) ||
+		!slices.Equal(r.Resources, []string{"*"}) {
+		t.Errorf("reads' guard %+v", r)
+	}
+	if !reflect.DeepEqual(r.Conditions, g.Conditions) {
+		t.Errorf("reads' guard's condition %v, the origin guard's %v", r.Conditions, g.Conditions)
+	}
+	r.Conditions["ArnNotLike"]["lambda:SourceFunctionArn"][0] = "changed"
+	if !reflect.DeepEqual(execrole.OriginGuard().Conditions, want) {
+		t.Error("the guards share their condition's map: changing one changes the other")
 	}
 	for _, s := range execrole.Statements() {
 		if s.IsDeny() {
@@ -211,16 +226,17 @@ func sids(sts []execrole.Statement) []string {
 	return out
 }
 
-// Each switch adds its one statement, in its place, and nothing else.
+// Each switch adds its one statement, in its place, and both together add
+// the reads' guard after the reads; nothing else.
 func TestAllSwitches(t *testing.T) {
 	allow := sids(execrole.Statements())
-	guard, verify := execrole.OriginGuard().Sid, execrole.VerifyRequests().Sid
+	guard, verify, readsGuard := execrole.OriginGuard().Sid, execrole.VerifyRequests().Sid, execrole.GuardStackReads().Sid
 	cases := []struct {
 		name string
 		on   execrole.Switches
 		want []string
 	}{
-		{"both on", execrole.Switches{OriginGuard: true, VerifyRequests: true}, slices.Concat([]string{guard}, allow, []string{verify})},
+		{"both on", execrole.Switches{OriginGuard: true, VerifyRequests: true}, slices.Concat([]string{guard}, allow, []string{verify, readsGuard})},
 		{"origin guard only", execrole.Switches{OriginGuard: true}, slices.Concat([]string{guard}, allow)},
 		{"reads only", execrole.Switches{VerifyRequests: true}, slices.Concat(allow, []string{verify})},
 		{"both off", execrole.Switches{}, allow},
@@ -235,31 +251,48 @@ func TestAllSwitches(t *testing.T) {
 }
 
 // Turning the reads on changes nothing else in the policy: without
-// VerifyRequests, All is the policy as it was before the reads existed (with
-// the origin guard on or off), and the reads are the policy's only actions
-// that are not IAM's.
+// VerifyRequests and its guard, All is the policy as it was before the reads
+// existed (with the origin guard on or off), and the reads are the policy's
+// only actions that are not IAM's, allowed once and, with the origin guard on,
+// denied from outside the function once.
 func TestVerifyRequestsChangesNothingElse(t *testing.T) {
 	v := execrole.Values{Partition: "aws", Region: "us-east-1", AccountID: "123456789012", FunctionARN: "arn:aws:lambda:us-east-1:123456789012:function:f"}
+	reads := execrole.VerifyRequests().Actions
 	for _, guard := range []bool{true, false} {
 		t.Run(fmt.Sprintf("OriginGuard=%v", guard), func(t *testing.T) {
 			with := execrole.All(execrole.Switches{OriginGuard: guard, VerifyRequests: true})
-			without := slices.DeleteFunc(slices.Clone(with), func(s execrole.Statement) bool { return s.Sid == execrole.VerifyRequests().Sid })
-			if len(without) != len(with)-1 {
-				t.Fatalf("%d statements removed, want 1", len(with)-len(without))
+			theReads := []string{execrole.VerifyRequests().Sid}
+			if guard {
+				theReads = append(theReads, execrole.GuardStackReads().Sid)
+			}
+			without := slices.DeleteFunc(slices.Clone(with), func(s execrole.Statement) bool { return slices.Contains(theReads, s.Sid) })
+			if len(without) != len(with)-len(theReads) {
+				t.Fatalf("%d statements removed, want %d", len(with)-len(without), len(theReads))
 			}
 			if !reflect.DeepEqual(execrole.Document(without, v), execrole.Document(execrole.All(execrole.Switches{OriginGuard: guard}), v)) {
-				t.Error("the policy without the reads is not the policy with the switch off")
+				t.Error("the policy without the reads and their guard is not the policy with the switch off")
 			}
-			var other []string
+			var allowed, denied []string
 			for _, s := range with {
 				for _, a := range s.Actions {
-					if !strings.HasPrefix(a, "iam:") {
-						other = append(other, a)
+					switch {
+					case strings.HasPrefix(a, "iam:"):
+					case s.IsDeny():
+						denied = append(denied, a)
+					default:
+						allowed = append(allowed, a)
 					}
 				}
 			}
-			if !slices.Equal(other, execrole.VerifyRequests().Actions) {
-				t.Errorf("actions outside IAM %v, want only the reads %v", other, execrole.VerifyRequests().Actions)
+			if !slices.Equal(allowed, reads) {
+				t.Errorf("actions outside IAM allowed %v, want only the reads %v", allowed, reads)
+			}
+			var wantDenied []string
+			if guard {
+				wantDenied = reads
+			}
+			if !slices.Equal(denied, wantDenied) {
+				t.Errorf("actions outside IAM denied %v, want %v", denied, wantDenied)
 			}
 		})
 	}

@@ -28,12 +28,39 @@ const StackARNsInRegion = "arn:" + Partition + ":cloudformation:" + Region + ":"
 // as StackName.
 //
 // Not in Statements: those are the IAM calls of the code's IAM interface
-// (Actions is compared with it), and the origin guard, which denies iam:*
-// only, does not cover these reads.
+// (Actions is compared with it). The origin guard denies iam:* only; with it
+// on, GuardStackReads denies these reads from outside the function.
 func VerifyRequests() Statement {
 	return Statement{
 		Sid:       "VerifyRequestsWithCloudFormation",
 		Actions:   []string{"cloudformation:DescribeStackResource", "cloudformation:DescribeStacks"},
 		Resources: []string{StackARNsInRegion},
+	}
+}
+
+// GuardStackReads is the statement that denies the reads of VerifyRequests
+// when they are not made from inside the provider function, under the same
+// condition as OriginGuard. Without it, credentials copied out of the
+// function could read every stack of the account and Region, and
+// DescribeStacks shows a stack's parameters and outputs.
+//
+// Lambda injects lambda:SourceFunctionArn into the credentials context of an
+// AWS API request that comes from within the function's execution
+// environment, so that an identity policy can control the API actions the
+// function's code makes to other AWS services, not IAM only (Lambda Developer
+// Guide, "Using source function ARN to control function access behavior",
+// https://docs.aws.amazon.com/lambda/latest/dg/permissions-source-function-arn.html).
+//
+// All adds it only with both switches on: where the origin guard is off, it
+// is off for the reads too (the partition may not supply the key); where the
+// reads are off, there is nothing to guard. Not part of OriginGuard, so that
+// the policy without the reads stays what it was before them.
+func GuardStackReads() Statement {
+	return Statement{
+		Sid:        "DenyStackReadsOutsideTheFunction",
+		Effect:     Deny,
+		Actions:    VerifyRequests().Actions,
+		Resources:  []string{"*"},
+		Conditions: outsideTheFunction(),
 	}
 }

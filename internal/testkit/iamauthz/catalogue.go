@@ -25,6 +25,32 @@ const (
 	OtherFunction Origin = "another function"
 )
 
+// origins is every origin, the function's own first.
+var origins = []Origin{Inside, InsideQualified, Outside, OtherFunction}
+
+// fromFunction tells the origins inside the function, under any of its ARNs.
+func (o Origin) fromFunction() bool { return o == Inside || o == InsideQualified }
+
+// context is ctx (left unchanged) with the lambda:SourceFunctionArn Lambda
+// supplies to a call with fn's credentials from o: fn's ARN from inside it,
+// qualified from its version 7, another function's ARN from that function,
+// none from outside.
+func (o Origin) context(fn Function, ctx map[string]any) map[string]any {
+	out := maps.Clone(ctx)
+	if out == nil {
+		out = map[string]any{}
+	}
+	switch o {
+	case Inside:
+		out["lambda:SourceFunctionArn"] = fn.ARN
+	case InsideQualified:
+		out["lambda:SourceFunctionArn"] = fn.ARN + ":7"
+	case OtherFunction:
+		out["lambda:SourceFunctionArn"] = fn.ARN[:strings.LastIndex(fn.ARN, ":")+1] + "other-function"
+	}
+	return out
+}
+
 // Case is one request made with the function's credentials and what IAM
 // must decide: Allowed, or Denied (implicitly or explicitly).
 type Case struct {
@@ -164,21 +190,13 @@ func Catalogue(fn Function, partition, account string) []Case {
 	// be told apart from a tag-on-create; only the code keeps it from happening.
 	gap := req{"claim a foreign untagged role (the known gap)", "iam:TagRole", foreign, tagging(ownership)}
 
-	origins := map[Origin]string{Inside: fn.ARN, InsideQualified: fn.ARN + ":7", OtherFunction: fn.ARN[:strings.LastIndex(fn.ARN, ":")+1] + "other-function"}
 	var out []Case
 	add := func(r req, o Origin, want string) {
-		ctx := maps.Clone(r.ctx)
-		if ctx == nil {
-			ctx = map[string]any{}
-		}
-		if arn, ok := origins[o]; ok {
-			ctx["lambda:SourceFunctionArn"] = arn
-		}
 		out = append(out, Case{Name: r.name, Origin: o, Want: want,
-			Check: Check{Principal: fn.Principal, Action: r.action, Resource: r.resource, Account: account, Context: ctx}})
+			Check: Check{Principal: fn.Principal, Action: r.action, Resource: r.resource, Account: account, Context: o.context(fn, r.ctx)}})
 	}
-	for _, o := range []Origin{Inside, InsideQualified, Outside, OtherFunction} {
-		fromFunction := o == Inside || o == InsideQualified
+	for _, o := range origins {
+		fromFunction := o.fromFunction()
 		for _, r := range legit {
 			if fromFunction {
 				add(r, o, Allowed)
@@ -231,7 +249,7 @@ func Judge(e *Evaluator, fn Function, cases []Case) (Verdict, error) {
 // String is the verdict's figures, one origin a line.
 func (v Verdict) String() string {
 	var b strings.Builder
-	for _, o := range []Origin{Inside, InsideQualified, Outside, OtherFunction} {
+	for _, o := range origins {
 		c := v.Counts[o]
 		fmt.Fprintf(&b, "  %-32s %3d allowed, %3d denied explicitly, %3d implicitly\n", o+":", c[Allowed], c[ExplicitlyDenied], c[ImplicitlyDenied])
 	}

@@ -52,20 +52,24 @@ func cdkFunction(t *testing.T) iamauthz.Function {
 
 // TestLeastPrivilegeCloudFormationReads: the execution role may read exactly
 // the stacks of its own account and Region, with exactly the two actions the
-// request check calls, and nothing at all of CloudFormation with the switch
-// off; judged by the IAM policy evaluator for template.yaml's policy (both
-// switch values) and the CDK construct's (its golden template; the construct's
-// own tests judge both context values).
+// request check calls, only from inside the function when the origin guard is
+// on (denied explicitly from anywhere else), and nothing at all of
+// CloudFormation with the switch off; judged by the IAM policy evaluator for
+// template.yaml's policy (every combination of both switches) and the CDK
+// construct's (its golden template; the construct's own tests judge every
+// combination of the context values).
 func TestLeastPrivilegeCloudFormationReads(t *testing.T) {
+	both := execrole.Switches{OriginGuard: true, VerifyRequests: true}
 	cases := []struct {
 		name string
 		fn   iamauthz.Function
-		on   bool
+		on   execrole.Switches
 	}{
-		{"template.yaml, VerifyRequestsWithCloudFormation=true", samFunction(t, execrole.Switches{OriginGuard: true, VerifyRequests: true}), true},
-		{"template.yaml, VerifyRequestsWithCloudFormation=false", samFunction(t, execrole.Switches{OriginGuard: true}), false},
-		{"template.yaml, without the origin guard", samFunction(t, execrole.Switches{VerifyRequests: true}), true},
-		{"CDK construct (golden template)", cdkFunction(t), true},
+		{"template.yaml, both switches on", samFunction(t, both), both},
+		{"template.yaml, VerifyRequestsWithCloudFormation=false", samFunction(t, execrole.Switches{OriginGuard: true}), execrole.Switches{OriginGuard: true}},
+		{"template.yaml, RequireSourceFunctionArn=false", samFunction(t, execrole.Switches{VerifyRequests: true}), execrole.Switches{VerifyRequests: true}},
+		{"template.yaml, both switches off", samFunction(t, execrole.Switches{}), execrole.Switches{}},
+		{"CDK construct (golden template)", cdkFunction(t), both},
 	}
 	checks := 0
 	for _, c := range cases {
@@ -85,19 +89,26 @@ func TestLeastPrivilegeCloudFormationReads(t *testing.T) {
 		return
 	}
 	fmt.Printf("least privilege (CloudFormation reads): %d checks on template.yaml's and the CDK construct's policies: "+
-		"DescribeStackResource and DescribeStacks only, only on the account's stacks in its Region, none with the switch off\n", checks)
+		"DescribeStackResource and DescribeStacks only, only on the account's stacks in its Region, only from inside the function "+
+		"with the origin guard on, none with the switch off\n", checks)
 }
 
 // TestVerifyRequestsChangesNothingElse: with the reads on, the execution
-// role's policies are those with the switch off plus the one statement of the
-// reads, every IAM decision of the attack catalogue is the same, and the
-// reads are the only actions of neither IAM nor the function's own logs.
+// role's policies are those with the switch off plus the statement of the
+// reads and, with the origin guard on, their guard; every IAM decision of the
+// attack catalogue is the same, and the reads are the only actions of neither
+// IAM nor the function's own logs (allowed, and denied by their guard).
 func TestVerifyRequestsChangesNothingElse(t *testing.T) {
+	reads := execrole.VerifyRequests().Actions
 	for _, guard := range []bool{true, false} {
 		t.Run(fmt.Sprintf("RequireSourceFunctionArn=%v", guard), func(t *testing.T) {
 			on := samFunction(t, execrole.Switches{OriginGuard: guard, VerifyRequests: true})
 			off := samFunction(t, execrole.Switches{OriginGuard: guard})
-			if got := withoutStatement(t, on.Policies, execrole.VerifyRequests().Sid); !cfntemplate.SamePolicy(got, off.Policies) {
+			added, foreign := []string{execrole.VerifyRequests().Sid}, reads
+			if guard {
+				added, foreign = append(added, execrole.GuardStackReads().Sid), slices.Concat(reads, reads)
+			}
+			if got := withoutStatements(t, on.Policies, added...); !cfntemplate.SamePolicy(got, off.Policies) {
 				g, _ := json.MarshalIndent(got, "", " ")
 				w, _ := json.MarshalIndent(off.Policies, "", " ")
 				t.Errorf("without the reads' statement:\n%s\nwith the switch off:\n%s", g, w)
@@ -113,8 +124,8 @@ func TestVerifyRequestsChangesNothingElse(t *testing.T) {
 			if !slices.Equal(onV.Results, offV.Results) {
 				t.Errorf("the reads change IAM decisions:\n%v\n%v", onV.Results, offV.Results)
 			}
-			if got := foreignActions(on.Policies); !slices.Equal(got, execrole.VerifyRequests().Actions) {
-				t.Errorf("actions outside IAM and the log policy %v, want only %v", got, execrole.VerifyRequests().Actions)
+			if got := foreignActions(on.Policies); !slices.Equal(got, foreign) {
+				t.Errorf("actions outside IAM and the log policy %v, want only %v", got, foreign)
 			}
 			if got := foreignActions(off.Policies); len(got) != 0 {
 				t.Errorf("switch off, actions outside IAM and the log policy %v", got)
@@ -123,11 +134,11 @@ func TestVerifyRequestsChangesNothingElse(t *testing.T) {
 	}
 }
 
-// withoutStatement is policies with the statement sid taken out.
-func withoutStatement(t *testing.T, policies []iamauthz.Policy, sid string) []iamauthz.Policy {
+// withoutStatements is policies with the statements sids taken out.
+func withoutStatements(t *testing.T, policies []iamauthz.Policy, sids ...string) []iamauthz.Policy {
 	t.Helper()
 	out := make([]iamauthz.Policy, 0, len(policies))
-	found := 0
+	found := map[string]int{}
 	for _, p := range policies {
 		doc := map[string]any{}
 		for k, v := range p.Document {
@@ -135,8 +146,8 @@ func withoutStatement(t *testing.T, policies []iamauthz.Policy, sid string) []ia
 		}
 		var kept []any
 		for _, s := range p.Document["Statement"].([]any) {
-			if cfntemplate.Lookup(s, "Sid") == sid {
-				found++
+			if sid, _ := cfntemplate.Lookup(s, "Sid").(string); slices.Contains(sids, sid) {
+				found[sid]++
 				continue
 			}
 			kept = append(kept, s)
@@ -144,8 +155,10 @@ func withoutStatement(t *testing.T, policies []iamauthz.Policy, sid string) []ia
 		doc["Statement"] = kept
 		out = append(out, iamauthz.Policy{Name: p.Name, Document: doc})
 	}
-	if found != 1 {
-		t.Errorf("statement %s found %d times, want once", sid, found)
+	for _, sid := range sids {
+		if found[sid] != 1 {
+			t.Errorf("statement %s found %d times, want once", sid, found[sid])
+		}
 	}
 	return out
 }
