@@ -18,15 +18,21 @@ import (
 
 	"github.com/aws/aws-lambda-go/cfn"
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"pgregory.net/rapid"
 
 	"github.com/qbrole/qbrole/internal/cfnresource"
+	"github.com/qbrole/qbrole/internal/cfnverify"
 	"github.com/qbrole/qbrole/internal/resource"
 	"github.com/qbrole/qbrole/internal/roles"
 	"github.com/qbrole/qbrole/internal/roles/rolestest"
 	"github.com/qbrole/qbrole/internal/schema"
+	"github.com/qbrole/qbrole/internal/testkit/cfnapi"
+	"github.com/qbrole/qbrole/internal/testkit/cfnsim"
 	"github.com/qbrole/qbrole/internal/testkit/iamauthz"
 )
 
@@ -39,8 +45,11 @@ import (
 // edited or its tags removed by hand, a foreign role under a name the stacks
 // use (in any letter case), the service-linked role created or deleted by
 // someone else. Every request runs through the real runner and roles.Manager,
-// the authorizing proxy and the strict IAM layer in front of moto. After
-// every step the invariants are checked:
+// the authorizing proxy and the strict IAM layer in front of moto, behind the
+// check of each request against CloudFormation (internal/cfnverify), which
+// reads a CloudFormation double (internal/testkit/cfnapi) showing the stacks'
+// and resources' statuses as CloudFormation sets them around each request
+// (internal/testkit/cfnsim). After every step the invariants are checked:
 //
 //   - a request of one resource changes no role that does not carry its
 //     ownership tags (roles of the other stack, foreign ones), and deletes
@@ -52,7 +61,11 @@ import (
 //     has taken the old role's name;
 //   - a cleanup Delete never removes the role the stack now uses;
 //   - every answer comes within the request's time budget (the function's
-//     timeout, or ServiceTimeout when shorter).
+//     timeout, or ServiceTimeout when shorter);
+//   - the check lets every request CloudFormation sends through; a second
+//     delivery while the operation is in progress answers as the first did,
+//     and one after the stack came to rest is refused FAILED, the manager
+//     never sees it and IAM is unchanged.
 //
 // make test runs a bounded number of sequences (-rapid.checks, -rapid.steps)
 // and prints what ran; make soak runs many more. rapid prints the seed and
@@ -64,11 +77,11 @@ const modelTimeout = 8 * time.Second
 
 // Counts across all sequences, printed at the end.
 var modelCounts struct {
-	sequences, steps, requests, invariants atomic.Int64
-	byAction                               [16]atomic.Int64
+	sequences, steps, requests, invariants, reads, refused atomic.Int64
+	byAction                                               [16]atomic.Int64
 }
 
-var modelActions = []string{"Create", "Update", "Delete", "Redeliver", "DeleteRoleByHand", "EditRoleByHand",
+var modelActions = []string{"Create", "Update", "Delete", "Redeliver", "RedeliverAtRest", "DeleteRoleByHand", "EditRoleByHand",
 	"ForeignRole", "ServiceLinkedRoleByOthers"}
 
 // defaultModelChecks is the number of sequences when -rapid.checks is not
@@ -88,6 +101,7 @@ func TestLifecycleModel(t *testing.T) {
 	start := time.Now()
 	rapid.Check(t, func(rt *rapid.T) {
 		m := newModel(rt)
+		defer m.close()
 		modelCounts.sequences.Add(1)
 		actions := map[string]func(*rapid.T){"": m.checkInvariants}
 		for i, name := range modelActions {
@@ -104,9 +118,10 @@ func TestLifecycleModel(t *testing.T) {
 	for i, name := range modelActions {
 		per = append(per, fmt.Sprintf("%s %d", name, modelCounts.byAction[i].Load()))
 	}
-	fmt.Printf("lifecycle model: %d sequences, %d steps, %d requests, %d invariant checks, 0 failed, in %.0f s (%s)\n",
-		modelCounts.sequences.Load(), modelCounts.steps.Load(), modelCounts.requests.Load(), modelCounts.invariants.Load(),
-		time.Since(start).Seconds(), strings.Join(per, ", "))
+	fmt.Printf("lifecycle model: %d sequences, %d steps, %d requests (%d CloudFormation reads, %d second deliveries after rest refused), "+
+		"%d invariant checks, 0 failed, in %.0f s (%s)\n",
+		modelCounts.sequences.Load(), modelCounts.steps.Load(), modelCounts.requests.Load(), modelCounts.reads.Load(), modelCounts.refused.Load(),
+		modelCounts.invariants.Load(), time.Since(start).Seconds(), strings.Join(per, ", "))
 }
 
 // stackRes is one stack's Custom::QBusinessRole as CloudFormation believes it.
@@ -125,6 +140,10 @@ type delivery struct {
 	status cfn.StatusType
 	id     string
 	slr    bool
+	// shown is what CloudFormation showed of the stack and the resource
+	// while the request was in progress.
+	shown     cfnsim.Resource
+	shownFrom string
 }
 
 type model struct {
@@ -137,8 +156,15 @@ type model struct {
 	last *delivery
 	seq  int
 	// result is what the manager returned for the last request (its
-	// Changes are in the log line, not in the answer).
-	result roles.Result
+	// Changes are in the log line, not in the answer); handled tells
+	// whether the manager saw it at all.
+	result  roles.Result
+	handled bool
+	// view is what CloudFormation shows of both stacks; cfn the
+	// CloudFormation double that answers the check's reads from it.
+	view     *cfnsim.Stacks
+	cfn      *cfnapi.Server
+	verifier *cfnverify.Verifier
 }
 
 func newModel(rt *rapid.T) *model {
@@ -151,6 +177,17 @@ func newModel(rt *rapid.T) *model {
 			PropagationTimeout: 3 * time.Second, RetryDelay: 10 * time.Millisecond, PollInterval: 10 * time.Millisecond},
 		admin:   moto.IAM("testing", "testing", func(o *iam.Options) { o.BaseEndpoint = aws.String(authz.Layer(moto).URL) }),
 		foreign: map[string]string{},
+		view:    cfnsim.NewStacks(),
+	}
+	m.cfn = cfnapi.Start(cfnapi.Options{Stacks: m.view})
+	m.verifier = &cfnverify.Verifier{
+		Stacks: &cfnverify.Client{Credentials: credentials.NewStaticCredentialsProvider(iamauthz.FunctionKey, "function-secret", ""),
+			Region: "us-east-1", Endpoint: m.cfn.URL, AttemptTimeout: 2 * time.Second,
+			Retryer: retry.NewStandard(func(o *retry.StandardOptions) {
+				o.RateLimiter = ratelimit.None
+				o.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return time.Millisecond, nil })
+			})},
+		FunctionARN: cfnsim.ServiceToken, Settle: 20 * time.Millisecond,
 	}
 	for _, name := range []string{"model-a", "model-b"} {
 		m.stacks = append(m.stacks, &stackRes{
@@ -170,6 +207,8 @@ func (m *model) action(name string) func(*rapid.T) {
 		return m.deleteResource
 	case "Redeliver":
 		return m.redeliver
+	case "RedeliverAtRest":
+		return m.redeliverAtRest
 	case "DeleteRoleByHand":
 		return m.deleteRoleByHand
 	case "EditRoleByHand":
@@ -189,35 +228,69 @@ func isServiceLinked(props map[string]any) bool { return props["RoleType"] == "S
 func (m *model) send(rt *rapid.T, s *stackRes, rt2 cfn.RequestType, physical string, props, old map[string]any) cfn.Response {
 	m.seq++
 	ev := map[string]any{
-		"RequestType": rt2, "ServiceToken": "arn:aws:lambda:us-east-1:123456789012:function:qbrole-model",
+		"RequestType": rt2, "ServiceToken": cfnsim.ServiceToken,
 		"ResponseURL": "http://127.0.0.1:1/response", "StackId": s.stackID, "LogicalResourceId": s.logical,
-		"RequestId": fmt.Sprintf("model-%d", m.seq), "ResourceType": "Custom::QBusinessRole", "ResourceProperties": props,
+		"RequestId": fmt.Sprintf("model-%d", m.seq), "ResourceType": "Custom::QBusinessRole", "ResourceProperties": withToken(props),
 	}
 	if physical != "" {
 		ev["PhysicalResourceId"] = physical
 	}
 	if old != nil {
-		ev["OldResourceProperties"] = old
+		ev["OldResourceProperties"] = withToken(old)
 	}
 	raw, err := json.Marshal(ev)
 	if err != nil {
 		rt.Fatal(err)
 	}
+	m.view.Sent(s.stackID, s.logical, "Custom::QBusinessRole", rt2, physical)
+	shown, _ := m.view.Resource(s.stackID, s.logical)
+	shownFrom, _ := m.view.Stack(s.stackID)
 	resp := m.deliver(rt, raw, props)
-	m.last = &delivery{raw: raw, stack: s, status: resp.Status, id: resp.PhysicalResourceID, slr: isServiceLinked(props)}
+	if refusedOrUnchecked(resp) {
+		rt.Fatalf("the check did not let through a %s CloudFormation sent (stack %s, resource %s): %s",
+			rt2, shownFrom.StackStatus, shown.ResourceStatus, resp.Reason)
+	}
+	m.view.Answered(s.stackID, s.logical, rt2, physical, resp.Status == cfn.StatusSuccess, resp.PhysicalResourceID)
+	m.last = &delivery{raw: raw, stack: s, status: resp.Status, id: resp.PhysicalResourceID, slr: isServiceLinked(props),
+		shown: shown, shownFrom: shownFrom.StackStatus}
 	return resp
 }
+
+// withToken is props as CloudFormation sends them: with the ServiceToken.
+func withToken(props map[string]any) map[string]any {
+	out := maps.Clone(props)
+	if out == nil {
+		out = map[string]any{}
+	}
+	out[schema.PropServiceToken] = cfnsim.ServiceToken
+	return out
+}
+
+// refusedOrUnchecked tells an answer of the check of the request against
+// CloudFormation: refused, or CloudFormation could not be read.
+func refusedOrUnchecked(resp cfn.Response) bool {
+	return strings.Contains(resp.Reason, cfnverify.ErrRefused.Error()) || strings.Contains(resp.Reason, "checking the request against CloudFormation")
+}
+
+// rest ends s's stack operation in CloudFormation's view.
+func (m *model) rest(s *stackRes) { m.view.Rest(s.stackID) }
+
+// close stops the CloudFormation double.
+func (m *model) close() { m.cfn.Close() }
 
 func (m *model) deliver(rt *rapid.T, raw []byte, props map[string]any) cfn.Response {
 	modelCounts.requests.Add(1)
 	sender := &captured{}
-	m.result = roles.Result{}
+	m.result, m.handled = roles.Result{}, false
 	handler := cfnresource.HandlerFunc(func(ctx context.Context, ev cfn.Event) (cfnresource.Result, error) {
+		m.handled = true
 		res, err := m.mgr.Handle(ctx, ev)
 		m.result = res
 		return resource.Answer(res), err
 	})
-	r := resource.NewRunner(handler, sender, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	reads := m.cfn.Reads()
+	defer func() { modelCounts.reads.Add(int64(m.cfn.Reads() - reads)) }()
+	r := resource.NewRunner(cfnverify.Handler(m.verifier, handler), sender, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	budget := modelTimeout
 	if st, ok := props["ServiceTimeout"].(string); ok {
 		var n int
@@ -375,6 +448,7 @@ func applicationRole(s *stackRes) bool { return s.physical != "" && !isServiceLi
 // answered id, after which IAM must be as it was.
 func (m *model) create(rt *rapid.T) {
 	s := m.pickStack(rt, absent)
+	defer m.rest(s)
 	props := propsGen(rt, "create")
 	before := m.iamState(rt)
 	resp := m.request(rt, s, cfn.RequestCreate, "", props, nil)
@@ -403,6 +477,7 @@ func keys(m map[string]string) []string { return slices.Sorted(maps.Keys(m)) }
 // the rollback Update.
 func (m *model) update(rt *rapid.T) {
 	s := m.pickStack(rt, present)
+	defer m.rest(s)
 	props := propsGen(rt, "update")
 	oldPhysical, oldProps := s.physical, s.props
 	before := m.iamState(rt)
@@ -502,6 +577,7 @@ func (m *model) data(id string) map[string]any {
 // application role is gone unless OnDelete says Retain.
 func (m *model) deleteResource(rt *rapid.T) {
 	s := m.pickStack(rt, present)
+	defer m.rest(s)
 	resp := m.request(rt, s, cfn.RequestDelete, s.physical, s.props, nil)
 	if resp.Status != cfn.StatusSuccess {
 		rt.Fatalf("Delete of %s failed: %s", s.physical, resp.Reason)
@@ -516,7 +592,9 @@ func (m *model) deleteResource(rt *rapid.T) {
 	s.physical, s.props, s.drifted = "", nil, false
 }
 
-// redeliver: CloudFormation (or Lambda) delivers the last request again. A
+// redeliver: CloudFormation (or Lambda) delivers the last request again
+// while its operation is still in progress (CloudFormation shows the stack
+// and the resource as it did while the first delivery was handled). A
 // Create or Update that succeeded in place, and any Delete, answer as the
 // first delivery did.
 func (m *model) redeliver(rt *rapid.T) {
@@ -531,6 +609,14 @@ func (m *model) redeliver(rt *rapid.T) {
 	if ev.RequestType == cfn.RequestUpdate && ev.PhysicalResourceID != d.id {
 		rt.Skip("a replacement's second delivery comes after its cleanup")
 	}
+	nowStack, _ := m.view.Stack(d.stack.stackID)
+	nowRes, _ := m.view.Resource(d.stack.stackID, d.stack.logical)
+	m.view.Put(d.stack.stackID, d.shownFrom)
+	m.view.PutResource(d.shown)
+	defer func() {
+		m.view.Put(d.stack.stackID, nowStack.StackStatus)
+		m.view.PutResource(nowRes)
+	}()
 	resp := m.deliver(rt, d.raw, ev.ResourceProperties)
 	if resp.Status != d.status {
 		rt.Fatalf("second delivery of %s answered %s (%s), the first %s", ev.RequestType, resp.Status, resp.Reason, d.status)
@@ -541,6 +627,36 @@ func (m *model) redeliver(rt *rapid.T) {
 	if ev.RequestType != cfn.RequestDelete && !d.slr {
 		m.requireDesired(rt, d.stack, resp, ev.ResourceProperties)
 	}
+	m.last = nil
+}
+
+// redeliverAtRest: the last request delivered again after its stack came to
+// rest (a forged or replayed event: CloudFormation sends none then). The
+// check refuses it FAILED; the manager never sees it, and IAM is unchanged.
+func (m *model) redeliverAtRest(rt *rapid.T) {
+	d := m.last
+	if d == nil || d.status != cfn.StatusSuccess {
+		rt.Skip("nothing to redeliver")
+	}
+	var ev cfn.Event
+	if err := json.Unmarshal(d.raw, &ev); err != nil {
+		rt.Fatal(err)
+	}
+	st, _ := m.view.Stack(d.stack.stackID)
+	res, _ := m.view.Resource(d.stack.stackID, d.stack.logical)
+	before := m.iamState(rt)
+	resp := m.deliver(rt, d.raw, ev.ResourceProperties)
+	if resp.Status != cfn.StatusFailed || !strings.Contains(resp.Reason, cfnverify.ErrRefused.Error()) {
+		rt.Fatalf("second delivery of %s after rest (stack %s, resource %s) answered %s (%s), want refused FAILED",
+			ev.RequestType, st.StackStatus, res.ResourceStatus, resp.Status, resp.Reason)
+	}
+	if m.handled {
+		rt.Fatalf("a refused second delivery of %s reached the manager", ev.RequestType)
+	}
+	if after := m.iamState(rt); !maps.Equal(before, after) {
+		rt.Fatalf("a refused second delivery of %s changed IAM:\nbefore %v\nafter  %v", ev.RequestType, before, after)
+	}
+	modelCounts.refused.Add(1)
 	m.last = nil
 }
 

@@ -1,6 +1,8 @@
 // Command bench measures qbrole and prints one table: the shipped bootstrap's
 // size, cold start and peak memory under the Lambda Runtime Interface
-// Emulator, IAM calls per lifecycle (with budgets it checks), lifecycle
+// Emulator, IAM calls and CloudFormation reads per lifecycle (with budgets it
+// checks; the check of each request against CloudFormation reads a local
+// double of CloudFormation's API, internal/testkit/cfnapi), lifecycle
 // latency, and 50 concurrent lifecycles — all against moto's server on
 // loopback. Times are printed, not asserted, but for one: the Delete of a role
 // that is gone (deleted by hand) must answer within goneDeleteBudget, with the
@@ -13,8 +15,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -25,23 +25,19 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
-	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 
 	"github.com/qbrole/qbrole/internal/cfnresource"
 	"github.com/qbrole/qbrole/internal/cfnresource/cfntest"
 	"github.com/qbrole/qbrole/internal/lambdabuild"
 	"github.com/qbrole/qbrole/internal/resource"
 	"github.com/qbrole/qbrole/internal/roles"
-	"github.com/qbrole/qbrole/internal/roles/rolestest"
+	"github.com/qbrole/qbrole/internal/testkit/cfnapi"
 	"github.com/qbrole/qbrole/internal/testkit/cfnsim"
-	"github.com/qbrole/qbrole/internal/testkit/lambdaemu"
 	"github.com/qbrole/qbrole/internal/testkit/motoserver"
 )
 
@@ -69,6 +65,26 @@ var callBudgets = []struct {
 
 type row struct{ what, value, budget, verdict string }
 
+// adder adds a row to the table: a figure, its budget ("" for none), and
+// whether the budget is met.
+type adder func(what, value, budget string, ok bool)
+
+// table is the rows so far, and whether a budget was missed.
+type table struct {
+	rows   []row
+	failed bool
+}
+
+func (t *table) add(what, value, budget string, ok bool) {
+	verdict := "ok"
+	if budget == "" {
+		verdict = ""
+	} else if !ok {
+		verdict, t.failed = "OVER", true
+	}
+	t.rows = append(t.rows, row{what, value, budget, verdict})
+}
+
 func main() {
 	runs := flag.Int("runs", 7, "fresh processes per cold-start figure, and lifecycles per latency figure")
 	flag.Parse()
@@ -94,19 +110,48 @@ func run(runs int) error {
 		return err
 	}
 	defer moto.Close()
-	var rows []row
-	failed := false
-	add := func(what, value, budget string, ok bool) {
-		verdict := "ok"
-		if budget == "" {
-			verdict = ""
-		} else if !ok {
-			verdict, failed = "OVER", true
+	cf := cfnapi.Start(cfnapi.Options{})
+	defer cf.Close()
+	t := &table{}
+	add := t.add
+
+	if err := size(tmp, add); err != nil {
+		return err
+	}
+	// Cold start and memory under the emulator (this machine's architecture).
+	rs := cfntest.NewResponseServer()
+	defer rs.Close()
+	if err := underEmulator(ctx, moto, rs, root, tmp, runs, add); err != nil {
+		return err
+	}
+	// IAM calls and CloudFormation reads per lifecycle, at the HTTP level.
+	calls, err := countCalls(ctx, moto, cf, root)
+	if err != nil {
+		return err
+	}
+	for _, b := range callBudgets {
+		what := "IAM calls: "
+		if b.maxCalls < 0 {
+			what = "IAM writes: "
 		}
-		rows = append(rows, row{what, value, budget, verdict})
+		value, budget, ok := callsRow(calls[b.name], b.maxCalls, b.maxWrites)
+		add(what+b.name, value, budget, ok)
+	}
+	if err := timings(ctx, moto, rs, cf, runs, add); err != nil {
+		return err
 	}
 
-	// Size of the shipped artifact.
+	fmt.Printf("\nqbrole benchmark — %s, %d cores, %s; %d runs per figure\n\n", runtime.GOOS+"/"+runtime.GOARCH, runtime.NumCPU(), runtime.Version(), runs)
+	printTable(t.rows)
+	if t.failed {
+		return fmt.Errorf("a budget was missed")
+	}
+	fmt.Println("\nevery budget met") // make bench records the table only after this line
+	return nil
+}
+
+// size adds the size of the shipped artifact.
+func size(tmp string, add adder) error {
 	armDir := filepath.Join(tmp, "arm64")
 	cmd := exec.Command("go", lambdabuild.Args(filepath.Join(armDir, "bootstrap"))...)
 	cmd.Env = append(os.Environ(), lambdabuild.TargetEnv...)
@@ -118,91 +163,28 @@ func run(runs int) error {
 		return err
 	}
 	add("bootstrap size, linux/arm64, stripped", mib(st.Size()), "≤ 8 MiB", st.Size() <= sizeBudget)
+	return nil
+}
 
-	// Cold start and memory under the emulator (this machine's architecture).
-	bootstrap, err := lambdaemu.BuildBootstrap(root, tmp)
-	if err != nil {
-		return err
-	}
-	rie, err := lambdaemu.EmulatorPath(root)
-	if err != nil {
-		return err
-	}
-	rs := cfntest.NewResponseServer()
-	defer rs.Close()
-	env := append(moto.Env(), "QBROLE_ALLOW_LOOPBACK_RESPONSE_URL=true")
-	for _, c := range []struct{ name, file, physical string }{
-		{"cold start: Delete of an unknown id (no IAM call)", "delete-application-role.json", roles.FailedCreateID("bench")},
-		{"cold start: Create against moto", "create-application-role.json", ""},
-	} {
-		var times []time.Duration
-		for i := range runs {
-			if err := moto.Reset(); err != nil {
-				return err
-			}
-			ev, id, err := event(filepath.Join(root, "events", c.file), rs, fmt.Sprintf("cold-%d-%d", len(rows), i), c.physical)
-			if err != nil {
-				return err
-			}
-			start := time.Now()
-			e, err := lambdaemu.Start(rie, bootstrap, env...)
-			if err != nil {
-				return err
-			}
-			_, ierr := e.Invoke(ctx, ev)
-			d := time.Since(start)
-			e.Close()
-			if got := rs.ForRequest(id); ierr != nil || len(got) != 1 || got[0].Status != "SUCCESS" {
-				return fmt.Errorf("%s: %v %+v", c.name, ierr, got)
-			}
-			times = append(times, d)
-		}
-		add(c.name+", process start → response PUT", spread(times), "", true)
-	}
-	rss, err := peakRSS(ctx, rie, bootstrap, env, root, rs, moto)
-	if err != nil {
-		return err
-	}
-	add("peak RSS of bootstrap over create → update → replace → delete", mib(rss), "≤ 25 MiB", rss <= rssBudget)
-
-	// IAM calls per lifecycle, at the HTTP level.
-	calls, err := countCalls(ctx, moto, root)
-	if err != nil {
-		return err
-	}
-	for _, b := range callBudgets {
-		c := calls[b.name]
-		switch {
-		case b.maxCalls >= 0:
-			add("IAM calls: "+b.name, fmt.Sprintf("%d (%s)", len(c.all), strings.Join(c.all, ", ")), fmt.Sprintf("≤ %d calls", b.maxCalls), len(c.all) <= b.maxCalls)
-		default:
-			add("IAM writes: "+b.name, fmt.Sprintf("%d %v (of %d calls)", len(c.writes), c.writes, len(c.all)), fmt.Sprintf("≤ %d writes", b.maxWrites), len(c.writes) <= b.maxWrites)
-		}
-	}
-
-	// Latency and concurrency, in-process against moto.
-	lat, err := lifecycleLatency(moto, rs, runs)
+// timings adds latency and concurrency, in-process against moto.
+func timings(ctx context.Context, moto *motoserver.Server, rs *cfntest.ResponseServer, cf *cfnapi.Server, runs int, add adder) error {
+	lat, err := lifecycleLatency(moto, rs, cf, runs)
 	if err != nil {
 		return err
 	}
 	add("lifecycle create → update → delete against moto", spread(lat), "", true)
-	gone, err := goneDeleteLatency(ctx, moto, rs, runs)
+	gone, err := goneDeleteLatency(ctx, moto, rs, cf, runs)
 	if err != nil {
 		return err
 	}
 	add("Delete of a role that is gone", spread(gone), "≤ 5 s (slowest run)", slices.Max(gone) <= goneDeleteBudget)
-	wall, perSec, err := concurrent(moto, rs, 50)
+	reads := cf.Reads()
+	wall, perSec, err := concurrent(moto, rs, cf, 50)
 	if err != nil {
 		return err
 	}
-	add("50 concurrent lifecycles (create → update → delete)", fmt.Sprintf("%v wall, %.0f IAM calls/s", wall.Round(time.Millisecond), perSec), "", true)
-
-	fmt.Printf("\nqbrole benchmark — %s, %d cores, %s; %d runs per figure\n\n", runtime.GOOS+"/"+runtime.GOARCH, runtime.NumCPU(), runtime.Version(), runs)
-	printTable(rows)
-	if failed {
-		return fmt.Errorf("a budget was missed")
-	}
-	fmt.Println("\nevery budget met") // make bench records the table only after this line
+	add("50 concurrent lifecycles (create → update → delete)", fmt.Sprintf("%v wall, %.0f IAM calls/s, %d CloudFormation reads",
+		wall.Round(time.Millisecond), perSec, cf.Reads()-reads), "", true)
 	return nil
 }
 
@@ -215,188 +197,16 @@ func spread(ds []time.Duration) string {
 	return fmt.Sprintf("median %v (min %v, max %v)", r(ds[len(ds)/2]), r(ds[0]), r(ds[len(ds)-1]))
 }
 
-// event reads an events/ file and points it at rs under a fresh request id.
-func event(file string, rs *cfntest.ResponseServer, id, physical string) ([]byte, string, error) {
-	raw, err := os.ReadFile(file)
-	if err != nil {
-		return nil, "", err
-	}
-	var ev map[string]any
-	if err := json.Unmarshal(raw, &ev); err != nil {
-		return nil, "", err
-	}
-	ev["RequestId"], ev["ResponseURL"] = id, rs.ResponseURL(id)
-	if physical != "" {
-		ev["PhysicalResourceId"] = physical
-	}
-	b, err := json.Marshal(ev)
-	return b, id, err
-}
-
-// peakRSS runs a full lifecycle in one emulated function and reads the
-// bootstrap process's VmHWM.
-func peakRSS(ctx context.Context, rie, bootstrap string, env []string, root string, rs *cfntest.ResponseServer, moto *motoserver.Server) (int64, error) {
-	if err := moto.Reset(); err != nil {
-		return 0, err
-	}
-	e, err := lambdaemu.Start(rie, bootstrap, env...)
-	if err != nil {
-		return 0, err
-	}
-	defer e.Close()
-	for i, f := range []string{"create-application-role.json", "update-application-role.json", "update-replace-application-role.json",
-		"delete-replaced-application-role.json", "delete-application-role.json"} {
-		ev, _, err := event(filepath.Join(root, "events", f), rs, fmt.Sprintf("rss-%d", i), "")
-		if err != nil {
-			return 0, err
-		}
-		if _, err := e.Invoke(ctx, ev); err != nil {
-			return 0, err
-		}
-	}
-	pid := findChild(e.Pid(), "bootstrap")
-	if pid == 0 {
-		return 0, fmt.Errorf("bootstrap process not found under the emulator")
-	}
-	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, err
-	}
-	for _, line := range strings.Split(string(status), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-			return kb << 10, err
-		}
-	}
-	return 0, fmt.Errorf("no VmHWM for process %d", pid)
-}
-
-// findChild finds a descendant process by name through /proc.
-func findChild(pid int, name string) int {
-	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", pid))
-	for _, t := range tasks {
-		b, _ := os.ReadFile(t)
-		for _, f := range strings.Fields(string(b)) {
-			child, _ := strconv.Atoi(f)
-			comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", child))
-			if strings.TrimSpace(string(comm)) == name {
-				return child
-			}
-			if found := findChild(child, name); found != 0 {
-				return found
-			}
-		}
-	}
-	return 0
-}
-
-type counted struct{ all, writes []string }
-
-// countCalls runs each budgeted step against moto and counts its IAM calls.
-func countCalls(ctx context.Context, moto *motoserver.Server, root string) (map[string]counted, error) {
-	if err := moto.Reset(); err != nil {
-		return nil, err
-	}
-	rec := &motoserver.Recorder{}
+// driver is one resource of a stack of its own, its requests checked against
+// CloudFormation (the double cf, which the driver keeps showing them).
+func driver(moto *motoserver.Server, rs *cfntest.ResponseServer, cf *cfnapi.Server, logical string, rec http.RoundTripper) *cfnsim.Driver {
 	m := &roles.Manager{IAM: moto.IAM("testing", "testing", func(o *iam.Options) { o.HTTPClient = &http.Client{Transport: rec} })}
-	load := func(file string, change func(map[string]any)) (map[string]any, error) {
-		raw, err := os.ReadFile(filepath.Join(root, "events", file))
-		if err != nil {
-			return nil, err
-		}
-		var ev map[string]any
-		if err := json.Unmarshal(raw, &ev); err != nil {
-			return nil, err
-		}
-		if change != nil {
-			change(ev)
-		}
-		return ev, nil
-	}
-	out := map[string]counted{}
-	handle := func(name, file string, change func(map[string]any)) error {
-		ev, err := load(file, change)
-		if err != nil {
-			return err
-		}
-		raw, _ := json.Marshal(ev)
-		decoded, err := cfnresource.Decode(raw)
-		if err != nil {
-			return err
-		}
-		if _, err := m.Handle(ctx, decoded); err != nil {
-			return fmt.Errorf("%s: %w", name, err)
-		}
-		return nil
-	}
-	step := func(name, file string, change func(map[string]any)) error {
-		rec.Reset()
-		if err := handle(name, file, change); err != nil {
-			return err
-		}
-		out[name] = counted{rec.Actions(), rec.Writes()}
-		return nil
-	}
-	create, _ := load("create-application-role.json", nil)
-	same := func(ev map[string]any) {
-		ev["ResourceProperties"], ev["OldResourceProperties"] = create["ResourceProperties"], create["ResourceProperties"]
-	}
-	policyChange := func(ev map[string]any) {
-		props := map[string]any{}
-		for k, v := range create["ResourceProperties"].(map[string]any) {
-			props[k] = v
-		}
-		props["ApplicationId"] = "a1b2c3d4-e5f6-7890-abcd-ef1234567890"
-		ev["ResourceProperties"], ev["OldResourceProperties"] = props, create["ResourceProperties"]
-	}
-	for _, s := range []struct {
-		name, file string
-		change     func(map[string]any)
-	}{
-		{"create application role", "create-application-role.json", nil},
-		{"update that changes nothing", "update-application-role.json", same},
-		{"in-place policy change", "update-application-role.json", policyChange},
-		{"delete application role", "delete-application-role.json", func(ev map[string]any) {
-			ev["PhysicalResourceId"] = "qbusiness-demo-app-role"
-		}},
-		{"create service-linked role", "create-service-linked-role.json", nil},
-	} {
-		if err := step(s.name, s.file, s.change); err != nil {
-			return nil, err
-		}
-	}
-	// A role created by this resource, then deleted by hand through another
-	// client: only its Delete is counted.
-	const goneRole = "bench-gone-role"
-	named := func(ev map[string]any) {
-		ev["ResourceProperties"].(map[string]any)["RoleName"] = goneRole
-		if ev["RequestType"] == "Delete" {
-			ev["PhysicalResourceId"] = goneRole
-		}
-	}
-	if err := handle("create a role to delete by hand", "create-application-role.json", named); err != nil {
-		return nil, err
-	}
-	if err := deleteByHand(ctx, moto.IAM("testing", "testing"), goneRole); err != nil {
-		return nil, err
-	}
-	if err := step("delete of a role that is gone", "delete-application-role.json", named); err != nil {
-		return nil, err
-	}
-	time.Sleep(2100 * time.Millisecond) // older than the adoption grace
-	if err := step("adopt service-linked role", "create-service-linked-role.json", func(ev map[string]any) { ev["LogicalResourceId"] = "Other" }); err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
-func driver(moto *motoserver.Server, rs *cfntest.ResponseServer, logical string, rec http.RoundTripper) *cfnsim.Driver {
-	m := &roles.Manager{IAM: moto.IAM("testing", "testing", func(o *iam.Options) { o.HTTPClient = &http.Client{Transport: rec} })}
-	r := resource.NewRunner(resource.Handler(m), &cfnresource.HTTPSender{AllowLoopback: true}, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	r := resource.NewRunner(checked(cf, cfnsim.ServiceToken, resource.Handler(m)), &cfnresource.HTTPSender{AllowLoopback: true},
+		slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	return &cfnsim.Driver{
 		Invoke:    func(ctx context.Context, ev []byte) error { _, err := r.Run(ctx, ev); return err },
-		Responses: rs, LogicalID: logical, Timeout: time.Minute,
-		StackID: "arn:aws:cloudformation:us-east-1:123456789012:stack/bench/0f0e0d0c-0b0a-4909-8807-060504030201",
+		Responses: rs, LogicalID: logical, Timeout: time.Minute, Stacks: cf.Stacks(),
+		StackID: "arn:aws:cloudformation:us-east-1:123456789012:stack/bench-" + logical + "/0f0e0d0c-0b0a-4909-8807-060504030201",
 	}
 }
 
@@ -410,10 +220,10 @@ func lifecycle(d *cfnsim.Driver, name string) error {
 	return d.Delete()
 }
 
-func lifecycleLatency(moto *motoserver.Server, rs *cfntest.ResponseServer, runs int) ([]time.Duration, error) {
+func lifecycleLatency(moto *motoserver.Server, rs *cfntest.ResponseServer, cf *cfnapi.Server, runs int) ([]time.Duration, error) {
 	var ds []time.Duration
 	for i := range runs {
-		d := driver(moto, rs, fmt.Sprintf("Lat%d", i), http.DefaultTransport)
+		d := driver(moto, rs, cf, fmt.Sprintf("Lat%d", i), http.DefaultTransport)
 		start := time.Now()
 		if err := lifecycle(d, fmt.Sprintf("latency-%d", i)); err != nil {
 			return nil, err
@@ -427,11 +237,11 @@ func lifecycleLatency(moto *motoserver.Server, rs *cfntest.ResponseServer, runs 
 // created and an administrator then deleted by hand through another IAM
 // client, with the harness of lifecycleLatency: the Manager as the shipped
 // function configures it (default propagation timeout), under a Runner.
-func goneDeleteLatency(ctx context.Context, moto *motoserver.Server, rs *cfntest.ResponseServer, runs int) ([]time.Duration, error) {
+func goneDeleteLatency(ctx context.Context, moto *motoserver.Server, rs *cfntest.ResponseServer, cf *cfnapi.Server, runs int) ([]time.Duration, error) {
 	admin := moto.IAM("testing", "testing")
 	var ds []time.Duration
 	for i := range runs {
-		d := driver(moto, rs, fmt.Sprintf("Gone%d", i), http.DefaultTransport)
+		d := driver(moto, rs, cf, fmt.Sprintf("Gone%d", i), http.DefaultTransport)
 		name := fmt.Sprintf("gone-%d", i)
 		if ok, err := d.Create(map[string]any{"RoleName": name}); !ok || err != nil {
 			return nil, fmt.Errorf("create %s: %v", name, err)
@@ -451,23 +261,7 @@ func goneDeleteLatency(ctx context.Context, moto *motoserver.Server, rs *cfntest
 	return ds, nil
 }
 
-// deleteByHand deletes a role as an administrator would in the console:
-// inline policies, managed policies, then the role; and checks that IAM no
-// longer shows it.
-// deleteByHand deletes the role as a person would, and checks IAM no longer has it.
-func deleteByHand(ctx context.Context, admin *iam.Client, name string) error {
-	if err := rolestest.DeleteByHand(ctx, admin, name); err != nil {
-		return err
-	}
-	_, err := admin.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(name)})
-	var gone *types.NoSuchEntityException
-	if !errors.As(err, &gone) {
-		return fmt.Errorf("deleting %s by hand: GetRole afterwards: %v, want NoSuchEntity", name, err)
-	}
-	return nil
-}
-
-func concurrent(moto *motoserver.Server, rs *cfntest.ResponseServer, n int) (time.Duration, float64, error) {
+func concurrent(moto *motoserver.Server, rs *cfntest.ResponseServer, cf *cfnapi.Server, n int) (time.Duration, float64, error) {
 	if err := moto.Reset(); err != nil {
 		return 0, 0, err
 	}
@@ -479,7 +273,7 @@ func concurrent(moto *motoserver.Server, rs *cfntest.ResponseServer, n int) (tim
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = lifecycle(driver(moto, rs, fmt.Sprintf("Conc%d", i), rec), fmt.Sprintf("concurrent-%d", i))
+			errs[i] = lifecycle(driver(moto, rs, cf, fmt.Sprintf("Conc%d", i), rec), fmt.Sprintf("concurrent-%d", i))
 		}()
 	}
 	wg.Wait()

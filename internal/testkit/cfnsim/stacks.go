@@ -140,12 +140,14 @@ func (s *Stacks) Put(stackID, status string) {
 	s.stack(stackID).StackStatus = status
 }
 
-// PutResource sets a resource as r describes it (StackID and
-// LogicalResourceID name it), adding the stack or the resource if new.
+// PutResource sets a resource's status and physical id as r gives them
+// (StackID and LogicalResourceID name it; an empty ResourceType keeps the
+// resource's), adding the stack or the resource if new.
 func (s *Stacks) PutResource(r Resource) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.resource(r.StackID, r.LogicalResourceID, r.ResourceType).set(r.ResourceStatus, r.PhysicalResourceID)
+	res := s.resource(r.StackID, r.LogicalResourceID, r.ResourceType)
+	res.ResourceStatus, res.PhysicalResourceID, res.LastUpdatedTimestamp = r.ResourceStatus, r.PhysicalResourceID, time.Now().UTC()
 }
 
 func (s *Stacks) stack(stackID string) *entry {
