@@ -96,7 +96,7 @@ func newHandler(ctx context.Context, logger *slog.Logger) (cfnresource.Handler, 
 	if err != nil {
 		return nil, fmt.Errorf("checking requests against CloudFormation: %w", err)
 	}
-	return resource.Checked(v, m), nil
+	return resource.Checked(v, resource.Handler(m)), nil
 }
 
 // newConfig is the AWS configuration (see loadAWSConfig) with more retries

@@ -52,8 +52,10 @@ type Client struct {
 // apiVersion is the CloudFormation API's version.
 const apiVersion = "2010-05-15"
 
-// maxBody caps what is read of an answer.
-const maxBody = 1 << 20
+// maxBody caps what is read of an answer: a DescribeStacks answer carries the
+// stack's parameters, outputs and tags (up to 200 outputs of 4 KB each, and
+// as many parameters), so well over 1 MiB.
+const maxBody = 16 << 20
 
 var defaultHTTPClient = &http.Client{}
 
@@ -166,6 +168,9 @@ func decode(status int, raw []byte, out any) error {
 		RequestID string `xml:"RequestId"`
 	}
 	_ = xml.NewDecoder(bytes.NewReader(raw)).Decode(&e)
+	if e.Code == "" && status == http.StatusTooManyRequests {
+		e.Code = "TooManyRequestsException" // a throttling code: the SDK's retry rules retry it
+	}
 	if e.Code == "" {
 		e.Code = http.StatusText(status)
 	}

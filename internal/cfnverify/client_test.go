@@ -138,6 +138,13 @@ func TestClientErrorsAndRetries(t *testing.T) {
 			}
 			fmt.Fprintf(w, resourceAnswer, stackID)
 		}, requests: 2, ok: true},
+		{name: "429 without a body, then answered", answer: func(n int, w http.ResponseWriter) {
+			if n == 1 {
+				w.WriteHeader(http.StatusTooManyRequests)
+				return
+			}
+			fmt.Fprintf(w, resourceAnswer, stackID)
+		}, requests: 2, ok: true},
 		{name: "an error that is not XML", answer: func(_ int, w http.ResponseWriter) { w.WriteHeader(502) }, requests: 3, code: "Bad Gateway"},
 		{name: "hangs, then answers", answer: func(n int, w http.ResponseWriter) {
 			if n == 1 {

@@ -36,17 +36,17 @@ func Answer(res roles.Result) cfnresource.Result {
 		Outcome: cfnresource.Outcome(res.Outcome), Changes: res.Changes}
 }
 
-// Checked is m's Handler behind v, the check of each request against
-// CloudFormation (nil v: none). v skips the Deletes that make no IAM call
-// (roles.DeletesNothing), so that the rollback of a Create that failed
-// at its check cannot fail at its own.
-func Checked(v *cfnverify.Verifier, m *roles.Manager) cfnresource.Handler {
+// Checked is h — Handler(m), or a Handler around it — behind v, the check
+// of each request against CloudFormation (nil v: none). v skips the Deletes
+// that make no IAM call (roles.DeletesNothing), so that the rollback of a
+// Create that failed at its check cannot fail at its own.
+func Checked(v *cfnverify.Verifier, h cfnresource.Handler) cfnresource.Handler {
 	if v != nil {
 		v.Skip = func(ev cfn.Event) bool {
 			return ev.RequestType == cfn.RequestDelete && roles.DeletesNothing(ev.PhysicalResourceID)
 		}
 	}
-	return cfnverify.Handler(v, Handler(m))
+	return cfnverify.Handler(v, h)
 }
 
 // NewRunner is the Runner that answers CloudFormation for h, sending with s

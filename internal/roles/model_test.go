@@ -290,7 +290,7 @@ func (m *model) deliver(rt *rapid.T, raw []byte, props map[string]any) cfn.Respo
 	})
 	reads := m.cfn.Reads()
 	defer func() { modelCounts.reads.Add(int64(m.cfn.Reads() - reads)) }()
-	r := resource.NewRunner(cfnverify.Handler(m.verifier, handler), sender, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	r := resource.NewRunner(resource.Checked(m.verifier, handler), sender, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	budget := modelTimeout
 	if st, ok := props["ServiceTimeout"].(string); ok {
 		var n int

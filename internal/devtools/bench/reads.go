@@ -10,6 +10,7 @@ import (
 
 	"github.com/qbrole/qbrole/internal/cfnresource"
 	"github.com/qbrole/qbrole/internal/cfnverify"
+	"github.com/qbrole/qbrole/internal/resource"
 	"github.com/qbrole/qbrole/internal/testkit/cfnapi"
 )
 
@@ -23,7 +24,7 @@ const readBudget = 1
 // the function runs it (internal/cfnverify), reading the CloudFormation
 // double cf for the function functionARN.
 func checked(cf *cfnapi.Server, functionARN string, h cfnresource.Handler) cfnresource.Handler {
-	return cfnverify.Handler(&cfnverify.Verifier{
+	return resource.Checked(&cfnverify.Verifier{
 		Stacks: &cfnverify.Client{Credentials: credentials.NewStaticCredentialsProvider("testing", "testing", ""),
 			Region: "us-east-1", Endpoint: cf.URL},
 		FunctionARN: functionARN,
