@@ -139,3 +139,38 @@ func TestOn(t *testing.T) {
 		}
 	}
 }
+
+// TestVerdict: a Delete let through on the stack's status alone, for an id
+// that is not the resource's current one, is marked OldID in the handler's
+// context; a Delete of the current id while it is deleted is not.
+func TestVerdict(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		physical string
+		resource func() (StackResource, error)
+		oldID    bool
+	}{
+		{"cleanup of a replaced id", "r-old", resourceIs("UPDATE_COMPLETE", "r-new"), true},
+		{"the current id, being deleted", "r-1", resourceIs("DELETE_IN_PROGRESS", "r-1"), false},
+		{"the current id of a failed resource in a rollback", "r-1", resourceIs("CREATE_FAILED", "r-1"), false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			v := &Verifier{Stacks: &stacksFunc{resource: c.resource, stack: stackIs("ROLLBACK_IN_PROGRESS")}, FunctionARN: fnARN}
+			var got Verdict
+			var checked bool
+			h := Handler(v, cfnresource.HandlerFunc(func(ctx context.Context, _ cfn.Event) (cfnresource.Result, error) {
+				got, checked = VerdictOf(ctx)
+				return cfnresource.Result{}, nil
+			}))
+			if _, err := h.Handle(context.Background(), event(cfn.RequestDelete, c.physical)); err != nil {
+				t.Fatal(err)
+			}
+			if !checked || got.OldID != c.oldID {
+				t.Errorf("verdict %+v (carried: %v), want OldID %v", got, checked, c.oldID)
+			}
+		})
+	}
+	if _, ok := VerdictOf(context.Background()); ok {
+		t.Error("a context no check passed carries a verdict")
+	}
+}

@@ -70,80 +70,111 @@ type Verifier struct {
 var ErrRefused = errors.New("refused: CloudFormation did not send this request")
 
 // Handler is h behind v: a request that v refuses, or that v cannot check,
-// is answered FAILED with v's reason, and h never sees it. A nil v is h.
+// is answered FAILED with v's reason, and h never sees it. h's context
+// carries what v found (VerdictOf). A nil v is h.
 func Handler(v *Verifier, h cfnresource.Handler) cfnresource.Handler {
 	if v == nil {
 		return h
 	}
 	return cfnresource.HandlerFunc(func(ctx context.Context, ev cfn.Event) (cfnresource.Result, error) {
-		if err := v.Verify(ctx, ev); err != nil {
+		verdict, err := v.Check(ctx, ev)
+		if err != nil {
 			return cfnresource.Result{}, err
 		}
-		return h.Handle(ctx, ev)
+		return h.Handle(context.WithValue(ctx, verdictKey{}, verdict), ev)
 	})
 }
 
-// Verify returns nil when CloudFormation shows ev as one of its own requests
+// Verdict is what Check found of a request it let through.
+type Verdict struct {
+	// OldID: a Delete of an id that is not the resource's current one, let
+	// through on the stack's status alone — a replaced resource's cleanup,
+	// which CloudFormation's state cannot tie to the id the request names.
+	OldID bool
+}
+
+type verdictKey struct{}
+
+// VerdictOf is the Verdict on the request a Handler's context carries; false
+// when the request was not checked.
+func VerdictOf(ctx context.Context) (Verdict, bool) {
+	v, ok := ctx.Value(verdictKey{}).(Verdict)
+	return v, ok
+}
+
+// Verify is Check without the Verdict.
+func (v *Verifier) Verify(ctx context.Context, ev cfn.Event) error {
+	_, err := v.Check(ctx, ev)
+	return err
+}
+
+// Check returns nil when CloudFormation shows ev as one of its own requests
 // in progress; an error wrapping ErrRefused when it does not; any other error
 // when CloudFormation could not be read (then nothing may act on ev either).
 // It makes one DescribeStackResource call, and a DescribeStacks call for a
 // Delete whose resource is not itself in progress; a refusal by status is
 // re-read for up to Settle, within ctx.
-func (v *Verifier) Verify(ctx context.Context, ev cfn.Event) error {
+func (v *Verifier) Check(ctx context.Context, ev cfn.Event) (Verdict, error) {
 	fn, err := parseFunctionARN(v.FunctionARN)
 	if err != nil {
-		return fmt.Errorf("checking the request against CloudFormation: %w", err)
+		return Verdict{}, fmt.Errorf("checking the request against CloudFormation: %w", err)
 	}
 	if err := fn.checkServiceToken(ev.ResourceProperties); err != nil {
-		return err
+		return Verdict{}, err
 	}
 	if err := fn.checkStackID(ev.StackID); err != nil {
-		return err
+		return Verdict{}, err
 	}
 	if v.Skip != nil && v.Skip(ev) {
-		return nil
+		return Verdict{}, nil
 	}
 	settle := v.Settle
 	if settle <= 0 {
 		settle = DefaultSettle
 	}
-	return wait.RetryFor(ctx, settle, settleDelay, mayLift, func() error { return v.read(ctx, ev) })
+	var verdict Verdict
+	err = wait.RetryFor(ctx, settle, settleDelay, mayLift, func() error {
+		var err error
+		verdict, err = v.read(ctx, ev)
+		return err
+	})
+	return verdict, err
 }
 
 // read judges ev by CloudFormation's state now.
-func (v *Verifier) read(ctx context.Context, ev cfn.Event) error {
+func (v *Verifier) read(ctx context.Context, ev cfn.Event) (Verdict, error) {
 	res, err := v.Stacks.DescribeStackResource(ctx, ev.StackID, ev.LogicalResourceID)
 	if err != nil {
-		return readError("DescribeStackResource", ev, err)
+		return Verdict{}, readError("DescribeStackResource", ev, err)
 	}
 	if err := sameResource(ev, res); err != nil {
-		return err
+		return Verdict{}, err
 	}
 	switch {
 	case ev.RequestType == cfn.RequestCreate && res.ResourceStatus == "CREATE_IN_PROGRESS",
 		ev.RequestType == cfn.RequestUpdate && res.ResourceStatus == "UPDATE_IN_PROGRESS":
-		return nil
+		return Verdict{}, nil
 	case ev.RequestType != cfn.RequestDelete:
-		return refuse(false, "%s: resource %s of stack %s is %s; CloudFormation sends a %s only while the resource is %s_IN_PROGRESS",
+		return Verdict{}, refuse(false, "%s: resource %s of stack %s is %s; CloudFormation sends a %s only while the resource is %s_IN_PROGRESS",
 			what(ev), ev.LogicalResourceID, ev.StackID, res.ResourceStatus, ev.RequestType, strings.ToUpper(string(ev.RequestType)))
 	}
 	current := ev.PhysicalResourceID == res.PhysicalResourceID
 	if current && res.ResourceStatus == "DELETE_IN_PROGRESS" {
-		return nil
+		return Verdict{}, nil
 	}
 	if current && !strings.HasSuffix(res.ResourceStatus, "_FAILED") {
-		return refuse(false, "%s: it is the resource's current id, and resource %s of stack %s is %s, not DELETE_IN_PROGRESS",
+		return Verdict{}, refuse(false, "%s: it is the resource's current id, and resource %s of stack %s is %s, not DELETE_IN_PROGRESS",
 			what(ev), ev.LogicalResourceID, ev.StackID, res.ResourceStatus)
 	}
 	st, err := v.Stacks.DescribeStack(ctx, ev.StackID)
 	if err != nil {
-		return readError("DescribeStacks", ev, err)
+		return Verdict{}, readError("DescribeStacks", ev, err)
 	}
 	if !deletesResources[st.StackStatus] {
-		return refuse(false, "%s: resource %s is %s under %s and stack %s is %s; CloudFormation deletes a resource only while a stack is deleted, rolled back or cleaned up",
+		return Verdict{}, refuse(false, "%s: resource %s is %s under %s and stack %s is %s; CloudFormation deletes a resource only while a stack is deleted, rolled back or cleaned up",
 			what(ev), ev.LogicalResourceID, res.ResourceStatus, res.PhysicalResourceID, ev.StackID, st.StackStatus)
 	}
-	return nil
+	return Verdict{OldID: !current}, nil
 }
 
 // sameResource checks that CloudFormation described the event's stack, and

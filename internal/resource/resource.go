@@ -37,16 +37,29 @@ func Answer(res roles.Result) cfnresource.Result {
 }
 
 // Checked is h — Handler(m), or a Handler around it — behind v, the check
-// of each request against CloudFormation (nil v: none). v skips the Deletes
-// that make no IAM call (roles.DeletesNothing), so that the rollback of a
-// Create that failed at its check cannot fail at its own.
+// of each request against CloudFormation (nil v: none).
+//
+// v skips the Deletes that make no IAM call (roles.DeletesNothing), so that
+// the rollback of a Create that failed at its check cannot fail at its own.
+// And a Delete that v let through on the stack's status alone — an id other
+// than the resource's current one, a replaced resource's cleanup, which
+// CloudFormation's state cannot tie to that id — does not delete the
+// account's Q Business service-linked role: it carries no ownership tags to
+// tell which resource made it, so such a Delete, genuine or forged, leaves it
+// (Outcome skipped; see the README's security model).
 func Checked(v *cfnverify.Verifier, h cfnresource.Handler) cfnresource.Handler {
-	if v != nil {
-		v.Skip = func(ev cfn.Event) bool {
-			return ev.RequestType == cfn.RequestDelete && roles.DeletesNothing(ev.PhysicalResourceID)
-		}
+	if v == nil {
+		return h
 	}
-	return cfnverify.Handler(v, h)
+	v.Skip = func(ev cfn.Event) bool {
+		return ev.RequestType == cfn.RequestDelete && roles.DeletesNothing(ev.PhysicalResourceID)
+	}
+	return cfnverify.Handler(v, cfnresource.HandlerFunc(func(ctx context.Context, ev cfn.Event) (cfnresource.Result, error) {
+		if verdict, _ := cfnverify.VerdictOf(ctx); verdict.OldID && roles.NamesServiceLinkedRole(ev.PhysicalResourceID) {
+			return Answer(roles.Result{PhysicalResourceID: ev.PhysicalResourceID, Outcome: roles.Skipped}), nil
+		}
+		return h.Handle(ctx, ev)
+	}))
 }
 
 // NewRunner is the Runner that answers CloudFormation for h, sending with s

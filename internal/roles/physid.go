@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/qbrole/qbrole/internal/schema"
 )
 
 // IDKind is what a PhysicalResourceId of Custom::QBusinessRole stands for.
@@ -109,4 +111,13 @@ func failedCreateRoleID(moment time.Time, roleName string) string {
 func DeletesNothing(physical string) bool {
 	k := ParsePhysicalID(physical).Kind
 	return k != IDRole && k != IDFailedCreateRole
+}
+
+// NamesServiceLinkedRole reports whether physical names the Q Business
+// service-linked role, as the id of a resource that made it (IDRole under
+// IAM's name for it, in any letter case).
+func NamesServiceLinkedRole(physical string) bool {
+	id := ParsePhysicalID(physical)
+	return id.Kind == IDRole && len(id.RoleName) >= len(schema.ServiceLinkedRoleName) &&
+		strings.EqualFold(id.RoleName[:len(schema.ServiceLinkedRoleName)], schema.ServiceLinkedRoleName)
 }

@@ -39,3 +39,23 @@ func TestParsePhysicalID(t *testing.T) {
 		})
 	}
 }
+
+func TestDeletesNothingAndNamesServiceLinkedRole(t *testing.T) {
+	for _, c := range []struct {
+		physical              string
+		deletesNothing, isSLR bool
+	}{
+		{"qbusiness-app-role", false, false},
+		{"AWSServiceRoleForQBusiness", false, true},
+		{"awsservicerolefor" + "qbusiness", false, true},
+		{"AWSServiceRole", false, false},
+		{FailedCreateID("r1"), true, false},
+	} {
+		if got := DeletesNothing(c.physical); got != c.deletesNothing {
+			t.Errorf("DeletesNothing(%q) = %v", c.physical, got)
+		}
+		if got := NamesServiceLinkedRole(c.physical); got != c.isSLR {
+			t.Errorf("NamesServiceLinkedRole(%q) = %v", c.physical, got)
+		}
+	}
+}

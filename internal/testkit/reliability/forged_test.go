@@ -30,6 +30,8 @@ type forgery struct {
 	before func(*cfnsim.Stacks)
 	// unread: refused before CloudFormation is read.
 	unread bool
+	// letThrough: let through, and changes nothing.
+	letThrough bool
 }
 
 // TestForgedEventsAreRefused hands the function events CloudFormation did
