@@ -158,7 +158,9 @@ func (v *Verifier) read(ctx context.Context, ev cfn.Event) (Verdict, error) {
 		return Verdict{}, refuse(false, "%s: resource %s of stack %s is %s; CloudFormation sends a %s only while the resource is %s_IN_PROGRESS",
 			what(ev), ev.LogicalResourceID, ev.StackID, res.ResourceStatus, ev.RequestType, strings.ToUpper(string(ev.RequestType)))
 	}
-	current := ev.PhysicalResourceID == res.PhysicalResourceID
+	// In any letter case: a handler may read ids as IAM reads names, case
+	// aside, and the resource's live id in another case is no old id.
+	current := strings.EqualFold(ev.PhysicalResourceID, res.PhysicalResourceID)
 	if current && res.ResourceStatus == "DELETE_IN_PROGRESS" {
 		return Verdict{}, nil
 	}

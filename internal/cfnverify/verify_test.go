@@ -80,6 +80,7 @@ func TestVerify(t *testing.T) {
 		{name: "Delete of a failed deletion, retried, not marked yet", ev: event(cfn.RequestDelete, "r-1"), resource: resourceIs("DELETE_FAILED", "r-1"), stack: stackIs("DELETE_IN_PROGRESS"), reads: 2},
 		{name: "Delete of the current id while the stack is deleted and the resource at rest", ev: event(cfn.RequestDelete, "r-1"), resource: resourceIs("UPDATE_COMPLETE", "r-1"), stack: stackIs("DELETE_IN_PROGRESS"), refused: true, reads: -1, reason: "it is the resource's current id"},
 		{name: "Delete of the current id during another resource's cleanup", ev: event(cfn.RequestDelete, "r-1"), resource: resourceIs("UPDATE_COMPLETE", "r-1"), stack: stackIs("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS"), refused: true, reads: -1, reason: "not DELETE_IN_PROGRESS"},
+		{name: "Delete of the current id in another letter case during a cleanup", ev: event(cfn.RequestDelete, "APP-ROLE"), resource: resourceIs("UPDATE_COMPLETE", "app-role"), stack: stackIs("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS"), refused: true, reads: -1, reason: "it is the resource's current id"},
 		{name: "Delete of a retained resource in the stack's deletion", ev: event(cfn.RequestDelete, "r-1"), resource: resourceIs("DELETE_SKIPPED", "r-1"), stack: stackIs("DELETE_IN_PROGRESS"), refused: true, reads: -1},
 
 		{name: "Create of a resource at rest", ev: event(cfn.RequestCreate, ""), resource: resourceIs("CREATE_COMPLETE", "r-1"), refused: true, reads: -1, reason: "is CREATE_COMPLETE"},

@@ -83,6 +83,11 @@ func TestForgedEventsInAnotherResourcesWindow(t *testing.T) {
 		{name: "Create under the victim's logical id while the victim's stack deletes it", before: func(s *cfnsim.Stacks) {
 			s.Sent(victim.StackID, victim.LogicalID, schema.ResourceType, cfn.RequestDelete, victim.Physical)
 		}, event: map[string]any{"RequestType": "Create", "ResourceProperties": map[string]any{"RoleName": "qbusiness-window-orphan2"}}},
+		{name: "Delete of the victim's live role in another letter case while its stack cleans up", before: func(s *cfnsim.Stacks) {
+			s.PutResource(cfnsim.Resource{StackID: victim.StackID, LogicalResourceID: victim.LogicalID, ResourceType: schema.ResourceType,
+				ResourceStatus: cfnsim.UpdateComplete, PhysicalResourceID: victim.Physical})
+			s.Put(victim.StackID, cfnsim.UpdateCompleteCleanupInProgress)
+		}, event: map[string]any{"RequestType": "Delete", "PhysicalResourceId": strings.ToUpper(victim.Physical)}},
 		{name: "Delete naming the service-linked role as an old id while the victim's stack cleans up", before: func(s *cfnsim.Stacks) {
 			s.PutResource(cfnsim.Resource{StackID: victim.StackID, LogicalResourceID: victim.LogicalID, ResourceType: schema.ResourceType,
 				ResourceStatus: cfnsim.UpdateComplete, PhysicalResourceID: victim.Physical})
