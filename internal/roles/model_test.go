@@ -598,14 +598,7 @@ func (m *model) deleteResource(rt *rapid.T) {
 // Create or Update that succeeded in place, and any Delete, answer as the
 // first delivery did.
 func (m *model) redeliver(rt *rapid.T) {
-	d := m.last
-	if d == nil || d.status != cfn.StatusSuccess {
-		rt.Skip("nothing to redeliver")
-	}
-	var ev cfn.Event
-	if err := json.Unmarshal(d.raw, &ev); err != nil {
-		rt.Fatal(err)
-	}
+	d, ev := m.lastDelivery(rt)
 	if ev.RequestType == cfn.RequestUpdate && ev.PhysicalResourceID != d.id {
 		rt.Skip("a replacement's second delivery comes after its cleanup")
 	}
@@ -630,12 +623,9 @@ func (m *model) redeliver(rt *rapid.T) {
 	m.last = nil
 }
 
-// redeliverAtRest: the last request delivered again after its stack came to
-// rest (a forged or replayed event: CloudFormation sends none then). The
-// check refuses it FAILED; the manager never sees it, and IAM is unchanged.
-// A Delete that names no role (roles.DeletesNothing) is let through unread,
-// and changes nothing.
-func (m *model) redeliverAtRest(rt *rapid.T) {
+// lastDelivery is the last request delivered, if it succeeded and nothing
+// happened since; else the step is skipped.
+func (m *model) lastDelivery(rt *rapid.T) (*delivery, cfn.Event) {
 	d := m.last
 	if d == nil || d.status != cfn.StatusSuccess {
 		rt.Skip("nothing to redeliver")
@@ -644,6 +634,16 @@ func (m *model) redeliverAtRest(rt *rapid.T) {
 	if err := json.Unmarshal(d.raw, &ev); err != nil {
 		rt.Fatal(err)
 	}
+	return d, ev
+}
+
+// redeliverAtRest: the last request delivered again after its stack came to
+// rest (a forged or replayed event: CloudFormation sends none then). The
+// check refuses it FAILED; the manager never sees it, and IAM is unchanged.
+// A Delete that names no role (roles.DeletesNothing) is let through unread,
+// and changes nothing.
+func (m *model) redeliverAtRest(rt *rapid.T) {
+	d, ev := m.lastDelivery(rt)
 	st, _ := m.view.Stack(d.stack.stackID)
 	res, _ := m.view.Resource(d.stack.stackID, d.stack.logical)
 	before := m.iamState(rt)
