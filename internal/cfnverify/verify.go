@@ -108,12 +108,13 @@ func (v *Verifier) Verify(ctx context.Context, ev cfn.Event) error {
 	return err
 }
 
-// Check returns nil when CloudFormation shows ev as one of its own requests
-// in progress; an error wrapping ErrRefused when it does not; any other error
-// when CloudFormation could not be read (then nothing may act on ev either).
-// It makes one DescribeStackResource call, and a DescribeStacks call for a
-// Delete whose resource is not itself in progress; a refusal by status is
-// re-read for up to Settle, within ctx.
+// Check returns a nil error when CloudFormation shows ev as one of its own
+// requests in progress (see the statuses below), with what it found; an
+// error wrapping ErrRefused when it does not; any other error when
+// CloudFormation could not be read (then nothing may act on ev either). It
+// makes one DescribeStackResource call, and a DescribeStacks call for a
+// Delete of an old id or of a failed resource; a refusal by status, and
+// AccessDenied, are re-read for up to Settle, within ctx.
 func (v *Verifier) Check(ctx context.Context, ev cfn.Event) (Verdict, error) {
 	fn, err := parseFunctionARN(v.FunctionARN)
 	if err != nil {
