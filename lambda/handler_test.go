@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/qbrole/qbrole/internal/cfnverify"
+	"github.com/qbrole/qbrole/internal/roles"
 )
 
 // TestNewHandlerChecksUnlessSwitchedOff: in Lambda the function checks every
@@ -54,5 +55,21 @@ func TestNewHandlerChecksUnlessSwitchedOff(t *testing.T) {
 	}
 	if !strings.Contains(log.String(), "requests are not checked against CloudFormation") || !strings.Contains(log.String(), cfnverify.SwitchEnv+"=false") {
 		t.Errorf("switched off without saying so: %s", log.String())
+	}
+}
+
+// TestStartFailedLetsANoOpDeleteThrough: a function that cannot start fails
+// every request, but answers a Delete that deletes nothing (the rollback of
+// a Create that failed the same way) SUCCESS.
+func TestStartFailedLetsANoOpDeleteThrough(t *testing.T) {
+	h := startFailed(errors.New("no endpoint"))
+	ev := cfn.Event{RequestType: cfn.RequestDelete, PhysicalResourceID: roles.FailedCreateID("r1")}
+	if res, err := h.Handle(context.Background(), ev); err != nil || res.PhysicalResourceID != ev.PhysicalResourceID {
+		t.Fatalf("Delete of a failed Create: %+v %v", res, err)
+	}
+	for _, ev := range []cfn.Event{{RequestType: cfn.RequestDelete, PhysicalResourceID: "a-role"}, {RequestType: cfn.RequestCreate}} {
+		if _, err := h.Handle(context.Background(), ev); err == nil || !strings.Contains(err.Error(), "starting the function: no endpoint") {
+			t.Errorf("%s of %q: %v", ev.RequestType, ev.PhysicalResourceID, err)
+		}
 	}
 }

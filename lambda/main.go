@@ -65,9 +65,13 @@ func runLambda() {
 
 // startFailed answers every event FAILED with the reason the function could
 // not start (no credentials, say); the runner supplies the physical id and
-// the Outcome.
+// the Outcome. A Delete that makes no IAM call is answered SUCCESS, so that
+// the rollback of a Create that failed this way does not fail too.
 func startFailed(err error) cfnresource.Handler {
-	return cfnresource.HandlerFunc(func(context.Context, cfn.Event) (cfnresource.Result, error) {
+	return cfnresource.HandlerFunc(func(_ context.Context, ev cfn.Event) (cfnresource.Result, error) {
+		if resource.DeletesNothing(ev) {
+			return resource.Answer(roles.Result{PhysicalResourceID: ev.PhysicalResourceID, Outcome: roles.Skipped}), nil
+		}
 		return cfnresource.Result{}, fmt.Errorf("starting the function: %w", err)
 	})
 }

@@ -4,10 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/cfn"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 
 	"github.com/qbrole/qbrole/internal/cfnresource"
 	"github.com/qbrole/qbrole/internal/wait"
@@ -58,10 +62,9 @@ type Verifier struct {
 	// 0 means DefaultSettle.
 	Settle time.Duration
 	// Skip, when set, names the requests that do nothing whatever they say,
-	// which CloudFormation is not read for once their ServiceToken and
-	// StackId pass: the resource's handler knows them (a Delete naming no
-	// role). A rollback's Delete of a Create that failed at its check then
-	// cannot fail at its own.
+	// which are let through unchecked: the resource's handler knows them (a
+	// Delete naming no role). A rollback's Delete of a Create that failed at
+	// its check then cannot fail at its own, whatever made the Create fail.
 	Skip func(cfn.Event) bool
 }
 
@@ -112,10 +115,14 @@ func (v *Verifier) Verify(ctx context.Context, ev cfn.Event) error {
 // requests in progress (see the statuses below), with what it found; an
 // error wrapping ErrRefused when it does not; any other error when
 // CloudFormation could not be read (then nothing may act on ev either). It
-// makes one DescribeStackResource call, and a DescribeStacks call for a
-// Delete of an old id or of a failed resource; a refusal by status, and
-// AccessDenied, are re-read for up to Settle, within ctx.
+// makes one DescribeStackResource call, and a DescribeStacks call when the
+// resource's status does not decide (a Delete of an old id, a failed
+// resource); a refusal by status, and AccessDenied, are re-read for up to
+// Settle, and a transient failure for as long as ctx lasts.
 func (v *Verifier) Check(ctx context.Context, ev cfn.Event) (Verdict, error) {
+	if v.Skip != nil && v.Skip(ev) {
+		return Verdict{}, nil
+	}
 	fn, err := parseFunctionARN(v.FunctionARN)
 	if err != nil {
 		return Verdict{}, fmt.Errorf("checking the request against CloudFormation: %w", err)
@@ -125,9 +132,6 @@ func (v *Verifier) Check(ctx context.Context, ev cfn.Event) (Verdict, error) {
 	}
 	if err := fn.checkStackID(ev.StackID); err != nil {
 		return Verdict{}, err
-	}
-	if v.Skip != nil && v.Skip(ev) {
-		return Verdict{}, nil
 	}
 	settle := v.Settle
 	if settle <= 0 {
@@ -144,38 +148,39 @@ func (v *Verifier) Check(ctx context.Context, ev cfn.Event) (Verdict, error) {
 
 // read judges ev by CloudFormation's state now.
 func (v *Verifier) read(ctx context.Context, ev cfn.Event) (Verdict, error) {
-	res, err := v.Stacks.DescribeStackResource(ctx, ev.StackID, ev.LogicalResourceID)
+	var res StackResource
+	err := persist(ctx, func() (err error) {
+		res, err = v.Stacks.DescribeStackResource(ctx, ev.StackID, ev.LogicalResourceID)
+		return err
+	})
 	if err != nil {
 		return Verdict{}, readError("DescribeStackResource", ev, err)
 	}
 	if err := sameResource(ev, res); err != nil {
 		return Verdict{}, err
 	}
-	switch {
-	case ev.RequestType == cfn.RequestCreate && res.ResourceStatus == "CREATE_IN_PROGRESS",
-		ev.RequestType == cfn.RequestUpdate && res.ResourceStatus == "UPDATE_IN_PROGRESS":
-		return Verdict{}, nil
-	case ev.RequestType != cfn.RequestDelete:
-		return Verdict{}, refuse(false, "%s: resource %s of stack %s is %s; CloudFormation sends a %s only while the resource is %s_IN_PROGRESS",
-			what(ev), ev.LogicalResourceID, ev.StackID, res.ResourceStatus, ev.RequestType, strings.ToUpper(string(ev.RequestType)))
-	}
+	del := ev.RequestType == cfn.RequestDelete
 	// In any letter case: a handler may read ids as IAM reads names, case
 	// aside, and the resource's live id in another case is no old id.
-	current := strings.EqualFold(ev.PhysicalResourceID, res.PhysicalResourceID)
-	if current && res.ResourceStatus == "DELETE_IN_PROGRESS" {
+	current := !del || strings.EqualFold(ev.PhysicalResourceID, res.PhysicalResourceID)
+	if current && sentUnder[ev.RequestType][res.ResourceStatus] {
 		return Verdict{}, nil
 	}
-	if current && !strings.HasSuffix(res.ResourceStatus, "_FAILED") {
-		return Verdict{}, refuse(false, "%s: it is the resource's current id, and resource %s of stack %s is %s, not DELETE_IN_PROGRESS",
-			what(ev), ev.LogicalResourceID, ev.StackID, res.ResourceStatus)
+	if current && decisive(res.ResourceStatus) {
+		return Verdict{}, refuse(false, "%s: resource %s of stack %s (under %s) is %s; CloudFormation sends it a %s only while it is %s",
+			what(ev), ev.LogicalResourceID, ev.StackID, res.PhysicalResourceID, res.ResourceStatus, ev.RequestType, sentUnderNames(ev.RequestType))
 	}
-	st, err := v.Stacks.DescribeStack(ctx, ev.StackID)
+	var st Stack
+	err = persist(ctx, func() (err error) {
+		st, err = v.Stacks.DescribeStack(ctx, ev.StackID)
+		return err
+	})
 	if err != nil {
 		return Verdict{}, readError("DescribeStacks", ev, err)
 	}
-	if !deletesResources[st.StackStatus] {
-		return Verdict{}, refuse(false, "%s: resource %s is %s under %s and stack %s is %s; CloudFormation deletes a resource only while a stack is deleted, rolled back or cleaned up",
-			what(ev), ev.LogicalResourceID, res.ResourceStatus, res.PhysicalResourceID, ev.StackID, st.StackStatus)
+	if allowed := stackAllows(ev.RequestType, current); !allowed[st.StackStatus] {
+		return Verdict{}, refuse(false, "%s: resource %s is %s under %s and stack %s is %s; CloudFormation sends it a %s only while the stack is %s",
+			what(ev), ev.LogicalResourceID, res.ResourceStatus, res.PhysicalResourceID, ev.StackID, st.StackStatus, ev.RequestType, names(allowed))
 	}
 	return Verdict{OldID: !current}, nil
 }
@@ -253,30 +258,86 @@ func what(ev cfn.Event) string {
 // from when its creation starts ("Understand CloudFormation stack creation
 // events",
 // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stack-resource-configuration-complete.html),
-// UPDATE_IN_PROGRESS while it is updated (also in a rollback, which updates
-// it back) and DELETE_IN_PROGRESS while it is removed (CloudFormation User
-// Guide, "View CloudFormation stack events", "Stack status codes",
+// UPDATE_IN_PROGRESS while it is updated, also when a rollback updates it
+// back ("Monitor the progress of a stack update",
+// https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-updating-stacks-monitor-stack.html;
+// UPDATE_ROLLBACK_IN_PROGRESS, a status the API lists for resources too, is
+// taken alike), and DELETE_IN_PROGRESS while it is removed (CloudFormation
+// User Guide, "View CloudFormation stack events", "Stack status codes",
 // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/view-stack-events.html).
+var sentUnder = map[cfn.RequestType]map[string]bool{
+	cfn.RequestCreate: {"CREATE_IN_PROGRESS": true},
+	cfn.RequestUpdate: {"UPDATE_IN_PROGRESS": true, "UPDATE_ROLLBACK_IN_PROGRESS": true},
+	cfn.RequestDelete: {"DELETE_IN_PROGRESS": true},
+}
+
+func sentUnderNames(rt cfn.RequestType) string { return names(sentUnder[rt]) }
+
+// decisive tells the resource statuses that show it at rest, retained, or in
+// another request's progress: a request for it is refused on them. On any
+// other — failed, rolling back, or one AWS may add — the stack's status
+// decides (stackAllows), since AWS does not document under which resource
+// status CloudFormation retries or rolls back a failed resource ("Choose how
+// to handle failures when provisioning resources": resources without a last
+// known stable state are deleted, or rolled back, in the next stack
+// operation,
+// https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stack-failure-options.html).
+func decisive(status string) bool {
+	switch status {
+	case "CREATE_IN_PROGRESS", "UPDATE_IN_PROGRESS", "DELETE_IN_PROGRESS", "DELETE_SKIPPED":
+		return true
+	}
+	return strings.HasSuffix(status, "_COMPLETE")
+}
+
+// stackAllows is the stack statuses under which CloudFormation sends a
+// request of type rt that the resource's status did not decide.
+//
 // A Delete of an id that is not the resource's current one is a cleanup
-// ("CloudFormation sends a delete request to the old resource" after a
+// ("CloudFormation … sends a delete request to the old resource" after a
 // replacement: "Delete requests",
 // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/crpg-ref-requesttypes-delete.html),
-// where AWS does not document the resource's status: the stack's decides.
-// So does a Delete of a failed resource's current id (a rollback, or a
-// failed deletion retried) that shows no DELETE_IN_PROGRESS yet.
-
-// deletesResources are the stack statuses under which CloudFormation deletes
-// resources ("View CloudFormation stack events", "Stack status codes", as
-// above): DELETE_IN_PROGRESS ("Ongoing removal of one or more stacks"),
-// ROLLBACK_IN_PROGRESS ("Ongoing removal of one or more stacks after a failed
-// stack creation"), UPDATE_ROLLBACK_IN_PROGRESS, UPDATE_COMPLETE_CLEANUP_IN_PROGRESS
-// ("CloudFormation creates the new resources first and then deletes the old
-// resources"), UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS ("Ongoing removal
-// of new resources … after a failed stack update"), and
-// IMPORT_ROLLBACK_IN_PROGRESS. A Delete under any other stack status —
-// at rest, being created or updated — is not CloudFormation's.
-var deletesResources = map[string]bool{
-	"DELETE_IN_PROGRESS": true, "ROLLBACK_IN_PROGRESS": true, "UPDATE_ROLLBACK_IN_PROGRESS": true,
-	"UPDATE_COMPLETE_CLEANUP_IN_PROGRESS": true, "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS": true,
-	"IMPORT_ROLLBACK_IN_PROGRESS": true,
+// which happens only while the stack is deleted, rolled back or cleaned up
+// ("Stack status codes", as above): DELETE_IN_PROGRESS ("Ongoing removal of
+// one or more stacks"), ROLLBACK_IN_PROGRESS, UPDATE_ROLLBACK_IN_PROGRESS,
+// UPDATE_COMPLETE_CLEANUP_IN_PROGRESS ("CloudFormation creates the new
+// resources first and then deletes the old resources"),
+// UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS ("Ongoing removal of new
+// resources … after a failed stack update") and IMPORT_ROLLBACK_IN_PROGRESS.
+// A failed resource's own id is deleted then too, or in the next update
+// (UPDATE_IN_PROGRESS) of a stack that kept its provisioned resources. A
+// failed resource is created or updated again in the stack's creation, an
+// update, or an update's rollback.
+func stackAllows(rt cfn.RequestType, current bool) map[string]bool {
+	switch {
+	case rt != cfn.RequestDelete:
+		return map[string]bool{"CREATE_IN_PROGRESS": true, "UPDATE_IN_PROGRESS": true, "UPDATE_ROLLBACK_IN_PROGRESS": true}
+	case current:
+		return map[string]bool{"DELETE_IN_PROGRESS": true, "ROLLBACK_IN_PROGRESS": true, "UPDATE_ROLLBACK_IN_PROGRESS": true,
+			"UPDATE_COMPLETE_CLEANUP_IN_PROGRESS": true, "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS": true,
+			"IMPORT_ROLLBACK_IN_PROGRESS": true, "UPDATE_IN_PROGRESS": true}
+	}
+	return map[string]bool{"DELETE_IN_PROGRESS": true, "ROLLBACK_IN_PROGRESS": true, "UPDATE_ROLLBACK_IN_PROGRESS": true,
+		"UPDATE_COMPLETE_CLEANUP_IN_PROGRESS": true, "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS": true,
+		"IMPORT_ROLLBACK_IN_PROGRESS": true}
 }
+
+// names lists a set's members, sorted, for a reason.
+func names(set map[string]bool) string {
+	return strings.Join(slices.Sorted(maps.Keys(set)), " or ")
+}
+
+// persist calls fn again while it fails the way a later try may not —
+// throttled, a 5xx, a broken or timed-out connection, as the SDK's retry
+// rules class errors — and ctx lasts: a request CloudFormation sent is not
+// answered FAILED for a read that the client's own retries did not get
+// through, while its time budget lasts.
+func persist(ctx context.Context, fn func() error) error {
+	transient := retry.IsErrorRetryables(retry.DefaultRetryables)
+	return wait.Retry(ctx, transientDelay, func(err error) bool {
+		return ctx.Err() == nil && transient.IsErrorRetryable(err) == aws.TrueTernary
+	}, fn)
+}
+
+// transientDelay spaces persist's tries.
+var transientDelay = wait.Backoff{Delay: time.Second, Max: 20 * time.Second}

@@ -36,6 +36,14 @@ func Answer(res roles.Result) cfnresource.Result {
 		Outcome: cfnresource.Outcome(res.Outcome), Changes: res.Changes}
 }
 
+// DeletesNothing reports whether ev is a Delete that makes no IAM call
+// (roles.DeletesNothing): a Create that failed before anything existed, an
+// adopted service-linked role. Such a Delete may be answered SUCCESS whatever
+// else is wrong, so that a rollback cannot fail on it.
+func DeletesNothing(ev cfn.Event) bool {
+	return ev.RequestType == cfn.RequestDelete && roles.DeletesNothing(ev.PhysicalResourceID)
+}
+
 // Checked is h — Handler(m), or a Handler around it — behind v, the check
 // of each request against CloudFormation (nil v: none).
 //
@@ -51,9 +59,7 @@ func Checked(v *cfnverify.Verifier, h cfnresource.Handler) cfnresource.Handler {
 	if v == nil {
 		return h
 	}
-	v.Skip = func(ev cfn.Event) bool {
-		return ev.RequestType == cfn.RequestDelete && roles.DeletesNothing(ev.PhysicalResourceID)
-	}
+	v.Skip = DeletesNothing
 	return cfnverify.Handler(v, cfnresource.HandlerFunc(func(ctx context.Context, ev cfn.Event) (cfnresource.Result, error) {
 		if verdict, _ := cfnverify.VerdictOf(ctx); verdict.OldID && roles.NamesServiceLinkedRole(ev.PhysicalResourceID) {
 			return Answer(roles.Result{PhysicalResourceID: ev.PhysicalResourceID, Outcome: roles.Skipped}), nil
