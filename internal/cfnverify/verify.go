@@ -167,7 +167,7 @@ func (v *Verifier) read(ctx context.Context, ev cfn.Event) (Verdict, error) {
 		return Verdict{}, nil
 	}
 	if current && decisive(res.ResourceStatus) {
-		return Verdict{}, refuse(false, "%s: resource %s of stack %s (under %s) is %s; CloudFormation sends it a %s only while it is %s",
+		return Verdict{}, refuse(false, "%s: resource %s of stack %s (under %s) is %s; CloudFormation sends it %s requests only while it is %s",
 			what(ev), ev.LogicalResourceID, ev.StackID, res.PhysicalResourceID, res.ResourceStatus, ev.RequestType, sentUnderNames(ev.RequestType))
 	}
 	var st Stack
@@ -179,7 +179,7 @@ func (v *Verifier) read(ctx context.Context, ev cfn.Event) (Verdict, error) {
 		return Verdict{}, readError("DescribeStacks", ev, err)
 	}
 	if allowed := stackAllows(ev.RequestType, current); !allowed[st.StackStatus] {
-		return Verdict{}, refuse(false, "%s: resource %s is %s under %s and stack %s is %s; CloudFormation sends it a %s only while the stack is %s",
+		return Verdict{}, refuse(false, "%s: resource %s is %s under %s and stack %s is %s; CloudFormation sends it %s requests only while the stack is %s",
 			what(ev), ev.LogicalResourceID, res.ResourceStatus, res.PhysicalResourceID, ev.StackID, st.StackStatus, ev.RequestType, names(allowed))
 	}
 	return Verdict{OldID: !current}, nil
