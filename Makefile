@@ -162,7 +162,7 @@ staticcheck:
 # then through the authorizing proxy alone. The proof tests print their figures (the
 # attack suite's decisions, the fault matrix, the actions proven necessary,
 # concurrency). The lifecycle model runs once, in make model.
-FIGURES := '^(fault matrix|strict IAM layer|least privilege|concurrency|attack suite|  inside|  outside|  another)'
+FIGURES := '^(fault matrix|strict IAM layer|least privilege|concurrency|attack suite|forged events|  inside|  outside|  another)'
 integration: deps-python iamsim cdk-ts cdk-cli
 	QBROLE_TEST_IAM=strict $(GO) test $(INTEGRATION) -race -count=1 -json -skip '^TestLifecycleModel$$' ./internal/roles ./lambda | \
 		$(TALLY) -tier 'integration, strict IAM layer' $(INTEGRATION) -except '^TestLifecycleModel$$'
