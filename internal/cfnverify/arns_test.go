@@ -47,7 +47,7 @@ func TestRefusedWithoutReading(t *testing.T) {
 			if c.token != "" {
 				ev.ResourceProperties["ServiceToken"] = c.token
 			}
-			err := (&Verifier{Stacks: s, FunctionARN: c.function}).Verify(context.Background(), ev)
+			err := (&Verifier{Stacks: s, FunctionARN: c.function}).check(context.Background(), ev)
 			if c.ok {
 				if err != nil {
 					t.Fatalf("refused: %v", err)
@@ -67,7 +67,7 @@ func TestRefusedWithoutReading(t *testing.T) {
 func TestFunctionARNMustBeALambdaFunction(t *testing.T) {
 	for _, arn := range []string{"", "qbrole", "arn:aws:lambda:us-east-1:123456789012:layer:x", "arn:aws:sns:us-east-1:123456789012:function:x",
 		"arn:aws:lambda::123456789012:function:x", "arn:aws:lambda:us-east-1:123456789012:function:", "arn:aws:lambda:us-east-1:123456789012:function:x:1:2"} {
-		err := (&Verifier{Stacks: &stacksFunc{}, FunctionARN: arn}).Verify(context.Background(), event(cfn.RequestCreate, ""))
+		err := (&Verifier{Stacks: &stacksFunc{}, FunctionARN: arn}).check(context.Background(), event(cfn.RequestCreate, ""))
 		if err == nil || errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), "is not a Lambda function ARN") {
 			t.Errorf("function ARN %q: error %v", arn, err)
 		}
@@ -87,7 +87,7 @@ func TestSettleLiftsAStaleStatus(t *testing.T) {
 	s.resource = func() (StackResource, error) {
 		return resourceIs(statuses[min(len(s.reads), len(statuses))-1], "r-1")()
 	}
-	if err := (&Verifier{Stacks: s, FunctionARN: fnARN, Settle: time.Minute}).Verify(context.Background(), event(cfn.RequestUpdate, "r-1")); err != nil {
+	if err := (&Verifier{Stacks: s, FunctionARN: fnARN, Settle: time.Minute}).check(context.Background(), event(cfn.RequestUpdate, "r-1")); err != nil {
 		t.Fatalf("refused after the status caught up: %v", err)
 	}
 	if len(s.reads) != 3 {
@@ -96,7 +96,7 @@ func TestSettleLiftsAStaleStatus(t *testing.T) {
 
 	start := time.Now()
 	s = &stacksFunc{resource: resourceIs("UPDATE_COMPLETE", "r-1")}
-	err := (&Verifier{Stacks: s, FunctionARN: fnARN, Settle: 50 * time.Millisecond}).Verify(context.Background(), event(cfn.RequestUpdate, "r-1"))
+	err := (&Verifier{Stacks: s, FunctionARN: fnARN, Settle: 50 * time.Millisecond}).check(context.Background(), event(cfn.RequestUpdate, "r-1"))
 	if !errors.Is(err, ErrRefused) || time.Since(start) > 5*time.Second {
 		t.Fatalf("error %v after %v, want a refusal after about Settle", err, time.Since(start))
 	}
@@ -104,7 +104,7 @@ func TestSettleLiftsAStaleStatus(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
 	start = time.Now()
-	err = (&Verifier{Stacks: s, FunctionARN: fnARN, Settle: time.Hour}).Verify(ctx, event(cfn.RequestUpdate, "r-1"))
+	err = (&Verifier{Stacks: s, FunctionARN: fnARN, Settle: time.Hour}).check(ctx, event(cfn.RequestUpdate, "r-1"))
 	if !errors.Is(err, ErrRefused) || time.Since(start) > 5*time.Second {
 		t.Fatalf("error %v after %v, want the refusal when the context ends", err, time.Since(start))
 	}

@@ -40,7 +40,7 @@ type Stacks interface {
 	DescribeStack(ctx context.Context, stackID string) (Stack, error)
 }
 
-// DefaultSettle is how long Verify keeps re-reading CloudFormation before a
+// DefaultSettle is how long Check keeps re-reading CloudFormation before a
 // refusal by status stands. AWS does not document how soon
 // DescribeStackResource shows the status CloudFormation set before it sent
 // the request, so a genuine request is never refused on one read; a forged
@@ -68,7 +68,7 @@ type Verifier struct {
 	Skip func(cfn.Event) bool
 }
 
-// ErrRefused is in the error of every request Verify refuses as not sent by
+// ErrRefused is in the error of every request Check refuses as not sent by
 // CloudFormation; other errors mean CloudFormation could not be read.
 var ErrRefused = errors.New("refused: CloudFormation did not send this request")
 
@@ -103,12 +103,6 @@ type verdictKey struct{}
 func VerdictOf(ctx context.Context) (Verdict, bool) {
 	v, ok := ctx.Value(verdictKey{}).(Verdict)
 	return v, ok
-}
-
-// Verify is Check without the Verdict.
-func (v *Verifier) Verify(ctx context.Context, ev cfn.Event) error {
-	_, err := v.Check(ctx, ev)
-	return err
 }
 
 // Check returns a nil error when CloudFormation shows ev as one of its own
@@ -311,15 +305,27 @@ func decisive(status string) bool {
 func stackAllows(rt cfn.RequestType, current bool) map[string]bool {
 	switch {
 	case rt != cfn.RequestDelete:
-		return map[string]bool{"CREATE_IN_PROGRESS": true, "UPDATE_IN_PROGRESS": true, "UPDATE_ROLLBACK_IN_PROGRESS": true}
+		return provisions
 	case current:
-		return map[string]bool{"DELETE_IN_PROGRESS": true, "ROLLBACK_IN_PROGRESS": true, "UPDATE_ROLLBACK_IN_PROGRESS": true,
-			"UPDATE_COMPLETE_CLEANUP_IN_PROGRESS": true, "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS": true,
-			"IMPORT_ROLLBACK_IN_PROGRESS": true, "UPDATE_IN_PROGRESS": true}
+		return deletesOwn
 	}
-	return map[string]bool{"DELETE_IN_PROGRESS": true, "ROLLBACK_IN_PROGRESS": true, "UPDATE_ROLLBACK_IN_PROGRESS": true,
-		"UPDATE_COMPLETE_CLEANUP_IN_PROGRESS": true, "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS": true,
-		"IMPORT_ROLLBACK_IN_PROGRESS": true}
+	return deletes
+}
+
+var (
+	deletes = map[string]bool{"DELETE_IN_PROGRESS": true, "ROLLBACK_IN_PROGRESS": true, "UPDATE_ROLLBACK_IN_PROGRESS": true,
+		"UPDATE_COMPLETE_CLEANUP_IN_PROGRESS": true, "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS": true, "IMPORT_ROLLBACK_IN_PROGRESS": true}
+	deletesOwn = with(deletes, "UPDATE_IN_PROGRESS")
+	provisions = map[string]bool{"CREATE_IN_PROGRESS": true, "UPDATE_IN_PROGRESS": true, "UPDATE_ROLLBACK_IN_PROGRESS": true}
+)
+
+// with is set and more.
+func with(set map[string]bool, more ...string) map[string]bool {
+	out := maps.Clone(set)
+	for _, m := range more {
+		out[m] = true
+	}
+	return out
 }
 
 // names lists a set's members, sorted, for a reason.
