@@ -3,8 +3,6 @@
 package reliability_test
 
 import (
-	"context"
-	"maps"
 	"strings"
 	"testing"
 	"time"
@@ -35,19 +33,9 @@ import (
 // service-linked role, which the check cannot tell from CloudFormation's
 // own, is let through and leaves the role (resource.Checked).
 func TestForgedEventsInAnotherResourcesWindow(t *testing.T) {
-	ctx := context.Background()
-	if err := moto.Reset(); err != nil {
-		t.Fatal(err)
-	}
-	rs := cfntest.NewResponseServer()
-	defer rs.Close()
-	r := newRig(moto, rs, "VictimRole", nil, 10*time.Second)
-	defer r.close()
-	victim := r.driver
 	props := map[string]any{"RoleName": "qbusiness-window-victim"}
-	if ok, err := victim.Create(props); !ok || err != nil {
-		t.Fatalf("create the victim's role: %v %v %s", ok, err, lastReason(rs))
-	}
+	r, rs := newVictim(t, props)
+	victim := r.driver
 	// The account's Q Business service-linked role, made by a resource of a
 	// third stack.
 	slrStack := strings.Replace(stackID, "/reliability/", "/slr-app/", 1)
@@ -68,7 +56,7 @@ func TestForgedEventsInAnotherResourcesWindow(t *testing.T) {
 			s.Put(cdkStack, stackStatus)
 		}
 	}
-	for _, f := range []forgery{
+	hand(t, r, rs, props, []forgery{
 		{name: "Delete of the victim's live role while its stack cleans up after an unrelated update", before: func(s *cfnsim.Stacks) {
 			// The victim's resource untouched by the update: UPDATE_COMPLETE under its id.
 			s.Put(victim.StackID, cfnsim.UpdateCompleteCleanupInProgress)
@@ -94,34 +82,7 @@ func TestForgedEventsInAnotherResourcesWindow(t *testing.T) {
 			s.Put(victim.StackID, cfnsim.UpdateCompleteCleanupInProgress)
 		}, letThrough: true, event: map[string]any{"RequestType": "Delete", "PhysicalResourceId": slrDriver.Physical,
 			"ResourceProperties": map[string]any{"RoleType": "ServiceLinkedRole"}}},
-	} {
-		t.Run(f.name, func(t *testing.T) {
-			f.before(r.cfn.Stacks())
-			ev := forgedEvent(victim, props, f.event)
-			before := allRoles(ctx, t, r)
-			writes := iamWrites()
-			resp := invoke(t, r, rs, ev)
-			if f.letThrough && resp.Status != cfn.StatusSuccess {
-				t.Errorf("answered %s %q, want SUCCESS leaving the role", resp.Status, resp.Reason)
-			} else if !f.letThrough && (resp.Status != cfn.StatusFailed || !strings.Contains(resp.Reason, "refused")) {
-				t.Errorf("let through: answered %s %q", resp.Status, resp.Reason)
-			}
-			if n := iamWrites() - writes; n != 0 {
-				t.Errorf("%d IAM writes for a forged event", n)
-			}
-			if after := allRoles(ctx, t, r); !maps.Equal(before, after) {
-				t.Errorf("IAM changed:\nbefore %v\nafter  %v", keys(before), keys(after))
-			}
-		})
-	}
-}
-
-func keys(m map[string]string) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	return out
+	})
 }
 
 // TestReadDeniedDoesNotStickTheRollback (a regression from the review of
