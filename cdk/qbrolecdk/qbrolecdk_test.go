@@ -278,20 +278,7 @@ func TestSynthesizedPolicyDecidesLikeTemplateYAML(t *testing.T) {
 	defer eval.Close()
 	d := cfntemplate.Deployment{Partition: "aws", AccountID: "123456789012", Region: "eu-west-1", StackName: "TestStack"}
 	_, stack := newStack(false, "")
-	NewQBusinessRole(stack, "Role", nil)
-	tpl := parsed(t, stack)
-	fns := tpl.Resources("AWS::Lambda::Function")
-	if len(fns) != 1 {
-		t.Fatalf("functions %v", fns)
-	}
-	cdkFn, err := iamauthz.FunctionOf(tpl, fns[0], d)
-	if err != nil {
-		t.Fatal(err)
-	}
-	samFn, err := iamauthz.SAMFunction(d)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cdkFn, samFn := functions(t, stack, d)
 	// One catalogue, the function's own identity substituted in each.
 	cdkV, err := iamauthz.Judge(eval, cdkFn, iamauthz.Catalogue(cdkFn, d.Partition, d.AccountID))
 	if err != nil {

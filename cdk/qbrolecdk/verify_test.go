@@ -88,21 +88,7 @@ func TestSynthesizedPolicyReadsStacksLikeTemplateYAML(t *testing.T) {
 		t.Run(fmt.Sprintf("%s=%v,%s=%v", OriginGuardContext, on.OriginGuard, VerifyRequestsContext, on.VerifyRequests), func(t *testing.T) {
 			d := cfntemplate.Deployment{Partition: "aws", AccountID: "123456789012", Region: "us-east-1", StackName: "TestStack",
 				Params: map[string]string{"RequireSourceFunctionArn": fmt.Sprint(on.OriginGuard), "VerifyRequestsWithCloudFormation": fmt.Sprint(on.VerifyRequests)}}
-			stack := stackWith(on)
-			NewQBusinessRole(stack, "Role", nil)
-			tpl := parsed(t, stack)
-			fns := tpl.Resources("AWS::Lambda::Function")
-			if len(fns) != 1 {
-				t.Fatalf("functions %v", fns)
-			}
-			cdkFn, err := iamauthz.FunctionOf(tpl, fns[0], d)
-			if err != nil {
-				t.Fatal(err)
-			}
-			samFn, err := iamauthz.SAMFunction(d)
-			if err != nil {
-				t.Fatal(err)
-			}
+			cdkFn, samFn := functions(t, stackWith(on), d)
 			cdkV, err := iamauthz.Judge(eval, cdkFn, iamauthz.VerifyReads(cdkFn, d, on))
 			if err != nil {
 				t.Fatal(err)
@@ -122,4 +108,24 @@ func TestSynthesizedPolicyReadsStacksLikeTemplateYAML(t *testing.T) {
 			}
 		})
 	}
+}
+
+// functions is the provider function of stack, with one QBusinessRole
+// added, and template.yaml's, each with its policies as deployed in d.
+func functions(t *testing.T, stack awscdk.Stack, d cfntemplate.Deployment) (cdk, sam iamauthz.Function) {
+	t.Helper()
+	NewQBusinessRole(stack, "Role", nil)
+	tpl := parsed(t, stack)
+	fns := tpl.Resources("AWS::Lambda::Function")
+	if len(fns) != 1 {
+		t.Fatalf("functions %v", fns)
+	}
+	cdk, err := iamauthz.FunctionOf(tpl, fns[0], d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sam, err = iamauthz.SAMFunction(d); err != nil {
+		t.Fatal(err)
+	}
+	return cdk, sam
 }
