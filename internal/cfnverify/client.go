@@ -220,9 +220,12 @@ func Endpoint(partition, region string) (string, error) {
 }
 
 // New is the Verifier of the function functionARN (its ARN as Lambda invoked
-// it): it reads CloudFormation with cfg's credentials and retry rules, in the
-// function's Region, at endpoint ("": Endpoint of the function's partition
-// and Region).
+// it): it reads CloudFormation with cfg's credentials, in the function's
+// Region, at endpoint ("": Endpoint of the function's partition and Region),
+// retrying what the SDK's rules retry (throttling, 5xx, broken or timed-out
+// connections) for as long as the request's time budget lasts: a request
+// CloudFormation sent is not answered FAILED for a read a later try would
+// get.
 func New(cfg aws.Config, functionARN, endpoint string) (*Verifier, error) {
 	fn, err := parseFunctionARN(functionARN)
 	if err != nil {
@@ -233,9 +236,15 @@ func New(cfg aws.Config, functionARN, endpoint string) (*Verifier, error) {
 			return nil, err
 		}
 	}
-	c := &Client{Credentials: cfg.Credentials, Region: fn.Region, Endpoint: endpoint}
-	if cfg.Retryer != nil {
-		c.Retryer = cfg.Retryer()
-	}
+	c := &Client{Credentials: cfg.Credentials, Region: fn.Region, Endpoint: endpoint, Retryer: untilDeadline()}
 	return &Verifier{Stacks: c, FunctionARN: fn.unqualified}, nil
+}
+
+// untilDeadline is the SDK's standard retryer with no practical cap on
+// attempts (the context's deadline ends them) and pauses of at most 20 s.
+func untilDeadline() aws.Retryer {
+	return retry.NewStandard(func(o *retry.StandardOptions) {
+		o.MaxAttempts = 1 << 20
+		o.MaxBackoff = 20 * time.Second
+	})
 }

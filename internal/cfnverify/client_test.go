@@ -212,14 +212,15 @@ func TestEndpoint(t *testing.T) {
 
 func TestNew(t *testing.T) {
 	cfg := awsConfig()
-	cfg.Retryer = fastRetryer
+	cfg.Retryer = fastRetryer // not used: New retries until the deadline
 	v, err := New(cfg, "arn:aws-cn:lambda:cn-north-1:123456789012:function:p:live", "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	c := v.Stacks.(*Client)
+	// Transient failures are retried until the request's deadline.
 	if v.FunctionARN != "arn:aws-cn:lambda:cn-north-1:123456789012:function:p" || c.Region != "cn-north-1" ||
-		c.Endpoint != "https://cloudformation.cn-north-1.amazonaws.com.cn" || c.Retryer == nil || c.Retryer.MaxAttempts() != 3 {
+		c.Endpoint != "https://cloudformation.cn-north-1.amazonaws.com.cn" || c.Retryer == nil || c.Retryer.MaxAttempts() < 1000 {
 		t.Fatalf("Verifier %+v, client %+v", v, c)
 	}
 	if v, err := New(cfg, fnARN, "http://127.0.0.1:1"); err != nil || v.Stacks.(*Client).Endpoint != "http://127.0.0.1:1" {
@@ -227,5 +228,25 @@ func TestNew(t *testing.T) {
 	}
 	if _, err := New(cfg, "arn:aws-iso:lambda:us-iso-east-1:123456789012:function:p", ""); err == nil || !strings.Contains(err.Error(), "AWS_ENDPOINT_URL_CLOUDFORMATION") {
 		t.Fatalf("unknown partition: %v", err)
+	}
+}
+
+// TestNewRetriesPastTheSDKDefault: the function's client keeps retrying a
+// throttled read beyond the SDK's default three attempts, while the context
+// lasts.
+func TestNewRetriesPastTheSDKDefault(t *testing.T) {
+	c, n := server(t, func(i int, _ url.Values, w http.ResponseWriter) {
+		if i <= 3 { // the SDK's default gives up after three
+			apiError(w, 400, "Throttling", "Rate exceeded")
+			return
+		}
+		fmt.Fprintf(w, resourceAnswer, stackID)
+	})
+	c.Retryer = untilDeadline()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if _, err := c.DescribeStackResource(ctx, stackID, "Role"); err != nil || n.Load() != 4 {
+		t.Fatalf("error %v after %d requests, want an answer on the 4th", err, n.Load())
 	}
 }

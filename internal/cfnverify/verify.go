@@ -10,8 +10,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/cfn"
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
 
 	"github.com/qbrole/qbrole/internal/cfnresource"
 	"github.com/qbrole/qbrole/internal/wait"
@@ -112,7 +110,7 @@ func VerdictOf(ctx context.Context) (Verdict, bool) {
 // makes one DescribeStackResource call, and a DescribeStacks call when the
 // resource's status does not decide (a Delete of an old id, a failed
 // resource); a refusal by status, and AccessDenied, are re-read for up to
-// Settle, and a transient failure for as long as ctx lasts.
+// Settle. Transient failures are Stacks' to retry (Client: while ctx lasts).
 func (v *Verifier) Check(ctx context.Context, ev cfn.Event) (Verdict, error) {
 	if v.Skip != nil && v.Skip(ev) {
 		return Verdict{}, nil
@@ -142,11 +140,7 @@ func (v *Verifier) Check(ctx context.Context, ev cfn.Event) (Verdict, error) {
 
 // read judges ev by CloudFormation's state now.
 func (v *Verifier) read(ctx context.Context, ev cfn.Event) (Verdict, error) {
-	var res StackResource
-	err := persist(ctx, func() (err error) {
-		res, err = v.Stacks.DescribeStackResource(ctx, ev.StackID, ev.LogicalResourceID)
-		return err
-	})
+	res, err := v.Stacks.DescribeStackResource(ctx, ev.StackID, ev.LogicalResourceID)
 	if err != nil {
 		return Verdict{}, readError("DescribeStackResource", ev, err)
 	}
@@ -164,11 +158,7 @@ func (v *Verifier) read(ctx context.Context, ev cfn.Event) (Verdict, error) {
 		return Verdict{}, refuse(false, "%s: resource %s of stack %s (under %s) is %s; CloudFormation sends it %s requests only while it is %s",
 			what(ev), ev.LogicalResourceID, ev.StackID, res.PhysicalResourceID, res.ResourceStatus, ev.RequestType, sentUnderNames(ev.RequestType))
 	}
-	var st Stack
-	err = persist(ctx, func() (err error) {
-		st, err = v.Stacks.DescribeStack(ctx, ev.StackID)
-		return err
-	})
+	st, err := v.Stacks.DescribeStack(ctx, ev.StackID)
 	if err != nil {
 		return Verdict{}, readError("DescribeStacks", ev, err)
 	}
@@ -332,18 +322,3 @@ func with(set map[string]bool, more ...string) map[string]bool {
 func names(set map[string]bool) string {
 	return strings.Join(slices.Sorted(maps.Keys(set)), " or ")
 }
-
-// persist calls fn again while it fails the way a later try may not —
-// throttled, a 5xx, a broken or timed-out connection, as the SDK's retry
-// rules class errors — and ctx lasts: a request CloudFormation sent is not
-// answered FAILED for a read that the client's own retries did not get
-// through, while its time budget lasts.
-func persist(ctx context.Context, fn func() error) error {
-	transient := retry.IsErrorRetryables(retry.DefaultRetryables)
-	return wait.Retry(ctx, transientDelay, func(err error) bool {
-		return ctx.Err() == nil && transient.IsErrorRetryable(err) == aws.TrueTernary
-	}, fn)
-}
-
-// transientDelay spaces persist's tries.
-var transientDelay = wait.Backoff{Delay: time.Second, Max: 20 * time.Second}

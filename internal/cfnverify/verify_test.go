@@ -55,7 +55,6 @@ func event(rt cfn.RequestType, physical string) cfn.Event {
 
 func TestVerify(t *testing.T) {
 	settleDelay = wait.Backoff{Delay: time.Millisecond, Max: time.Millisecond}
-	transientDelay = settleDelay
 	validation := &APIError{StatusCode: 400, Code: "ValidationError", Message: "Stack with id x does not exist"}
 	cases := []struct {
 		name     string
@@ -120,19 +119,18 @@ func TestVerify(t *testing.T) {
 
 		{name: "throttled read", ev: event(cfn.RequestCreate, ""), resource: func() (StackResource, error) {
 			return StackResource{}, &APIError{StatusCode: 400, Code: "Throttling", Message: "Rate exceeded"}
-		}, failed: true, reads: -1, reason: "checking the request against CloudFormation (DescribeStackResource " + stackID + ", Role): CloudFormation: Throttling"},
+		}, failed: true, reads: 1, reason: "checking the request against CloudFormation (DescribeStackResource " + stackID + ", Role): CloudFormation: Throttling"},
 		{name: "read denied: re-read (IAM may not show the policy yet)", ev: event(cfn.RequestDelete, "r-1"), resource: func() (StackResource, error) {
 			return StackResource{}, &APIError{StatusCode: 403, Code: "AccessDenied"}
 		}, failed: true, reads: -1, reason: "nothing was done"},
 		{name: "stack read fails", ev: event(cfn.RequestDelete, "r-old"), resource: resourceIs("UPDATE_COMPLETE", "r-new"), stack: func() (Stack, error) {
 			return Stack{}, &APIError{StatusCode: 500, Code: "InternalFailure"}
-		}, failed: true, reads: -1, reason: "DescribeStacks"},
+		}, failed: true, reads: 2, reason: "DescribeStacks"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			s := &stacksFunc{resource: c.resource, stack: c.stack}
 			v := &Verifier{Stacks: s, FunctionARN: fnARN, Settle: 30 * time.Millisecond}
-			// A transient failure is read again while the context lasts.
 			ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 			defer cancel()
 			err := v.check(ctx, c.ev)
