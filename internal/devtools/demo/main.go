@@ -1,6 +1,9 @@
 // Command demo runs the custom resource locally with no AWS account: it
-// starts moto's server on a free loopback port, builds the real bootstrap
-// binary, and sends it CloudFormation's Create → Update → Delete of both role
+// starts moto's server on a free loopback port with the tests' strict IAM
+// layer in front of it (internal/testkit/iamstrict: IAM's documented
+// behaviours moto lacks, such as the service-linked role's name, which moto
+// spells AWSServiceRoleForqbusiness), builds the real bootstrap binary, and
+// sends it CloudFormation's Create → Update → Delete of both role
 // types (the events under events/) through `bootstrap invoke`, printing each
 // response and the IAM state after it.
 //
@@ -19,8 +22,10 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 
+	"github.com/qbrole/qbrole/internal/testkit/iamstrict"
 	"github.com/qbrole/qbrole/internal/testkit/lambdaemu"
 	"github.com/qbrole/qbrole/internal/testkit/motoserver"
 )
@@ -66,7 +71,14 @@ func run() error {
 		return err
 	}
 	defer moto.Close()
-	fmt.Println("IAM endpoint:", moto.URL)
+	// IAM's own behaviours where moto differs, for the function and the
+	// demo's reads alike: no time quirks (Options.Subjects is empty).
+	layer, err := iamstrict.Start(moto.URL, moto.IAM("testing", "testing"), iamstrict.Options{})
+	if err != nil {
+		return err
+	}
+	defer layer.Close()
+	fmt.Println("IAM endpoint:", layer.URL, "(the strict IAM layer of the tests, in front of moto at", moto.URL+")")
 
 	tmp, err := os.MkdirTemp("", "qbrole-demo-")
 	if err != nil {
@@ -81,7 +93,8 @@ func run() error {
 	fmt.Println("Each event runs through `bootstrap invoke`, which does not check it against CloudFormation:\n" +
 		"no stack is being deployed behind an event from a file. In Lambda every request is checked\n" +
 		"(README, \"Security model\"; off only with VerifyRequestsWithCloudFormation=false).")
-	client := moto.IAM("testing", "testing")
+	client := iam.New(iam.Options{Region: "us-east-1", BaseEndpoint: aws.String(layer.URL),
+		Credentials: credentials.NewStaticCredentialsProvider("testing", "testing", "")})
 	physical := map[string]string{}
 	failures := 0
 	for i, s := range steps {
@@ -93,7 +106,7 @@ func run() error {
 			}
 		}
 		cmd := exec.Command(bootstrap, "invoke", file)
-		cmd.Env = append(os.Environ(), moto.Env()...)
+		cmd.Env = append(os.Environ(), motoserver.ClientEnv(layer.URL, "testing", "testing")...)
 		out, err := cmd.Output()
 		fmt.Print("--- response\n", string(out))
 		var resp struct{ Status, PhysicalResourceId string }
