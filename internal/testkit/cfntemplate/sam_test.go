@@ -241,6 +241,41 @@ func TestEventsServiceTokenMatchesTemplate(t *testing.T) {
 	}
 }
 
+// newestChangelogVersion is the first "## X.Y.Z" heading of CHANGELOG.md.
+func newestChangelogVersion(t *testing.T) string {
+	t.Helper()
+	log, err := os.ReadFile("../../../CHANGELOG.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^## (\d+\.\d+\.\d+)\b`).FindSubmatch(log)
+	if m == nil {
+		t.Fatal("CHANGELOG.md has no version heading (## X.Y.Z)")
+	}
+	return string(m[1])
+}
+
+// Every version the README names (upgrading from one, say) is one of
+// CHANGELOG.md's.
+func TestReadmeNamesChangelogVersions(t *testing.T) {
+	readme, err := os.ReadFile("../../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	log, err := os.ReadFile("../../../CHANGELOG.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range regexp.MustCompile(`\b\d+\.\d+\.\d+\b`).FindAllString(string(readme), -1) {
+		if strings.Contains(v, "2012") || !strings.HasPrefix(v, "0.") {
+			continue // the pinned tools' versions (moto 5.2.1, …), not qbrole's
+		}
+		if !strings.Contains(string(log), "## "+v+" ") {
+			t.Errorf("README names version %s, which CHANGELOG.md does not", v)
+		}
+	}
+}
+
 // template.yaml can be published with `sam publish`: the Serverless
 // Application Repository's metadata is complete, and its files exist.
 func TestSAMIsPublishable(t *testing.T) {
@@ -260,6 +295,9 @@ func TestSAMIsPublishable(t *testing.T) {
 				t.Errorf("%s: %v", key, err)
 			}
 		}
+	}
+	if v, _ := meta["SemanticVersion"].(string); v != newestChangelogVersion(t) {
+		t.Errorf("SemanticVersion %s is not the newest version of CHANGELOG.md (%s)", v, newestChangelogVersion(t))
 	}
 	license, _ := os.ReadFile("../../../LICENSE")
 	if meta["SpdxLicenseId"] != "MIT" || !strings.HasPrefix(string(license), "MIT License") {
