@@ -5,7 +5,9 @@
 // Context (cdk synth -c key=value):
 //
 //	roleType=ServiceLinkedRole           use AWSServiceRoleForQBusiness instead of an application role
-//	identityCenterInstanceArn=arn:...    the IAM Identity Center instance of the application
+//	identityCenterInstanceArn=arn:...    the IAM Identity Center instance of the application; without
+//	                                     it, the template's parameter IdentityCenterInstanceArn asks
+//	                                     for it at deploy (cdk deploy --parameters ...)
 //
 // and the construct library's two switches (qbrolecdk; see the README), each
 // on unless "false":
@@ -29,9 +31,15 @@ type DemoStackProps struct {
 	awscdk.StackProps
 	// RoleType chooses an application role (default) or the service-linked role.
 	RoleType qbrolecdk.RoleType
-	// IdentityCenterInstanceArn is passed to the application when set.
+	// IdentityCenterInstanceArn is the application's IAM Identity Center
+	// instance; when empty, the template asks for it in the parameter
+	// IdentityCenterInstanceArnParameter.
 	IdentityCenterInstanceArn string
 }
+
+// IdentityCenterInstanceArnParameter is the template's parameter for the
+// application's IAM Identity Center instance, when the context names none.
+const IdentityCenterInstanceArnParameter = "IdentityCenterInstanceArn"
 
 // NewDemoStack builds the sample stack.
 func NewDemoStack(scope constructs.Construct, id string, props *DemoStackProps) awscdk.Stack {
@@ -40,18 +48,34 @@ func NewDemoStack(scope constructs.Construct, id string, props *DemoStackProps) 
 		RoleType: props.RoleType,
 		Tags:     tagsFor(props.RoleType),
 	})
-	appProps := &awsqbusiness.CfnApplicationProps{
-		DisplayName: jsii.String("qbrole-demo"),
-		Description: jsii.String("Q Business application whose role qbrole made"),
-		RoleArn:     role.RoleArn(),
-	}
-	if props.IdentityCenterInstanceArn != "" {
-		appProps.IdentityCenterInstanceArn = jsii.String(props.IdentityCenterInstanceArn)
-	}
-	awsqbusiness.NewCfnApplication(stack, jsii.String("Application"), appProps)
+	// Amazon Q Business requires an identity setup of a new application, though
+	// the resource schema marks only DisplayName required; this one is IAM
+	// Identity Center (Amazon Q Business API Reference, "Application",
+	// identityType, https://docs.aws.amazon.com/amazonq/latest/api-reference/API_Application.html;
+	// User Guide, "Configuring an Amazon Q Business application using AWS IAM
+	// Identity Center", https://docs.aws.amazon.com/amazonq/latest/qbusiness-ug/create-application.html).
+	awsqbusiness.NewCfnApplication(stack, jsii.String("Application"), &awsqbusiness.CfnApplicationProps{
+		DisplayName:               jsii.String("qbrole-demo"),
+		Description:               jsii.String("Q Business application whose role qbrole made"),
+		RoleArn:                   role.RoleArn(),
+		IdentityType:              jsii.String("AWS_IAM_IDC"),
+		IdentityCenterInstanceArn: identityCenterInstanceArn(stack, props.IdentityCenterInstanceArn),
+	})
 	awscdk.NewCfnOutput(stack, jsii.String("RoleArn"), &awscdk.CfnOutputProps{Value: role.RoleArn()})
 	awscdk.NewCfnOutput(stack, jsii.String("RoleName"), &awscdk.CfnOutputProps{Value: role.RoleName()})
 	return stack
+}
+
+// identityCenterInstanceArn is arn, or, when empty, the value of the
+// template's parameter IdentityCenterInstanceArnParameter, given at deploy.
+func identityCenterInstanceArn(stack awscdk.Stack, arn string) *string {
+	if arn != "" {
+		return jsii.String(arn)
+	}
+	return awscdk.NewCfnParameter(stack, jsii.String(IdentityCenterInstanceArnParameter), &awscdk.CfnParameterProps{
+		Type:        jsii.String("String"),
+		Description: jsii.String("ARN of the IAM Identity Center instance of the Q Business application"),
+	}).ValueAsString()
 }
 
 // tagsFor returns the demo's tags; a service-linked role takes none.

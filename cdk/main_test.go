@@ -14,26 +14,42 @@ import (
 	"github.com/aws/jsii-runtime-go"
 )
 
-func synthApp(t *testing.T, roleType string) (awscdk.Stack, string) {
+func synthApp(t *testing.T, context map[string]any) (awscdk.Stack, string) {
 	t.Helper()
 	out := t.TempDir()
 	ctx := map[string]any{"aws:cdk:bundling-stacks": []string{}}
-	if roleType != "" {
-		ctx["roleType"] = roleType
+	for k, v := range context {
+		ctx[k] = v
 	}
 	app := newApp(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(out)})
 	app.Synth(nil)
 	return app.Node().FindChild(jsii.String("QBusinessRoleDemo")).(awscdk.Stack), filepath.Join(out, "QBusinessRoleDemo.template.json")
 }
 
+// idcARN is an IAM Identity Center instance ARN of the documented form.
+const idcARN = "arn:aws:sso:::instance/ssoins-0123456789abcdef"
+
 func TestApp(t *testing.T) {
-	for _, roleType := range []string{"", "ServiceLinkedRole"} {
-		name := roleType
-		if name == "" {
-			name = "ApplicationRole (default)"
-		}
-		t.Run(name, func(t *testing.T) {
-			stack, file := synthApp(t, roleType)
+	cases := []struct {
+		name, roleType, idc string
+		// wantIdc is the application's IdentityCenterInstanceArn.
+		wantIdc any
+	}{
+		{"ApplicationRole (default)", "", "", map[string]any{"Ref": IdentityCenterInstanceArnParameter}},
+		{"ServiceLinkedRole", "ServiceLinkedRole", "", map[string]any{"Ref": IdentityCenterInstanceArnParameter}},
+		{"identityCenterInstanceArn from the context", "", idcARN, idcARN},
+	}
+	for _, c := range cases {
+		roleType := c.roleType
+		t.Run(c.name, func(t *testing.T) {
+			ctx := map[string]any{}
+			if roleType != "" {
+				ctx["roleType"] = roleType
+			}
+			if c.idc != "" {
+				ctx["identityCenterInstanceArn"] = c.idc
+			}
+			stack, file := synthApp(t, ctx)
 			t.Run("cdk-nag AwsSolutions: no unsuppressed errors", func(t *testing.T) {
 				errs := assertions.Annotations_FromStack(stack).FindError(jsii.String("*"),
 					assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*")))
@@ -52,6 +68,16 @@ func TestApp(t *testing.T) {
 					want["RoleType"] = roleType
 				}
 				tpl.HasResourceProperties(jsii.String("Custom::QBusinessRole"), assertions.Match_ObjectLike(&want))
+			})
+			t.Run("the application has an identity setup (IAM Identity Center)", func(t *testing.T) {
+				tpl := assertions.Template_FromStack(stack, nil)
+				tpl.HasResourceProperties(jsii.String("AWS::QBusiness::Application"), map[string]any{
+					"IdentityType": "AWS_IAM_IDC", "IdentityCenterInstanceArn": c.wantIdc,
+				})
+				params := *tpl.FindParameters(jsii.String(IdentityCenterInstanceArnParameter), nil)
+				if _, asked := c.wantIdc.(map[string]any); asked != (len(params) == 1) {
+					t.Errorf("parameters %v: want the parameter %s only when the context names no instance", params, IdentityCenterInstanceArnParameter)
+				}
 			})
 			t.Run("cfn-lint", func(t *testing.T) {
 				lint, err := exec.LookPath("cfn-lint")

@@ -1,8 +1,16 @@
-from aws_cdk import App, CustomResource, Duration, Fn, Stack
+from aws_cdk import App, CfnParameter, CustomResource, Duration, Fn, Stack
 from aws_cdk import aws_qbusiness as qbusiness
 
 app = App()
 stack = Stack(app, "Assistant")
+
+# The IAM Identity Center instance the users sign in with, given at deploy.
+idc = CfnParameter(
+    stack,
+    "IdentityCenterInstanceArn",
+    type="String",
+    description="ARN of the IAM Identity Center instance of the Q Business application",
+)
 
 # The shared qbrole provider (template.yaml, deployed as the stack "qbrole-provider").
 role = CustomResource(
@@ -22,5 +30,7 @@ qbusiness.CfnApplication(
     "Application",
     display_name="assistant",
     role_arn=role.get_att_string("Arn"),  # also RoleName, RoleId
+    identity_type="AWS_IAM_IDC",
+    identity_center_instance_arn=idc.value_as_string,
 )
 app.synth()

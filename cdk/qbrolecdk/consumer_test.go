@@ -74,6 +74,7 @@ func TestConsumerModuleSynthesizes(t *testing.T) {
 			if len(tpl.Resources("AWS::QBusiness::Application")) != 1 || len(tpl.Resources("AWS::Lambda::Function")) != 1 {
 				t.Error("the application or the provider function is missing")
 			}
+			checkIdentitySetup(t, tpl, "the README's Go example")
 			boots, _ := filepath.Glob(filepath.Join(dir, "cdk.out", "asset.*", "bootstrap"))
 			if len(boots) != 1 {
 				t.Fatalf("bootstrap assets %v", boots)

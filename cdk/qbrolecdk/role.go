@@ -84,7 +84,9 @@ type QBusinessRole struct {
 
 // NewQBusinessRole adds a Custom::QBusinessRole to scope's stack: with a
 // shared provider when props name one (ServiceToken, ProviderExportName),
-// else with the stack's own provider (created on first use).
+// else with the stack's own provider (created on first use). It panics, naming
+// the construct's path and each property, on props the function would refuse
+// (the function's own validation, run at synth on every value CDK has resolved).
 func NewQBusinessRole(scope constructs.Construct, id string, props *QBusinessRoleProps) *QBusinessRole {
 	if props == nil {
 		props = &QBusinessRoleProps{}
@@ -94,6 +96,8 @@ func NewQBusinessRole(scope constructs.Construct, id string, props *QBusinessRol
 	}
 	r := &QBusinessRole{}
 	constructs.NewConstruct_Override(r, scope, jsii.String(id))
+	properties := props.properties()
+	validate(r, *properties)
 	token := props.ServiceToken
 	if props.ProviderExportName != nil {
 		token = awscdk.Fn_ImportValue(props.ProviderExportName)
@@ -109,7 +113,7 @@ func NewQBusinessRole(scope constructs.Construct, id string, props *QBusinessRol
 	r.Resource = awscdk.NewCustomResource(r, jsii.String("Resource"), &awscdk.CustomResourceProps{
 		ServiceToken:   token,
 		ResourceType:   jsii.String(ResourceType),
-		Properties:     props.properties(),
+		Properties:     properties,
 		ServiceTimeout: timeout,
 	})
 	if r.Provider != nil {

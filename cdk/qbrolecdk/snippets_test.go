@@ -80,4 +80,33 @@ func TestTypeScriptSnippetSynthesizesTheConstructsResource(t *testing.T) {
 	if len(ts.Resources("AWS::Lambda::Function")) != 0 || len(ts.Resources("AWS::QBusiness::Application")) != 1 {
 		t.Error("the TypeScript stack has a function of its own, or no application")
 	}
+	checkIdentitySetup(t, ts, "TypeScript")
+}
+
+// checkIdentitySetup checks that the README's application has an identity
+// setup, which Amazon Q Business requires of a new application though the
+// resource schema marks only DisplayName required: IdentityType AWS_IAM_IDC
+// with the IAM Identity Center instance from the template's parameter
+// IdentityCenterInstanceArn (Amazon Q Business API Reference, "Application",
+// identityType's values AWS_IAM_IDP_SAML | AWS_IAM_IDP_OIDC | AWS_IAM_IDC |
+// AWS_QUICKSIGHT_IDP | ANONYMOUS,
+// https://docs.aws.amazon.com/amazonq/latest/api-reference/API_Application.html;
+// Amazon Q Business User Guide, "Configuring an Amazon Q Business application
+// using AWS IAM Identity Center",
+// https://docs.aws.amazon.com/amazonq/latest/qbusiness-ug/create-application.html).
+func checkIdentitySetup(t *testing.T, tpl cfntemplate.Template, what string) {
+	t.Helper()
+	apps := tpl.Resources("AWS::QBusiness::Application")
+	if len(apps) != 1 {
+		t.Fatalf("%s: applications %v, want one", what, apps)
+	}
+	props := tpl.Props(apps[0])
+	if props["IdentityType"] != "AWS_IAM_IDC" ||
+		!reflect.DeepEqual(props["IdentityCenterInstanceArn"], map[string]any{"Ref": "IdentityCenterInstanceArn"}) {
+		t.Errorf("%s: the application's identity setup is IdentityType %v, IdentityCenterInstanceArn %v: want AWS_IAM_IDC and the parameter's value",
+			what, props["IdentityType"], props["IdentityCenterInstanceArn"])
+	}
+	if typ := cfntemplate.Lookup(map[string]any(tpl), "Parameters", "IdentityCenterInstanceArn", "Type"); typ != "String" {
+		t.Errorf("%s: parameter IdentityCenterInstanceArn of type %v, want String", what, typ)
+	}
 }
