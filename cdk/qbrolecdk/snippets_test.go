@@ -81,6 +81,84 @@ func TestTypeScriptSnippetSynthesizesTheConstructsResource(t *testing.T) {
 		t.Error("the TypeScript stack has a function of its own, or no application")
 	}
 	checkIdentitySetup(t, ts, "TypeScript")
+	checkPythonSnippet(t, work, ts)
+}
+
+// checkPythonSnippet runs the README's Python snippet (cdk/python/app.py)
+// against testdata/pystub, a strict stand-in for the few aws-cdk-lib classes it
+// uses (the Python aws-cdk-lib cannot be installed here), and checks that its
+// template's parameters and resources are the TypeScript snippet's: same types
+// and properties, references compared by the referenced resource's type, since
+// CDK names a custom resource's logical id with a hash of its path.
+func checkPythonSnippet(t *testing.T, work string, ts cfntemplate.Template) {
+	t.Helper()
+	stub, err := filepath.Abs("testdata/pystub")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(work, "py.out")
+	cmd := exec.Command("python3", "../python/app.py")
+	cmd.Env = append(os.Environ(), "PYTHONPATH="+stub, "PYTHONDONTWRITEBYTECODE=1", "CDK_OUTDIR="+out)
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("python3 cdk/python/app.py: %v\n%s", err, msg)
+	}
+	py, err := cfntemplate.Load(filepath.Join(out, "Assistant.template.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := byType(t, py), byType(t, ts); !reflect.DeepEqual(got, want) {
+		t.Errorf("the Python snippet's resources are not the TypeScript snippet's:\nPython     %v\nTypeScript %v", got, want)
+	}
+	for name, p := range map[string]any(py)["Parameters"].(map[string]any) {
+		if want := cfntemplate.Lookup(map[string]any(ts), "Parameters", name); !reflect.DeepEqual(p, want) {
+			t.Errorf("parameter %s: Python %v, TypeScript %v", name, p, want)
+		}
+	}
+	checkIdentitySetup(t, py, "Python")
+}
+
+// byType is a template's resources, other than CDK's metadata, keyed by type
+// (each type once), with references to resources naming the type instead of
+// the logical id.
+func byType(t *testing.T, tpl cfntemplate.Template) map[string]any {
+	t.Helper()
+	resources, _ := map[string]any(tpl)["Resources"].(map[string]any)
+	typeOf := map[string]string{}
+	for id, r := range resources {
+		typeOf[id], _ = r.(map[string]any)["Type"].(string)
+	}
+	var rename func(v any) any
+	rename = func(v any) any {
+		switch v := v.(type) {
+		case map[string]any:
+			if att, ok := v["Fn::GetAtt"].([]any); ok && len(att) == 2 && typeOf[att[0].(string)] != "" {
+				return map[string]any{"Fn::GetAtt": []any{typeOf[att[0].(string)], att[1]}}
+			}
+			out := map[string]any{}
+			for k, x := range v {
+				out[k] = rename(x)
+			}
+			return out
+		case []any:
+			out := make([]any, len(v))
+			for i, x := range v {
+				out[i] = rename(x)
+			}
+			return out
+		}
+		return v
+	}
+	out := map[string]any{}
+	for id, typ := range typeOf {
+		if typ == "AWS::CDK::Metadata" {
+			continue
+		}
+		if _, dup := out[typ]; dup {
+			t.Fatalf("two resources of type %s", typ)
+		}
+		out[typ] = rename(resources[id].(map[string]any)["Properties"])
+	}
+	return out
 }
 
 // checkIdentitySetup checks that the README's application has an identity
