@@ -77,7 +77,7 @@ func StartEvaluator() (*Evaluator, error) {
 	}
 	cmd := exec.Command(node, path)
 	cmd.Stderr = os.Stderr
-	cmd.SysProcAttr = motoserver.ChildProcAttr()
+	motoserver.AsTestServer(cmd)
 	in, err := cmd.StdinPipe()
 	if err != nil {
 		return nil, err

@@ -106,7 +106,7 @@ func Start(rie, bootstrap string, env ...string) (*Emulator, error) {
 	cmd.Env = append(os.Environ(), env...)
 	out := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
-	cmd.SysProcAttr = motoserver.ChildProcAttr()
+	motoserver.AsTestServer(cmd)
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting aws-lambda-rie: %w", err)
 	}

@@ -63,7 +63,7 @@ func start(ctx context.Context, bin string, port int, env []string) (*Server, er
 	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", strconv.Itoa(port))
 	cmd.Env = append(os.Environ(), env...)
 	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.SysProcAttr = ChildProcAttr()
+	AsTestServer(cmd)
 	if err := cmd.Start(); err != nil {
 		logf.Close()
 		return nil, fmt.Errorf("starting moto_server: %w", err)
