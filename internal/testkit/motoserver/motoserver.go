@@ -18,6 +18,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+
+	"github.com/qbrole/qbrole/internal/testkit/devenv"
 )
 
 // AccountID is the account moto's server uses.
@@ -36,9 +38,9 @@ type Server struct {
 // variables (NAME=value) such as INITIAL_NO_AUTH_ACTION_COUNT, and waits until
 // it answers.
 func Start(ctx context.Context, env ...string) (*Server, error) {
-	bin, err := exec.LookPath("moto_server")
+	bin, err := devenv.PythonTool("moto_server")
 	if err != nil {
-		return nil, errors.New("moto_server not found on PATH; install it with: pip install 'moto[server]'")
+		return nil, err
 	}
 	var lastErr error
 	for range 3 { // a free port can be taken between choosing and binding it
