@@ -95,6 +95,9 @@ func StartEvaluator() (*Evaluator, error) {
 	return &Evaluator{cmd: cmd, in: in, out: sc, cache: map[string]string{}}, nil
 }
 
+// Pid is the evaluator's process id.
+func (e *Evaluator) Pid() int { return e.cmd.Process.Pid }
+
 // Close stops the process.
 func (e *Evaluator) Close() {
 	e.in.Close()

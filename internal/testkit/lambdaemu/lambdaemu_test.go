@@ -3,18 +3,15 @@
 package lambdaemu
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -29,49 +26,15 @@ func TestEmulatorDiesWithTheTestProcess(t *testing.T) {
 		runChild()
 		return
 	}
-	child := exec.Command(os.Args[0], "-test.run=^TestEmulatorDiesWithTheTestProcess$")
 	hang, accepted := hangingListener(t)
-	child.Env = append(os.Environ(), "LAMBDAEMU_TEST_CHILD=1", "LAMBDAEMU_TEST_HANG=http://"+hang)
-	child.Stderr = os.Stderr
-	out, err := child.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := child.Start(); err != nil {
-		t.Fatal(err)
-	}
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil || !strings.HasPrefix(line, "pids ") {
-		_ = child.Process.Kill()
-		t.Fatalf("child said %q, %v", line, err)
-	}
-	pids := strings.Fields(strings.TrimPrefix(line, "pids "))
-	if len(pids) < 2 {
-		_ = child.Process.Kill()
-		t.Fatalf("child named %d processes, want the emulator and the function: %q", len(pids), line)
-	}
-	select {
-	case <-accepted:
-	case <-time.After(30 * time.Second):
-		_ = child.Process.Kill()
-		t.Fatal("the function called no endpoint within 30 s")
-	}
-	t.Logf("killing the test process; aws-lambda-rie and its function: %v", pids)
-	_ = child.Process.Kill()
-	_ = child.Wait()
-	for i, p := range pids {
-		pid, _ := strconv.Atoi(p)
-		what := map[bool]string{true: "aws-lambda-rie", false: "the function it ran"}[i == 0]
-		deadline := time.Now().Add(10 * time.Second)
-		for alive(pid) {
-			if time.Now().After(deadline) {
-				_ = syscall.Kill(pid, syscall.SIGKILL)
-				t.Errorf("%s (%d) still runs 10 s after its test process was killed", what, pid)
-				break
+	motoserver.CheckDiesWithTestProcess(t, "TestEmulatorDiesWithTheTestProcess",
+		[]string{"LAMBDAEMU_TEST_CHILD=1", "LAMBDAEMU_TEST_HANG=http://" + hang, "LAMBDAEMU_TEST_DIR=" + t.TempDir()}, func() {
+			select {
+			case <-accepted:
+			case <-time.After(30 * time.Second):
+				t.Error("the function called no endpoint within 30 s")
 			}
-			time.Sleep(50 * time.Millisecond)
-		}
-	}
+		})
 }
 
 // hangingListener accepts connections and never answers them, until the
@@ -118,11 +81,7 @@ func runChild() {
 	if err != nil {
 		fail(err)
 	}
-	dir, err := os.MkdirTemp("", "lambdaemu-test-")
-	if err != nil {
-		fail(err)
-	}
-	bootstrap, err := BuildBootstrap(root, dir)
+	bootstrap, err := BuildBootstrap(root, os.Getenv("LAMBDAEMU_TEST_DIR"))
 	if err != nil {
 		fail(err)
 	}
@@ -199,14 +158,4 @@ func ppid(pid int) int {
 	}
 	n, _ := strconv.Atoi(fields[1])
 	return n
-}
-
-// alive reports whether pid runs (a zombie waiting for its reaper does not).
-func alive(pid int) bool {
-	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return false
-	}
-	fields := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
-	return len(fields) > 0 && fields[0] != "Z" && fields[0] != "X"
 }
