@@ -6,9 +6,14 @@
 # installed for that interpreter at the pinned versions are used as they are
 # and nothing is downloaded; anything else is installed with the venv's own
 # pip, never the interpreter's (Debian 12 and Ubuntu 24.04 mark theirs
-# externally managed, PEP 668, and refuse pip). SEED, a site-packages
-# directory, is added to the venv's path by a .pth file: pip then finds what
-# it holds already satisfied (for machines whose package index is unreachable).
+# externally managed and refuse pip; a venv of such an interpreter, also with
+# --system-site-packages, is where installing is meant to happen: "Externally
+# Managed Environments",
+# https://packaging.python.org/en/latest/specifications/externally-managed-environments/).
+# SEED, a site-packages directory, is added to the venv's path by a .pth file
+# ("site — Site-specific configuration hook",
+# https://docs.python.org/3/library/site.html): pip then finds what it holds
+# already satisfied (for machines whose package index is unreachable).
 set -euo pipefail
 python=$1 venv=$2 moto_version=$3 cfnlint_version=$4 seed=${5:-}
 # What the venv was last made of: the same again, its tools there, is done.
