@@ -7,6 +7,16 @@
 SHELL := /bin/bash
 .SHELLFLAGS := -o pipefail -c
 GO    ?= go
+# The Python tools' virtual environment (see deps-python), first on PATH; not
+# for make check-go-only, whose PATH holds nothing but Go and the shell's tools.
+PYTHON      ?= python3
+VENV        ?= .venv
+override VENV := $(abspath $(VENV))
+PYTHON_SEED ?=
+ifndef QBROLE_GO_ONLY
+export PATH := $(VENV)/bin:$(PATH)
+export QBROLE_VENV := $(VENV)
+endif
 # Lambda build: provided.al2023 on arm64, with the recipe of internal/lambdabuild.
 BUILD_LAMBDA := GO=$(GO) $(GO) run ./internal/devtools/build
 DIST := dist
@@ -46,7 +56,7 @@ CDKTS_DIR   := .cdkts
 CDKTS_STAMP := $(CDKTS_DIR)/.installed
 NPM_CI := npm ci --no-audit --no-fund --loglevel=error --prefix
 
-.PHONY: demo test check check-go-only test-fast integration model soak bench mutate fuzz deps-python iamsim cdk-ts fmt-check vet staticcheck \
+.PHONY: demo test leftovers check check-go-only test-fast integration model soak bench mutate fuzz deps-python iamsim cdk-ts fmt-check vet staticcheck \
 	build package build-QBusinessRoleFunction cdk-cli synth diff deploy destroy clean
 
 demo: deps-python
@@ -55,6 +65,20 @@ demo: deps-python
 # Both tiers: each fails when it ran no test. The fast tier runs with PATH
 # holding only Go and the shell's tools, which proves it needs nothing else.
 test: check-go-only deps-python iamsim cdk-ts synth fuzz integration model
+	@$(MAKE) --no-print-directory leftovers
+
+# Every server a test starts (moto, the IAM policy evaluator, the Runtime
+# Interface Emulator and its function) carries QBROLE_TEST_SERVER=<the run's
+# id> in its environment (internal/testkit/motoserver.AsTestServer), and dies
+# with its test process. make test ends by failing, naming them, when any of
+# this run's is still running 5 s after the last test ended (other runs' on a
+# shared machine are theirs). make leftovers QBROLE_TEST_RUN=1 looks for those
+# of tests run by hand.
+ifndef QBROLE_TEST_RUN
+export QBROLE_TEST_RUN := $(shell echo "make-$$$$-$$RANDOM$$RANDOM")
+endif
+leftovers:
+	@for i in $$(seq 50); do 		left=$$(grep -lsxzF 'QBROLE_TEST_SERVER=$(QBROLE_TEST_RUN)' /proc/[0-9]*/environ | cut -d/ -f3); 		[ -z "$$left" ] && exit 0; sleep 0.1; 	done; 	echo "processes started by this run's tests still run (QBROLE_TEST_SERVER=$(QBROLE_TEST_RUN)):"; 	for p in $$left; do echo "  $$p: $$(tr '\0' ' ' < /proc/$$p/cmdline 2>/dev/null)"; done; exit 1
 
 # The fast tier: needs nothing but Go (no moto, Node or Python on PATH).
 check: fmt-check vet staticcheck test-fast
@@ -76,7 +100,7 @@ check-go-only:
 	vars=(HOME="$$HOME" PATH="$$dir") && \
 	for v in $(GO_ENV_VARS); do [ -n "$${!v+x}" ] && vars+=("$$v=$${!v}"); done; \
 	echo "make check with PATH=$$dir: $$(ls "$$dir" | tr '\n' ' ')" && \
-	env -i "$${vars[@]}" "$$dir/make" --no-print-directory check
+	env -i "$${vars[@]}" "$$dir/make" --no-print-directory check QBROLE_GO_ONLY=1
 
 # The model-based lifecycle test (internal/roles/model_test.go, pgregory.net/rapid):
 # MODEL_CHECKS random sequences of CloudFormation requests and outside actions
@@ -131,15 +155,25 @@ mutate: deps-python iamsim
 	done; echo "every package passed"; } | $(RECORD) -section mutate -passed '^every package passed$$'
 
 # moto's server is the local IAM of the integration tests (they rely on its
-# error codes), cfn-lint checks the templates: pinned, installed where missing
-# or of another version.
+# error codes), cfn-lint checks the templates: pinned, in a virtual environment
+# of the project's, $(VENV) (.venv/ in the checkout: a dot-directory, which Go
+# tooling ignores), made by tools/venv.sh. $(PYTHON) creates it with
+# --system-site-packages, so what that interpreter already has at the pinned
+# versions is used as it is; anything else is installed with the venv's own
+# pip, never into the interpreter (Debian 12 and Ubuntu 24.04 refuse that:
+# PEP 668, "externally-managed-environment"). Every recipe, and every test it
+# runs, finds the venv's tools first on PATH; the tests also look in
+# QBROLE_VENV (internal/testkit/pytools), and in .venv/ when run by hand.
+# PYTHON_SEED=DIR, a site-packages directory holding moto and cfn-lint at the
+# pinned versions, is added to the venv's path (a .pth file), so that pip finds
+# them satisfied: for a machine whose package index is unreachable, e.g.
+#   make deps-python PYTHON=/usr/bin/python3 \
+#     PYTHON_SEED=$$(python3 -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+# (the seed must be of the same Python minor version). make clean removes the venv.
 MOTO_VERSION    := 5.2.1
 CFNLINT_VERSION := 1.51.0
 deps-python:
-	@command -v moto_server >/dev/null && python3 -c 'import moto, sys; sys.exit(moto.__version__ != "$(MOTO_VERSION)")' \
-		|| python3 -m pip install --quiet 'moto[server]==$(MOTO_VERSION)'
-	@cfn-lint --version 2>/dev/null | grep -qx 'cfn-lint $(CFNLINT_VERSION)' \
-		|| python3 -m pip install --quiet 'cfn-lint==$(CFNLINT_VERSION)'
+	@tools/venv.sh '$(PYTHON)' '$(VENV)' $(MOTO_VERSION) $(CFNLINT_VERSION) '$(PYTHON_SEED)'
 
 # Every Go file of the checkout, also those not yet added to git; fails when
 # gofmt cannot be run.
@@ -212,4 +246,4 @@ diff deploy destroy: cdk-cli
 	cd cdk && $(CDK_ENV) $(CDK) $@ $(CDK_FLAGS) $(CONTEXT)
 
 clean:
-	rm -rf $(DIST) cdk.out cdk/cdk.out $(foreach d,$(CDK_DIR) $(IAMSIM_DIR) $(CDKTS_DIR),$(d)/node_modules $(d)/.installed*)
+	rm -rf $(VENV) $(DIST) cdk.out cdk/cdk.out $(foreach d,$(CDK_DIR) $(IAMSIM_DIR) $(CDKTS_DIR),$(d)/node_modules $(d)/.installed*)

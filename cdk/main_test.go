@@ -12,6 +12,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/qbrole/qbrole/internal/testkit/devenv"
 )
 
 func synthApp(t *testing.T, context map[string]any) (awscdk.Stack, string) {
@@ -80,9 +82,9 @@ func TestApp(t *testing.T) {
 				}
 			})
 			t.Run("cfn-lint", func(t *testing.T) {
-				lint, err := exec.LookPath("cfn-lint")
+				lint, err := devenv.PythonTool("cfn-lint")
 				if err != nil {
-					t.Fatal("cfn-lint not found; make test installs it with pip")
+					t.Fatal(err)
 				}
 				if _, err := os.Stat(file); err != nil {
 					t.Fatal(err)

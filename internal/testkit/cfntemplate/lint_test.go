@@ -5,12 +5,14 @@ package cfntemplate_test
 import (
 	"os/exec"
 	"testing"
+
+	"github.com/qbrole/qbrole/internal/testkit/devenv"
 )
 
 func TestSAMTemplateLints(t *testing.T) {
-	lint, err := exec.LookPath("cfn-lint")
+	lint, err := devenv.PythonTool("cfn-lint")
 	if err != nil {
-		t.Fatal("cfn-lint not found; make test installs it with pip")
+		t.Fatal(err)
 	}
 	if out, err := exec.Command(lint, samTemplate).CombinedOutput(); err != nil {
 		t.Errorf("cfn-lint: %v\n%s", err, out)

@@ -20,6 +20,7 @@ import (
 	"path/filepath"
 	"sync"
 
+	"github.com/qbrole/qbrole/internal/testkit/devenv"
 	"github.com/qbrole/qbrole/internal/testkit/motoserver"
 )
 
@@ -63,7 +64,7 @@ const script = ".iamsim/evaluate.mjs"
 
 // StartEvaluator starts node with the evaluator script of this module.
 func StartEvaluator() (*Evaluator, error) {
-	root, err := moduleRoot()
+	root, err := devenv.ModuleRoot()
 	if err != nil {
 		return nil, err
 	}
@@ -77,7 +78,7 @@ func StartEvaluator() (*Evaluator, error) {
 	}
 	cmd := exec.Command(node, path)
 	cmd.Stderr = os.Stderr
-	cmd.SysProcAttr = motoserver.ChildProcAttr()
+	motoserver.AsTestServer(cmd)
 	in, err := cmd.StdinPipe()
 	if err != nil {
 		return nil, err
@@ -93,6 +94,9 @@ func StartEvaluator() (*Evaluator, error) {
 	sc.Buffer(make([]byte, 1<<20), 1<<24)
 	return &Evaluator{cmd: cmd, in: in, out: sc, cache: map[string]string{}}, nil
 }
+
+// Pid is the evaluator's process id.
+func (e *Evaluator) Pid() int { return e.cmd.Process.Pid }
 
 // Close stops the process.
 func (e *Evaluator) Close() {
@@ -139,22 +143,4 @@ func (e *Evaluator) Evaluate(c Check, policies []Policy) (string, error) {
 	e.asked++
 	e.cache[string(q)] = a.Result
 	return a.Result, nil
-}
-
-// moduleRoot is the directory of the go.mod above the working directory.
-func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no go.mod above the working directory")
-		}
-		dir = parent
-	}
 }

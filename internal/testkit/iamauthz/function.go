@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/qbrole/qbrole/internal/testkit/cfntemplate"
+	"github.com/qbrole/qbrole/internal/testkit/devenv"
 )
 
 // Function is the provider function as a deployment of a template makes it:
@@ -40,7 +41,7 @@ func FunctionOf(tpl cfntemplate.Template, functionID string, d cfntemplate.Deplo
 
 // SAMFunction is the function of this module's template.yaml, deployed as d.
 func SAMFunction(d cfntemplate.Deployment) (Function, error) {
-	root, err := moduleRoot()
+	root, err := devenv.ModuleRoot()
 	if err != nil {
 		return Function{}, err
 	}

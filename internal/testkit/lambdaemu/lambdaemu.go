@@ -94,15 +94,19 @@ func Start(rie, bootstrap string, env ...string) (*Emulator, error) {
 		return nil, err
 	}
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	function, err := launcher(bootstrap)
+	if err != nil {
+		return nil, err
+	}
 	cmd := exec.Command(rie,
 		"--runtime-interface-emulator-address", addr,
 		"--runtime-api-address", fmt.Sprintf("127.0.0.1:%d", apiPort),
-		bootstrap)
+		function)
 	cmd.Dir = filepath.Dir(bootstrap)
 	cmd.Env = append(os.Environ(), env...)
 	out := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
-	cmd.SysProcAttr = motoserver.ChildProcAttr()
+	motoserver.AsTestServer(cmd)
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting aws-lambda-rie: %w", err)
 	}
@@ -149,7 +153,7 @@ func (e *Emulator) Invoke(ctx context.Context, event []byte) ([]byte, error) {
 // Pid is the emulator's process id (the function runs as its child).
 func (e *Emulator) Pid() int { return e.cmd.Process.Pid }
 
-// Close stops the emulator and the function.
+// Close stops the emulator, and so the function (see launcher).
 func (e *Emulator) Close() {
 	_ = syscall.Kill(-e.cmd.Process.Pid, syscall.SIGKILL)
 	<-e.done

@@ -18,6 +18,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+
+	"github.com/qbrole/qbrole/internal/testkit/devenv"
 )
 
 // AccountID is the account moto's server uses.
@@ -36,9 +38,9 @@ type Server struct {
 // variables (NAME=value) such as INITIAL_NO_AUTH_ACTION_COUNT, and waits until
 // it answers.
 func Start(ctx context.Context, env ...string) (*Server, error) {
-	bin, err := exec.LookPath("moto_server")
+	bin, err := devenv.PythonTool("moto_server")
 	if err != nil {
-		return nil, errors.New("moto_server not found on PATH; install it with: pip install 'moto[server]'")
+		return nil, err
 	}
 	var lastErr error
 	for range 3 { // a free port can be taken between choosing and binding it
@@ -63,7 +65,7 @@ func start(ctx context.Context, bin string, port int, env []string) (*Server, er
 	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", strconv.Itoa(port))
 	cmd.Env = append(os.Environ(), env...)
 	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.SysProcAttr = ChildProcAttr()
+	AsTestServer(cmd)
 	if err := cmd.Start(); err != nil {
 		logf.Close()
 		return nil, fmt.Errorf("starting moto_server: %w", err)

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# make deps-python: the project's virtual environment for its Python tools,
+# moto's server and cfn-lint, at the versions the Makefile pins. Usage:
+#   tools/venv.sh PYTHON VENV MOTO_VERSION CFNLINT_VERSION [SEED]
+# PYTHON creates VENV with --system-site-packages, so that tools already
+# installed for that interpreter at the pinned versions are used as they are
+# and nothing is downloaded; anything else is installed with the venv's own
+# pip, never the interpreter's (Debian 12 and Ubuntu 24.04 mark theirs
+# externally managed and refuse pip; a venv of such an interpreter, also with
+# --system-site-packages, is where installing is meant to happen: "Externally
+# Managed Environments",
+# https://packaging.python.org/en/latest/specifications/externally-managed-environments/).
+# SEED, a site-packages directory, is added to the venv's path by a .pth file
+# ("site — Site-specific configuration hook",
+# https://docs.python.org/3/library/site.html): pip then finds what it holds
+# already satisfied (for machines whose package index is unreachable).
+set -euo pipefail
+python=$1 venv=$2 moto_version=$3 cfnlint_version=$4 seed=${5:-}
+# What the venv was last made of: the same again, its tools there, is done.
+stamp=$venv/.qbrole-deps made="$python $moto_version $cfnlint_version $seed"
+if [ "$(cat "$stamp" 2>/dev/null)" = "$made" ] && [ -x "$venv/bin/moto_server" ] && [ -x "$venv/bin/cfn-lint" ]; then
+	exit 0
+fi
+
+if [ ! -x "$venv/bin/python" ]; then
+	if ! "$python" -c 'import venv, ensurepip' 2>/dev/null; then
+		echo "deps-python: $python cannot create a virtual environment (its venv or ensurepip module is missing):" >&2
+		echo "  install python3-venv (Debian, Ubuntu: apt-get install python3-venv), or name another interpreter: make PYTHON=..." >&2
+		exit 1
+	fi
+	"$python" -m venv --system-site-packages "$venv" || { rm -rf "$venv"; exit 1; }
+fi
+py=$venv/bin/python
+site=$("$py" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+if [ -n "$seed" ]; then
+	[ -d "$seed" ] || { echo "deps-python: PYTHON_SEED=$seed is not a directory" >&2; exit 1; }
+	echo "$seed" > "$site/qbrole-seed.pth"
+fi
+
+# has DIST VERSION MODULE: the venv imports MODULE, of DIST at VERSION.
+has() {
+	"$py" -c 'import importlib, importlib.metadata as m, sys
+sys.exit(m.version(sys.argv[1]) != sys.argv[2] or not importlib.import_module(sys.argv[3]))' "$@" 2>/dev/null
+}
+has moto "$moto_version" moto.server || "$py" -m pip install --quiet "moto[server]==$moto_version"
+has cfn-lint "$cfnlint_version" cfnlint.runner || "$py" -m pip install --quiet "cfn-lint==$cfnlint_version"
+
+# Where pip found a tool satisfied outside the venv it wrote no script into
+# the venv's bin: a wrapper runs it with the venv's python (cfn-lint's entry
+# point is read from its distribution's entry_points.txt).
+if [ ! -e "$venv/bin/moto_server" ]; then
+	printf '#!/bin/sh\nexec "$(dirname "$0")/python" -m moto.server "$@"\n' > "$venv/bin/moto_server"
+	chmod +x "$venv/bin/moto_server"
+fi
+if [ ! -e "$venv/bin/cfn-lint" ]; then
+	entry=$("$py" -c 'import importlib.metadata as m
+e = [e for e in m.distribution("cfn-lint").entry_points if e.group == "console_scripts" and e.name == "cfn-lint"][0]
+print(e.module, e.attr)')
+	read -r module attr <<<"$entry"
+	printf '#!/bin/sh\nexec "$(dirname "$0")/python" -c '\''import sys; sys.argv[0] = "cfn-lint"; from %s import %s as main; sys.exit(main())'\'' "$@"\n' \
+		"$module" "$attr" > "$venv/bin/cfn-lint"
+	chmod +x "$venv/bin/cfn-lint"
+fi
+"$venv/bin/moto_server" --help >/dev/null
+"$venv/bin/cfn-lint" --version | grep -qx "cfn-lint $cfnlint_version" || { echo "deps-python: $venv/bin/cfn-lint is not cfn-lint $cfnlint_version" >&2; exit 1; }
+echo "$made" > "$stamp"
