@@ -57,8 +57,7 @@ func (m *Manager) updateApplicationRole(ctx context.Context, spec, old Spec, id 
 	// name taken) is never changed; a replacement leaves it alone, and the
 	// cleanup Delete skips it.
 	if staysUnderID && isForeign(current, spec.Owner) {
-		return Result{}, fmt.Errorf("updating IAM role (%s): it exists and is not managed by this stack; left untouched "+
-			"(give RoleName another name, or leave it out to get a generated one)", physical)
+		return Result{}, notOwnedError("updating", physical, current, spec.Owner)
 	}
 	if err != nil {
 		return Result{}, err
@@ -237,8 +236,7 @@ func (m *Manager) takeOverRetriedCreate(ctx context.Context, spec Spec, name str
 		return Result{}, fmt.Errorf("creating IAM role (%s): it exists, and reading it failed: %w", name, err)
 	}
 	if !owns(role, spec.Owner) {
-		return Result{}, fmt.Errorf("creating IAM role (%s): it exists and is not managed by this stack; "+
-			"left untouched (choose another RoleName, or leave RoleName out to get a generated one)", name)
+		return Result{}, notOwnedError("creating", name, role, spec.Owner)
 	}
 	return m.reconcile(ctx, spec, role)
 }
