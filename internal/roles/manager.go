@@ -243,11 +243,15 @@ func ownerTags(role *types.Role) (stack, logical string) {
 
 // notOwnedError is the refusal to touch role, found under name and not o's;
 // verb says what was refused ("creating", "updating"). A role of o's stack
-// under another logical id — a resource renamed in the template, as in the
-// move to a shared provider (a new logical id is the only way to change a
-// ServiceToken) — gets its own reason: "not managed by this stack" would be
-// untrue. Ownership cannot move between resources: the execution role may not
-// change the ownership tags (internal/execrole).
+// under another logical id gets its own reason, naming that id, since "not
+// managed by this stack" would be untrue: a resource renamed in the
+// template, as in the move to a shared provider, where a new logical id is
+// the only way to another ServiceToken ("Updates aren't supported":
+// CloudFormation Template Reference, "AWS::CloudFormation::CustomResource",
+// https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-customresource.html).
+// The new resource's Create runs before the old one's Delete, so the old one
+// still holds the role. Ownership cannot move between resources: the
+// execution role may not change the ownership tags (internal/execrole).
 func notOwnedError(verb, name string, role *types.Role, o Owner) error {
 	stack, logical := ownerTags(role)
 	if stack == o.StackID && logical != "" && logical != o.LogicalResourceID {
