@@ -182,7 +182,11 @@ func (m *Manager) delete(ctx context.Context, ev cfn.Event, stack Stack) (Result
 	if err != nil {
 		return Result{}, err
 	}
-	return Result{PhysicalResourceID: physical, Outcome: outcome}, nil
+	res := Result{PhysicalResourceID: physical, Outcome: outcome}
+	if outcome == Deleted {
+		res.Changes = []string{"role (deleted)"}
+	}
+	return res, nil
 }
 
 // removeRole deletes role, found under a PhysicalResourceId, if it is this

@@ -56,7 +56,9 @@ func (m *Manager) createServiceLinkedRole(ctx context.Context, spec Spec) (Resul
 	if out.Role == nil {
 		return Result{}, wrap(errors.New("IAM returned no role"))
 	}
-	return roleResult(aws.ToString(out.Role.RoleName), out.Role, Created), nil
+	res := roleResult(aws.ToString(out.Role.RoleName), out.Role, Created)
+	res.Changes = []string{"service-linked role"}
+	return res, nil
 }
 
 // adoptedResult is the Result of a request that leaves role, an adopted
