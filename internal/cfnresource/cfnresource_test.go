@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -166,6 +167,43 @@ func TestLogLine(t *testing.T) {
 	}
 	if strings.Contains(log.String(), "SECRET") {
 		t.Errorf("log holds the URL's signature: %s", log.String())
+	}
+}
+
+// Every event's log line has Changes, as a JSON list: empty when the request
+// changed nothing (a Create that failed, a Delete that skipped), so that a
+// query over the lines finds the field in each.
+func TestEveryLogLineHasChanges(t *testing.T) {
+	cases := []struct {
+		name string
+		res  Result
+		err  error
+		want []any
+	}{
+		{"changes", Result{PhysicalResourceID: "role", Outcome: "updated", Changes: []string{"tags", "trust"}}, nil, []any{"tags", "trust"}},
+		{"none: nil", Result{PhysicalResourceID: "role", Outcome: "created"}, nil, []any{}},
+		{"none: empty", Result{PhysicalResourceID: "role", Outcome: "unchanged", Changes: []string{}}, nil, []any{}},
+		{"failed before any change", Result{}, errors.New("refused"), []any{}},
+		{"failed after a change", Result{Changes: []string{"tags"}}, errors.New("trust refused"), []any{"tags"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			srv := newResponseServer(t)
+			var log bytes.Buffer
+			_, err := runner(func(context.Context, cfn.Event) (Result, error) { return c.res, c.err }, &log).
+				Run(context.Background(), mustJSON(t, event(srv.URL)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var line map[string]any
+			if err := json.Unmarshal(log.Bytes(), &line); err != nil {
+				t.Fatalf("log line is not one JSON object: %v\n%s", err, log.String())
+			}
+			got, ok := line["Changes"].([]any)
+			if !ok || !slices.Equal(got, c.want) {
+				t.Errorf("Changes = %#v, want %#v: %s", line["Changes"], c.want, log.String())
+			}
+		})
 	}
 }
 

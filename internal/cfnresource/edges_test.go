@@ -91,7 +91,8 @@ func TestCut(t *testing.T) {
 	}
 }
 
-// The log line carries Changes, Reason and PanicStack only when there are any.
+// The log line carries Changes always (an empty list for none); Note, Reason
+// and PanicStack only when there are any.
 func TestLogAttrs(t *testing.T) {
 	keys := func(attrs []any) []string {
 		var k []string
@@ -102,13 +103,16 @@ func TestLogAttrs(t *testing.T) {
 	}
 	ev := cfn.Event{RequestType: cfn.RequestUpdate, ResponseURL: "https://b.s3.amazonaws.com/x?X-Amz-Signature=secret"}
 	plain := keys(logAttrs(ev, &cfn.Response{}, Result{}, "", time.Second))
-	for _, k := range []string{"Changes", "Reason", "PanicStack"} {
+	for _, k := range []string{"Note", "Reason", "PanicStack"} {
 		if slices.Contains(plain, k) {
 			t.Errorf("%s logged without a value", k)
 		}
 	}
-	full := logAttrs(ev, &cfn.Response{Reason: "r"}, Result{Outcome: Failed, Changes: []string{"tags"}}, "stack", time.Second)
-	for _, k := range []string{"Changes", "Reason", "PanicStack", "Outcome", "DurationMs"} {
+	if !slices.Contains(plain, "Changes") {
+		t.Error("Changes not logged when there are none")
+	}
+	full := logAttrs(ev, &cfn.Response{Reason: "r"}, Result{Outcome: Failed, Changes: []string{"tags"}, Note: "n"}, "stack", time.Second)
+	for _, k := range []string{"Changes", "Note", "Reason", "PanicStack", "Outcome", "DurationMs"} {
 		if !slices.Contains(keys(full), k) {
 			t.Errorf("%s not logged", k)
 		}

@@ -8,12 +8,16 @@ import (
 
 // Result is what a Handler did: the PhysicalResourceId to answer with (on
 // failure too; "" when it named none, and the Runner fills one in), the Data
-// attributes (dropped on failure), and for the log the outcome and changes.
+// attributes (dropped on failure), and for the log the outcome, the changes
+// and a note.
 type Result struct {
 	PhysicalResourceID string
 	Data               map[string]any
 	Outcome            Outcome
 	Changes            []string
+	// Note tells what the request left undone on purpose, and why ("" for
+	// nothing): it goes to the log line, never to the answer.
+	Note string
 }
 
 // Outcome names what a request did, for the log line. Handlers define their

@@ -88,15 +88,22 @@ func (r *Runner) Run(ctx context.Context, raw []byte) (*cfn.Response, error) {
 	return resp, sendErr
 }
 
-// logAttrs are the fields of the one log line per event.
+// logAttrs are the fields of the one log line per event. Every line has
+// Changes, an empty list when the request made no change, so that a query
+// over the lines finds the field in each; Note, Reason and PanicStack only
+// when there is one.
 func logAttrs(ev cfn.Event, resp *cfn.Response, res Result, panicStack string, took time.Duration) []any {
+	changes := res.Changes
+	if changes == nil {
+		changes = []string{}
+	}
 	attrs := []any{
 		"RequestType", string(ev.RequestType), "StackId", ev.StackID, "LogicalResourceId", ev.LogicalResourceID,
 		"RequestId", ev.RequestID, "PhysicalResourceId", resp.PhysicalResourceID, "Status", string(resp.Status),
-		"Outcome", string(res.Outcome), "ResponseURL", redactURL(ev.ResponseURL), "DurationMs", took.Milliseconds(),
+		"Outcome", string(res.Outcome), "Changes", changes, "ResponseURL", redactURL(ev.ResponseURL), "DurationMs", took.Milliseconds(),
 	}
-	if len(res.Changes) > 0 {
-		attrs = append(attrs, "Changes", res.Changes)
+	if res.Note != "" {
+		attrs = append(attrs, "Note", res.Note)
 	}
 	if resp.Reason != "" {
 		attrs = append(attrs, "Reason", resp.Reason)

@@ -29,11 +29,12 @@ func Handler(m *roles.Manager) cfnresource.Handler {
 
 // Answer is the Runner's Result for res: its id (the Runner fills in one when
 // res names none), the role's attributes as Data (Arn, RoleName, RoleId: the
-// names Fn::GetAtt reads; none when res names no role), its Outcome and
-// Changes. On failure the Runner drops Data and writes its own Outcome.
+// names Fn::GetAtt reads; none when res names no role), its Outcome,
+// Changes and Note. On failure the Runner drops Data and writes its own
+// Outcome.
 func Answer(res roles.Result) cfnresource.Result {
 	return cfnresource.Result{PhysicalResourceID: res.PhysicalResourceID, Data: res.Attributes(),
-		Outcome: cfnresource.Outcome(res.Outcome), Changes: res.Changes}
+		Outcome: cfnresource.Outcome(res.Outcome), Changes: res.Changes, Note: res.Note}
 }
 
 // DeletesNothing reports whether ev is a Delete that makes no IAM call

@@ -29,6 +29,8 @@ func TestAnswer(t *testing.T) {
 			Data: map[string]any{"Arn": "arn:aws:iam::123456789012:role/r", "RoleName": "r", "RoleId": "AROAEXAMPLE"}}},
 		{"a Delete", roles.Result{PhysicalResourceID: "r", Outcome: roles.Deleted}, cfnresource.Result{PhysicalResourceID: "r", Outcome: "deleted"}},
 		{"a failure that named nothing", roles.Result{Changes: []string{"trust"}}, cfnresource.Result{Changes: []string{"trust"}}},
+		{"a note", roles.Result{PhysicalResourceID: "qbrole:adopted:r", Outcome: roles.Adopted, Note: "Description not applied"},
+			cfnresource.Result{PhysicalResourceID: "qbrole:adopted:r", Outcome: "adopted", Note: "Description not applied"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

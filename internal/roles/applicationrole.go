@@ -57,8 +57,7 @@ func (m *Manager) updateApplicationRole(ctx context.Context, spec, old Spec, id 
 	// name taken) is never changed; a replacement leaves it alone, and the
 	// cleanup Delete skips it.
 	if staysUnderID && isForeign(current, spec.Owner) {
-		return Result{}, fmt.Errorf("updating IAM role (%s): it exists and is not managed by this stack; left untouched "+
-			"(give RoleName another name, or leave it out to get a generated one)", physical)
+		return Result{}, notOwnedError("updating", physical, current, spec.Owner)
 	}
 	if err != nil {
 		return Result{}, err
@@ -146,9 +145,12 @@ func (m *Manager) replaceApplicationRole(ctx context.Context, spec Spec, name st
 // createRole creates the role and its inline policy and waits until IAM
 // shows it. created says whether this call made (or may have made) the role;
 // a failure after that answers with the role's name, so that the rollback's
-// Delete removes it and nothing is orphaned. If the name is taken by a role
-// of this same resource (a retried delivery of the same Create), that role is
-// reconciled instead; a role of anyone else is refused.
+// Delete removes it and nothing is orphaned. Changes name the writes: "role"
+// (CreateRole, with the trust policy, settings, boundary and tags; "role
+// (outcome unknown)" when IAM's answer was lost) and "permissions policy". If
+// the name is taken by a role of this same resource (a retried delivery of
+// the same Create), that role is reconciled instead; a role of anyone else is
+// refused.
 func (m *Manager) createRole(ctx context.Context, spec Spec, name string) (res Result, created bool, err error) {
 	err = wait.RetryFor(ctx, m.propagationTimeout(), m.backoff(), isPropagationError, func() error {
 		_, err := m.IAM.CreateRole(ctx, createRoleInput(spec, name))
@@ -161,14 +163,16 @@ func (m *Manager) createRole(ctx context.Context, spec Spec, name string) (res R
 	if unknownOutcome(err) {
 		// IAM may have made the role: answer with its name. The rollback's
 		// Delete removes it only if it carries this resource's ownership tags.
-		return Result{PhysicalResourceID: name}, true, fmt.Errorf("creating IAM role (%s): %w", name, err)
+		return Result{PhysicalResourceID: name, Changes: []string{"role (outcome unknown)"}}, true,
+			fmt.Errorf("creating IAM role (%s): %w", name, err)
 	}
 	if err != nil {
 		return Result{}, false, fmt.Errorf("creating IAM role (%s): %w", name, err)
 	}
+	made := Result{PhysicalResourceID: name, Changes: []string{"role"}}
 	role, err := m.waitForRole(ctx, name)
 	if err != nil {
-		return Result{PhysicalResourceID: name}, true, err
+		return made, true, err
 	}
 	// IAM may still answer NoSuchEntity for a role it has just made, and
 	// AccessDenied where the caller's permission rests on the new role's tags
@@ -180,9 +184,11 @@ func (m *Manager) createRole(ctx context.Context, spec Spec, name string) (res R
 	err = wait.RetryFor(ctx, m.propagationTimeout(), m.backoff(), func(err error) bool { return isNoSuchEntity(err) || isAccessDenied(err) },
 		func() error { return m.putPolicy(ctx, name, spec) })
 	if err != nil {
-		return Result{PhysicalResourceID: name}, true, err
+		return made, true, err
 	}
-	return roleResult(name, role, Created), true, nil
+	res = roleResult(name, role, Created)
+	res.Changes = []string{"role", "permissions policy"}
+	return res, true, nil
 }
 
 func createRoleInput(spec Spec, name string) *iam.CreateRoleInput {
@@ -237,8 +243,7 @@ func (m *Manager) takeOverRetriedCreate(ctx context.Context, spec Spec, name str
 		return Result{}, fmt.Errorf("creating IAM role (%s): it exists, and reading it failed: %w", name, err)
 	}
 	if !owns(role, spec.Owner) {
-		return Result{}, fmt.Errorf("creating IAM role (%s): it exists and is not managed by this stack; "+
-			"left untouched (choose another RoleName, or leave RoleName out to get a generated one)", name)
+		return Result{}, notOwnedError("creating", name, role, spec.Owner)
 	}
 	return m.reconcile(ctx, spec, role)
 }

@@ -194,21 +194,28 @@ func TestFailedReplacementCleansUp(t *testing.T) {
 	}
 }
 
-// An adopted service-linked role is read on Update, never written.
+// An adopted service-linked role is read on Update, never written: the
+// outcome says it is adopted (not "unchanged", which would say it matched),
+// and a Description it does not have is noted as not applied.
 func TestUpdateOfAdoptedServiceLinkedRole(t *testing.T) {
-	slr := &types.Role{RoleName: aws.String("AWSServiceRoleForQBusiness"), Path: aws.String(schema.ServiceLinkedRolePath), Arn: aws.String("arn"), RoleId: aws.String("id")}
 	cases := []struct {
-		name    string
-		getErr  error
-		outcome Outcome
+		name        string
+		description string // the role's in IAM
+		getErr      error
+		outcome     Outcome
+		note        string
 	}{
-		{"read, unchanged", nil, Unchanged},
+		{"Description differs: adopted, not applied, noted", "made by Q Business", nil, Adopted,
+			`Description "changed" not applied: the service-linked role AWSServiceRoleForQBusiness is adopted, not this resource's`},
+		{"Description matches: adopted, no note", "changed", nil, Adopted, ""},
 		// A failure has no Outcome and names no id: the runner answers FAILED
 		// with the request's own id.
-		{"reading fails: failed, nothing written", apiErr("Throttling", "Rate exceeded"), ""},
+		{"reading fails: failed, nothing written", "", apiErr("Throttling", "Rate exceeded"), "", ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			slr := &types.Role{RoleName: aws.String("AWSServiceRoleForQBusiness"), Path: aws.String(schema.ServiceLinkedRolePath),
+				Arn: aws.String("arn"), RoleId: aws.String("id"), Description: aws.String(c.description)}
 			f := &fakeIAM{getRole: func(in *iam.GetRoleInput) (*iam.GetRoleOutput, error) {
 				if *in.RoleName != "AWSServiceRoleForQBusiness" {
 					t.Errorf("GetRole(%s)", *in.RoleName)
@@ -229,6 +236,9 @@ func TestUpdateOfAdoptedServiceLinkedRole(t *testing.T) {
 			}
 			if res.Outcome != c.outcome || res.PhysicalResourceID != wantID || (err != nil) != (c.getErr != nil) {
 				t.Errorf("result %+v, error %v; want %s keeping the adopted id", res, err, c.outcome)
+			}
+			if !strings.Contains(res.Note, c.note) || (c.note == "") != (res.Note == "") {
+				t.Errorf("note %q, want %q", res.Note, c.note)
 			}
 			if calls := f.Calls(); len(calls) != 1 {
 				t.Errorf("calls %v, want one GetRole", calls)

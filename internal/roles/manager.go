@@ -182,7 +182,11 @@ func (m *Manager) delete(ctx context.Context, ev cfn.Event, stack Stack) (Result
 	if err != nil {
 		return Result{}, err
 	}
-	return Result{PhysicalResourceID: physical, Outcome: outcome}, nil
+	res := Result{PhysicalResourceID: physical, Outcome: outcome}
+	if outcome == Deleted {
+		res.Changes = []string{"role (deleted)"}
+	}
+	return res, nil
 }
 
 // removeRole deletes role, found under a PhysicalResourceId, if it is this
@@ -224,16 +228,45 @@ func isForeign(role *types.Role, owner Owner) bool {
 // owns reports whether role carries o's ownership tags: TagStackID and
 // TagLogicalID with o's values.
 func owns(role *types.Role, o Owner) bool {
-	var stack, logical bool
+	stack, logical := ownerTags(role)
+	return stack == o.StackID && logical == o.LogicalResourceID
+}
+
+// ownerTags are the values of role's ownership tags, "" where it has none.
+func ownerTags(role *types.Role) (stack, logical string) {
 	for _, t := range role.Tags {
 		switch aws.ToString(t.Key) {
 		case schema.TagStackID:
-			stack = aws.ToString(t.Value) == o.StackID
+			stack = aws.ToString(t.Value)
 		case schema.TagLogicalID:
-			logical = aws.ToString(t.Value) == o.LogicalResourceID
+			logical = aws.ToString(t.Value)
 		}
 	}
-	return stack && logical
+	return stack, logical
+}
+
+// notOwnedError is the refusal to touch role, found under name and not o's;
+// verb says what was refused ("creating", "updating"). A role of o's stack
+// under another logical id gets its own reason, naming that id, since "not
+// managed by this stack" would be untrue: a resource renamed in the
+// template, as in the move to a shared provider, where a new logical id is
+// the only way to another ServiceToken ("Updates aren't supported":
+// CloudFormation Template Reference, "AWS::CloudFormation::CustomResource",
+// https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-customresource.html).
+// The new resource's Create runs before the old one's Delete, so the old one
+// still holds the role. Ownership cannot move between resources: the
+// execution role may not change the ownership tags (internal/execrole).
+func notOwnedError(verb, name string, role *types.Role, o Owner) error {
+	stack, logical := ownerTags(role)
+	if stack == o.StackID && logical != "" && logical != o.LogicalResourceID {
+		return fmt.Errorf("%s IAM role (%s): it belongs to %s, another resource of this same stack, not to %s; "+
+			"left untouched, as a role cannot move from one resource to another (if %s was renamed %s in the "+
+			"template, keep the logical id %s; otherwise give %s another RoleName, or none to get a generated "+
+			"one; then deploy again)",
+			verb, name, logical, o.LogicalResourceID, logical, o.LogicalResourceID, logical, o.LogicalResourceID)
+	}
+	return fmt.Errorf("%s IAM role (%s): it exists and is not managed by this stack; left untouched "+
+		"(choose another RoleName, or leave RoleName out to get a generated one)", verb, name)
 }
 
 func orDefault(s, def string) string {

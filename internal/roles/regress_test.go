@@ -230,12 +230,13 @@ func (e *env) snapshot(name string) string {
 	return rolestest.Snapshot(context.Background(), e.iam, name)
 }
 
-// Found by the model (shrunk): stack A's role qb-role-b is deleted by hand and
-// stack B then creates its own qb-role-b. A's Update, and its rollback, fail
-// without touching B's role: IAM does not allow A's old state any more, and
-// taking B's role would hijack it (the stack stays in UPDATE_ROLLBACK_FAILED
-// until an operator skips the resource).
-func TestUpdateNeverTakesAnotherStacksRoleUnderTheSameName(t *testing.T) {
+// Found by the model (shrunk): resource A's role qb-role-b is deleted by hand
+// and resource B of the same stack then creates its own qb-role-b. A's Update,
+// and its rollback, fail without touching B's role: IAM does not allow A's old
+// state any more, and taking B's role would hijack it (the stack stays in
+// UPDATE_ROLLBACK_FAILED until an operator skips the resource). The reason
+// names B: "not managed by this stack" would be untrue.
+func TestUpdateNeverTakesAnotherResourcesRoleUnderTheSameName(t *testing.T) {
 	e := newEnv(t)
 	props := map[string]any{"RoleName": "qb-role-b"}
 	e.mustHandle(request(t, cfn.RequestCreate, "A", "", props, nil))
@@ -248,7 +249,8 @@ func TestUpdateNeverTakesAnotherStacksRoleUnderTheSameName(t *testing.T) {
 		request(t, cfn.RequestUpdate, "A", "qb-role-b", props, next),
 	} {
 		resp, _ := e.answer(ev)
-		if resp.Status != cfn.StatusFailed || !strings.Contains(resp.Reason, "not managed by this stack") || resp.PhysicalResourceID != "qb-role-b" {
+		if resp.Status != cfn.StatusFailed || !strings.Contains(resp.Reason, "it belongs to B, another resource of this same stack, not to A") ||
+			resp.PhysicalResourceID != "qb-role-b" {
 			t.Errorf("A's Update: %+v", resp)
 		}
 		if len(e.rec.Writes()) > 0 {

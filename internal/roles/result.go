@@ -14,7 +14,7 @@ type Outcome string
 // Outcomes of a request.
 const (
 	Created   Outcome = "created"   // a new role
-	Adopted   Outcome = "adopted"   // the service-linked role existed; it is never deleted by this resource
+	Adopted   Outcome = "adopted"   // the service-linked role existed (a Create), or is one that did (an Update); this resource never changes or deletes it
 	Updated   Outcome = "updated"   // an existing role was changed to match the properties
 	Unchanged Outcome = "unchanged" // the role already matched; no IAM write
 	Deleted   Outcome = "deleted"   // the role is gone (or was already)
@@ -34,6 +34,9 @@ type Result struct {
 	Outcome Outcome
 	// Changes are the IAM writes made, on failure too.
 	Changes []string
+	// Note tells what the request left undone on purpose, and why ("" for
+	// nothing), for the log.
+	Note string
 }
 
 // Attributes are the role's attributes for the response's Data, under the

@@ -30,7 +30,7 @@ func (m *Manager) createServiceLinkedRole(ctx context.Context, spec Spec) (Resul
 		return fmt.Errorf("creating the service-linked role for %s: %w", schema.ServicePrincipal, err)
 	}
 	adopt := func(role *types.Role) (Result, error) {
-		return roleResult(adoptedID(aws.ToString(role.RoleName)), role, Adopted), nil
+		return adoptedResult(adoptedID(aws.ToString(role.RoleName)), role, spec), nil
 	}
 	role, err := m.findServiceLinkedRole(ctx)
 	if err == nil {
@@ -56,7 +56,22 @@ func (m *Manager) createServiceLinkedRole(ctx context.Context, spec Spec) (Resul
 	if out.Role == nil {
 		return Result{}, wrap(errors.New("IAM returned no role"))
 	}
-	return roleResult(aws.ToString(out.Role.RoleName), out.Role, Created), nil
+	res := roleResult(aws.ToString(out.Role.RoleName), out.Role, Created)
+	res.Changes = []string{"service-linked role"}
+	return res, nil
+}
+
+// adoptedResult is the Result of a request that leaves role, an adopted
+// service-linked role, under id as it is: not this resource's, so never
+// changed. A Description in spec (given or the default) that role does not
+// have is not applied, and the note says so.
+func adoptedResult(id string, role *types.Role, spec Spec) Result {
+	res := roleResult(id, role, Adopted)
+	if aws.ToString(role.Description) != spec.Description {
+		res.Note = fmt.Sprintf("%s %q not applied: the service-linked role %s is adopted, not this resource's, and is left as it is",
+			schema.PropDescription, spec.Description, aws.ToString(role.RoleName))
+	}
+	return res
 }
 
 // isServiceLinked reports whether role is the Q Business service-linked
@@ -81,7 +96,9 @@ func (m *Manager) findServiceLinkedRole(ctx context.Context) (*types.Role, error
 }
 
 // updateServiceLinkedRole keeps the description of a service-linked role this
-// resource created; an adopted one is left as it is. current is the role
+// resource created; an adopted one is left as it is, its outcome Adopted
+// (never Unchanged, which would say it matched), with a note when its
+// Description differs from the properties'. current is the role
 // under physical, nil when IAM has none: one that is gone — deleted by hand,
 // or by the stack that owned it — is created or adopted again, as a Create
 // would; an Update, and the rollback Update after a failed one, must not fail
@@ -98,7 +115,7 @@ func (m *Manager) updateServiceLinkedRole(ctx context.Context, spec Spec, physic
 		return res, err
 	}
 	if ParsePhysicalID(physical).Kind == IDAdopted {
-		return roleResult(physical, current, Unchanged), nil
+		return adoptedResult(physical, current, spec), nil
 	}
 	if !isServiceLinked(current) {
 		return Result{}, fmt.Errorf("updating service-linked role (%s): it is not the %s service-linked role; left untouched", physical, schema.ServicePrincipal)

@@ -3,7 +3,8 @@
 // sends, replacement (the old physical id deleted after the new one
 // succeeds), rollback after a failed Create (Delete of the physical id the
 // FAILED response carried) and after a failed Update (Update with the
-// properties swapped back), and an operator's retry of a failed Delete. It
+// properties swapped back), a resource taken out of the template by an
+// update, and an operator's retry of a failed Delete. It
 // collects every response from a local ResponseURL server and keeps what
 // CloudFormation believes: the resource's physical id and properties. With a
 // Stacks, it also sets the stack's and the resource's statuses around each
@@ -48,6 +49,10 @@ type Driver struct {
 	// driver sets its statuses before each request, after each answer, and
 	// when each of Create, Update and Delete comes to rest.
 	Stacks *Stacks
+	// ServiceToken is the provider function's ARN the resource names; ""
+	// is the package's ServiceToken. Two drivers with different ones are
+	// two custom resources served by two providers.
+	ServiceToken string
 }
 
 var requests atomic.Int64
@@ -62,15 +67,15 @@ const ServiceToken = "arn:aws:lambda:us-east-1:123456789012:function:qbrole-prov
 func (d *Driver) send(rt cfn.RequestType, physical string, props, old map[string]any) (cfn.Response, error) {
 	id := fmt.Sprintf("%s-%d", d.LogicalID, requests.Add(1))
 	ev := map[string]any{
-		"RequestType": rt, "ServiceToken": ServiceToken, "ResponseURL": d.Responses.ResponseURL(id),
+		"RequestType": rt, "ServiceToken": d.token(), "ResponseURL": d.Responses.ResponseURL(id),
 		"StackId": d.StackID, "RequestId": id, "LogicalResourceId": d.LogicalID, "ResourceType": schema.ResourceType,
-		"ResourceProperties": withToken(props),
+		"ResourceProperties": withToken(d.token(), props),
 	}
 	if physical != "" {
 		ev["PhysicalResourceId"] = physical
 	}
 	if old != nil {
-		ev["OldResourceProperties"] = withToken(old)
+		ev["OldResourceProperties"] = withToken(d.token(), old)
 	}
 	raw, err := json.Marshal(ev)
 	if err != nil {
@@ -99,8 +104,16 @@ func (d *Driver) rest() {
 	}
 }
 
-func withToken(props map[string]any) map[string]any {
-	out := map[string]any{schema.PropServiceToken: ServiceToken}
+// token is the ServiceToken of the driver's events.
+func (d *Driver) token() string {
+	if d.ServiceToken != "" {
+		return d.ServiceToken
+	}
+	return ServiceToken
+}
+
+func withToken(token string, props map[string]any) map[string]any {
+	out := map[string]any{schema.PropServiceToken: token}
 	for k, v := range props {
 		out[k] = v
 	}
@@ -186,6 +199,38 @@ func (d *Driver) Delete() error {
 		d.Physical, d.Props = "", nil
 	}
 	return err
+}
+
+// Remove is the resource taken out of the template by a stack update that
+// succeeded (its other resources' requests sent by other drivers): after the
+// new resources are created, CloudFormation deletes the old ones with the
+// stack UPDATE_COMPLETE_CLEANUP_IN_PROGRESS ("Ongoing removal of old
+// resources for one or more stacks after a successful stack update":
+// CloudFormation User Guide, "Stack status codes",
+// https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/view-stack-events.html).
+// A Delete that fails is tried as a replaced resource's cleanup is (settle),
+// then given up (Abandoned).
+func (d *Driver) Remove() error {
+	if d.Physical == "" {
+		return nil
+	}
+	defer d.rest()
+	if d.Stacks != nil {
+		d.Stacks.Put(d.StackID, UpdateCompleteCleanupInProgress)
+	}
+	physical, props := d.Physical, d.Props
+	d.Physical, d.Props = "", nil
+	for range cleanupAttempts {
+		r, err := d.send(cfn.RequestDelete, physical, props, nil)
+		if err != nil {
+			return err
+		}
+		if r.Status == cfn.StatusSuccess {
+			return nil
+		}
+	}
+	d.Abandoned = append(d.Abandoned, physical)
+	return nil
 }
 
 func (d *Driver) deleteWithRetry(physical string, props map[string]any) error {

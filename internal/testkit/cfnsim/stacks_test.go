@@ -79,9 +79,10 @@ var (
 	props   = map[string]any{"Name": "x"}
 )
 
-func create(d *cfnsim.Driver) { _, _ = d.Create(props) }
-func update(d *cfnsim.Driver) { _, _ = d.Update(props) }
-func remove(d *cfnsim.Driver) { _ = d.Delete() }
+func create(d *cfnsim.Driver)  { _, _ = d.Create(props) }
+func update(d *cfnsim.Driver)  { _, _ = d.Update(props) }
+func remove(d *cfnsim.Driver)  { _ = d.Delete() }
+func takeOut(d *cfnsim.Driver) { _ = d.Remove() }
 
 func ops(fns ...func(*cfnsim.Driver)) func(*cfnsim.Driver) {
 	return func(d *cfnsim.Driver) {
@@ -147,6 +148,12 @@ func TestStackStatusesAroundEachRequest(t *testing.T) {
 			[]seen{{C, cip, cip, ""}, {D, dip, dip, "a"}, {D, dip, dip, "a"}}, [3]string{dc, dc, "a"}},
 		{"stack Delete fails twice", false, []answer{ok("a"), failure, failure}, ops(create, remove),
 			[]seen{{C, cip, cip, ""}, {D, dip, dip, "a"}, {D, dip, dip, "a"}}, [3]string{df, df, "a"}},
+		{"an update takes the resource out of the template: its Delete in the update's cleanup", false,
+			[]answer{ok("a"), ok("")}, ops(create, takeOut),
+			[]seen{{C, cip, cip, ""}, {D, ucc, dip, "a"}}, [3]string{uc, dc, "a"}},
+		{"an update takes the resource out, its Delete fails three times (given up)", false,
+			[]answer{ok("a"), failure, failure, failure}, ops(create, takeOut),
+			[]seen{{C, cip, cip, ""}, {D, ucc, dip, "a"}, {D, ucc, dip, "a"}, {D, ucc, dip, "a"}}, [3]string{uc, df, "a"}},
 		{"a deleted stack's id given a Create again: a new stack", false, []answer{ok("a"), ok(""), ok("b")}, ops(create, remove, create),
 			[]seen{{C, cip, cip, ""}, {D, dip, dip, "a"}, {C, cip, cip, ""}}, [3]string{cc, cc, "b"}},
 	}

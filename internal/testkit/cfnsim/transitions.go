@@ -34,6 +34,12 @@ import "github.com/aws/aws-lambda-go/cfn"
 //     Update failed ("you can delete the stack or continue rollback": an
 //     operator's ContinueUpdateRollback sends it again under
 //     UPDATE_ROLLBACK_IN_PROGRESS).
+//   - a resource an update takes out of the template: its Delete after the
+//     new resources are created, the stack UPDATE_COMPLETE_CLEANUP_IN_PROGRESS
+//     ("Ongoing removal of old resources ... after a successful stack
+//     update"), the resource DELETE_IN_PROGRESS, then DELETE_COMPLETE (a
+//     failed one is given up as a replaced resource's cleanup is: see
+//     Driver.Remove); the stack UPDATE_COMPLETE at rest.
 //   - the stack's Delete: stack and resource DELETE_IN_PROGRESS, then
 //     DELETE_COMPLETE; a failed one DELETE_FAILED ("Delete the stack again"),
 //     and the operator's retry DELETE_IN_PROGRESS again. A stack whose
@@ -78,7 +84,9 @@ func sent(stack string, r Resource, rt cfn.RequestType, physical string) (string
 		return stack, r.ResourceStatus
 	}
 	switch stack {
-	case RollbackInProgress, DeleteInProgress:
+	case RollbackInProgress, DeleteInProgress, UpdateCompleteCleanupInProgress:
+		// UpdateCompleteCleanupInProgress: a resource the update took out
+		// of the template (Driver.Remove).
 		return stack, DeleteInProgress
 	case UpdateRollbackInProgress, UpdateRollbackCompleteCleanupInProgress:
 		return UpdateRollbackCompleteCleanupInProgress, DeleteInProgress

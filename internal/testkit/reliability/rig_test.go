@@ -117,25 +117,32 @@ func newRigOn(c chain, s *motoserver.Server, rs *cfntest.ResponseServer, logical
 		faults = &iamfault.Transport{}
 	}
 	client := iamauthz.Client(s, proxy.Inside, fastRetries, func(o *iam.Options) { o.HTTPClient = &http.Client{Transport: faults} })
-	m := &roles.Manager{IAM: client, PropagationTimeout: time.Second, RetryDelay: 5 * time.Millisecond,
-		PollInterval: 5 * time.Millisecond, CleanupTimeout: 300 * time.Millisecond}
 	stacks := cfnsim.NewStacks()
 	// Each read is judged by the IAM policy evaluator with the policies the
 	// proxy gives the function (template.yaml's, or fewer).
 	double := cfnapi.Start(cfnapi.Options{Stacks: stacks, Authorize: proxy.Authorize})
-	runner := resource.NewRunner(resource.Checked(verifier(double), resource.Handler(m)),
-		&cfnresource.HTTPSender{AllowLoopback: true, Backoff: time.Millisecond}, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	return &rig{
 		faults: faults,
 		admin:  c.admin(s),
 		cfn:    double,
 		driver: &cfnsim.Driver{
-			Invoke: func(ctx context.Context, ev []byte) error {
-				_, err := runner.Run(ctx, ev)
-				return err
-			},
+			Invoke:    function(client, verifier(double)),
 			Responses: rs, StackID: stackID, LogicalID: logical, Timeout: timeout, Stacks: stacks,
 		},
+	}
+}
+
+// function is the provider function calling IAM with client, with v as its
+// check of each request against CloudFormation: the real runner and Manager,
+// with timings short enough for tests.
+func function(client *iam.Client, v *cfnverify.Verifier) cfnsim.Invoker {
+	m := &roles.Manager{IAM: client, PropagationTimeout: time.Second, RetryDelay: 5 * time.Millisecond,
+		PollInterval: 5 * time.Millisecond, CleanupTimeout: 300 * time.Millisecond}
+	runner := resource.NewRunner(resource.Checked(v, resource.Handler(m)),
+		&cfnresource.HTTPSender{AllowLoopback: true, Backoff: time.Millisecond}, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	return func(ctx context.Context, ev []byte) error {
+		_, err := runner.Run(ctx, ev)
+		return err
 	}
 }
 
