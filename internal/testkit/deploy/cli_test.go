@@ -43,6 +43,7 @@ type cli struct {
 	t    *testing.T
 	dir  string
 	moto *motoserver.Server
+	env  []string // more environment, such as another account's credentials
 }
 
 func newCLI(t *testing.T) cli {
@@ -71,7 +72,7 @@ func (c cli) run(args ...string) (string, error) {
 			cmd.Env = append(cmd.Env, kv)
 		}
 	}
-	cmd.Env = append(cmd.Env, c.moto.Env()...)
+	cmd.Env = append(append(cmd.Env, c.moto.Env()...), c.env...)
 	out, err := cmd.CombinedOutput()
 	return strings.TrimSpace(string(out)), err
 }

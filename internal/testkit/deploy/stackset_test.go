@@ -102,14 +102,13 @@ func TestTemplatesLint(t *testing.T) {
 	}
 }
 
-// The StackSets path as far as moto goes. moto accepts the README's
-// create-stack-set; but its service-managed stack instances are hidden stacks
-// whose exports it does not register, so the template is then deployed as a
-// stack named like a stack instance (StackSet-<set name>-<id>) with the
-// parameters the README gives the stack set: the function's code must be in
-// the bucket <prefix>-<region> (moto's Lambda reads the object: a wrong
-// bucket fails the stack), and the export is the fixed name, whatever the
-// stack's name.
+// The export of a stack set's stacks. moto's service-managed stack instances
+// (TestStackSetCommands) are hidden stacks whose exports it does not
+// register, so the template is deployed here as a stack named like a stack
+// instance (StackSet-<...>-<id>) with the parameters the README gives the
+// stack set: the function's code must be in the bucket <prefix>-<region>
+// (moto's Lambda reads the object: a wrong bucket fails the stack), and the
+// export is the fixed name, whatever the stack's name.
 func TestStackSetTemplateDeploys(t *testing.T) {
 	const instance = "StackSet-qbrole-provider-0f1e2d3c"
 	cases := []struct {
@@ -126,11 +125,6 @@ func TestStackSetTemplateDeploys(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			aws := newCLI(t)
 			aws.codeBucket("qbrole-code")
-			aws.must("cloudformation", "create-stack-set", "--stack-set-name", "qbrole-provider",
-				"--template-body", "file://dist/stackset.json", "--capabilities", "CAPABILITY_IAM",
-				"--parameters", "ParameterKey=CodeS3BucketPrefix,ParameterValue=qbrole-code",
-				"ParameterKey=ServiceTokenExportName,ParameterValue=qbrole-provider-ServiceToken",
-				"--permission-model", "SERVICE_MANAGED", "--auto-deployment", "Enabled=true,RetainStacksOnAccountRemoval=false")
 			out, err := aws.createStack(instance, "dist/stackset.json", c.params...)
 			if c.wantExport == "" {
 				if err == nil && aws.stackStatus(instance) == "CREATE_COMPLETE" {
