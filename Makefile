@@ -57,7 +57,7 @@ CDKTS_STAMP := $(CDKTS_DIR)/.installed
 NPM_CI := npm ci --no-audit --no-fund --loglevel=error --prefix
 
 .PHONY: demo test leftovers check check-go-only test-fast integration model soak bench mutate fuzz deps-python iamsim cdk-ts fmt-check vet staticcheck \
-	build package build-QBusinessRoleFunction cdk-cli synth diff deploy destroy clean
+	build package stackset build-QBusinessRoleFunction cdk-cli synth diff deploy destroy clean
 
 demo: deps-python
 	$(GO) run ./internal/devtools/demo
@@ -215,11 +215,24 @@ build-QBusinessRoleFunction:
 	$(BUILD_LAMBDA) "$(ARTIFACTS_DIR)/bootstrap"
 
 # Without the SAM CLI: dist/template.yaml whose CodeUri is dist/bootstrap.zip,
-# ready for `aws cloudformation package`.
+# ready for `aws cloudformation package`, which resolves every local path
+# against the template's directory, also the Serverless Application
+# Repository's ReadmeUrl and LicenseUrl: README.md and LICENSE are copied
+# beside it (awscli/customizations/cloudformation/artifact_exporter.py).
 package: build deps-python
 	sed 's|^      CodeUri: \.$$|      CodeUri: bootstrap.zip|' template.yaml > $(DIST)/template.yaml
 	grep -q 'CodeUri: bootstrap.zip' $(DIST)/template.yaml
+	cp README.md LICENSE $(DIST)/
 	cfn-lint $(DIST)/template.yaml
+
+# For StackSets: dist/stackset.json, template.yaml with the SAM transform
+# applied (service-managed StackSets refuse transforms), its code read from
+# the bucket <CodeS3BucketPrefix>-<region> (internal/devtools/stackset).
+STACKSET_TEMPLATE := $(DIST)/stackset.json
+stackset: build deps-python
+	python3 internal/devtools/stackset/stackset.py template.yaml > $(STACKSET_TEMPLATE).tmp
+	mv $(STACKSET_TEMPLATE).tmp $(STACKSET_TEMPLATE)
+	cfn-lint $(STACKSET_TEMPLATE)
 
 iamsim: $(IAMSIM_STAMP)
 $(IAMSIM_STAMP): $(IAMSIM_DIR)/package-lock.json

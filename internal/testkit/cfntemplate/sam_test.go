@@ -199,9 +199,25 @@ func TestSAMVerifyRequestsSwitch(t *testing.T) {
 func TestSAMOutputsAndExample(t *testing.T) {
 	tpl := loadSAM(t)
 	out := cfntemplate.Lookup(tpl, "Outputs", "ServiceToken")
-	if !reflect.DeepEqual(cfntemplate.Lookup(out, "Value"), map[string]any{"Fn::GetAtt": []any{"QBusinessRoleFunction", "Arn"}}) ||
-		!reflect.DeepEqual(cfntemplate.Lookup(out, "Export", "Name"), map[string]any{"Fn::Sub": "${AWS::StackName}-ServiceToken"}) {
+	if !reflect.DeepEqual(cfntemplate.Lookup(out, "Value"), map[string]any{"Fn::GetAtt": []any{"QBusinessRoleFunction", "Arn"}}) {
 		t.Errorf("ServiceToken output %v", out)
+	}
+	// The export is <stack name>-ServiceToken unless ServiceTokenExportName
+	// names it (a StackSet's instances have a stack name each).
+	exports := []struct{ param, want string }{
+		{"", deployment.StackName + "-ServiceToken"},
+		{"qbrole-provider-ServiceToken", "qbrole-provider-ServiceToken"},
+	}
+	if d := cfntemplate.Lookup(tpl, "Parameters", "ServiceTokenExportName", "Default"); d != "" {
+		t.Errorf("ServiceTokenExportName defaults to %v, want empty", d)
+	}
+	for _, e := range exports {
+		d := deployment
+		d.Params = map[string]string{"ServiceTokenExportName": e.param}
+		got, err := tpl.Resolve(cfntemplate.Lookup(out, "Export", "Name"), d.Env(tpl))
+		if err != nil || got != e.want {
+			t.Errorf("ServiceTokenExportName=%q: export %v (%v), want %s", e.param, got, err, e.want)
+		}
 	}
 	ex := tpl.Resource("ExampleRole")
 	if ex["Type"] != "Custom::QBusinessRole" || ex["Condition"] != "CreateExample" {
