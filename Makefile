@@ -155,7 +155,8 @@ mutate: deps-python iamsim
 	done; echo "every package passed"; } | $(RECORD) -section mutate -passed '^every package passed$$'
 
 # moto's server is the local IAM of the integration tests (they rely on its
-# error codes), cfn-lint checks the templates: pinned, in a virtual environment
+# error codes), cfn-lint checks the templates, the aws CLI (v1) runs the
+# README's packaging and StackSets commands against moto: pinned, in a virtual environment
 # of the project's, $(VENV) (.venv/ in the checkout: a dot-directory, which Go
 # tooling ignores), made by tools/venv.sh. $(PYTHON) creates it with
 # --system-site-packages, so what that interpreter already has at the pinned
@@ -163,8 +164,8 @@ mutate: deps-python iamsim
 # pip, never into the interpreter (Debian 12 and Ubuntu 24.04 refuse that:
 # PEP 668, "externally-managed-environment"). Every recipe, and every test it
 # runs, finds the venv's tools first on PATH; the tests also look in
-# QBROLE_VENV (internal/testkit/pytools), and in .venv/ when run by hand.
-# PYTHON_SEED=DIR, a site-packages directory holding moto and cfn-lint at the
+# QBROLE_VENV (internal/testkit/devenv), and in .venv/ when run by hand.
+# PYTHON_SEED=DIR, a site-packages directory holding moto, cfn-lint and awscli at the
 # pinned versions, is added to the venv's path (a .pth file), so that pip finds
 # them satisfied: for a machine whose package index is unreachable, e.g.
 #   make deps-python PYTHON=/usr/bin/python3 \
@@ -172,8 +173,9 @@ mutate: deps-python iamsim
 # (the seed must be of the same Python minor version). make clean removes the venv.
 MOTO_VERSION    := 5.2.1
 CFNLINT_VERSION := 1.51.0
+AWSCLI_VERSION  := 1.45.11
 deps-python:
-	@tools/venv.sh '$(PYTHON)' '$(VENV)' $(MOTO_VERSION) $(CFNLINT_VERSION) '$(PYTHON_SEED)'
+	@tools/venv.sh '$(PYTHON)' '$(VENV)' $(MOTO_VERSION) $(CFNLINT_VERSION) $(AWSCLI_VERSION) '$(PYTHON_SEED)'
 
 # Every Go file of the checkout, also those not yet added to git; fails when
 # gofmt cannot be run.

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make deps-python: the project's virtual environment for its Python tools,
-# moto's server and cfn-lint, at the versions the Makefile pins. Usage:
-#   tools/venv.sh PYTHON VENV MOTO_VERSION CFNLINT_VERSION [SEED]
+# moto's server, cfn-lint and the aws CLI (v1: the deploy tests run the
+# README's commands against moto), at the versions the Makefile pins. Usage:
+#   tools/venv.sh PYTHON VENV MOTO_VERSION CFNLINT_VERSION AWSCLI_VERSION [SEED]
 # PYTHON creates VENV with --system-site-packages, so that tools already
 # installed for that interpreter at the pinned versions are used as they are
 # and nothing is downloaded; anything else is installed with the venv's own
@@ -15,10 +16,10 @@
 # https://docs.python.org/3/library/site.html): pip then finds what it holds
 # already satisfied (for machines whose package index is unreachable).
 set -euo pipefail
-python=$1 venv=$2 moto_version=$3 cfnlint_version=$4 seed=${5:-}
+python=$1 venv=$2 moto_version=$3 cfnlint_version=$4 awscli_version=$5 seed=${6:-}
 # What the venv was last made of: the same again, its tools there, is done.
-stamp=$venv/.qbrole-deps made="$python $moto_version $cfnlint_version $seed"
-if [ "$(cat "$stamp" 2>/dev/null)" = "$made" ] && [ -x "$venv/bin/moto_server" ] && [ -x "$venv/bin/cfn-lint" ]; then
+stamp=$venv/.qbrole-deps made="$python $moto_version $cfnlint_version $awscli_version $seed"
+if [ "$(cat "$stamp" 2>/dev/null)" = "$made" ] && [ -x "$venv/bin/moto_server" ] && [ -x "$venv/bin/cfn-lint" ] && [ -x "$venv/bin/aws" ]; then
 	exit 0
 fi
 
@@ -44,6 +45,7 @@ sys.exit(m.version(sys.argv[1]) != sys.argv[2] or not importlib.import_module(sy
 }
 has moto "$moto_version" moto.server || "$py" -m pip install --quiet "moto[server]==$moto_version"
 has cfn-lint "$cfnlint_version" cfnlint.runner || "$py" -m pip install --quiet "cfn-lint==$cfnlint_version"
+has awscli "$awscli_version" awscli.clidriver || "$py" -m pip install --quiet "awscli==$awscli_version"
 
 # Where pip found a tool satisfied outside the venv it wrote no script into
 # the venv's bin: a wrapper runs it with the venv's python (cfn-lint's entry
@@ -61,6 +63,11 @@ print(e.module, e.attr)')
 		"$module" "$attr" > "$venv/bin/cfn-lint"
 	chmod +x "$venv/bin/cfn-lint"
 fi
+if [ ! -e "$venv/bin/aws" ]; then
+	printf '#!/bin/sh\nexec "$(dirname "$0")/python" -m awscli "$@"\n' > "$venv/bin/aws"
+	chmod +x "$venv/bin/aws"
+fi
 "$venv/bin/moto_server" --help >/dev/null
+"$venv/bin/aws" --version 2>&1 | grep -q "^aws-cli/$awscli_version " || { echo "deps-python: $venv/bin/aws is not aws-cli $awscli_version" >&2; exit 1; }
 "$venv/bin/cfn-lint" --version | grep -qx "cfn-lint $cfnlint_version" || { echo "deps-python: $venv/bin/cfn-lint is not cfn-lint $cfnlint_version" >&2; exit 1; }
 echo "$made" > "$stamp"

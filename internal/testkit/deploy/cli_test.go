@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/qbrole/qbrole/internal/testkit/devenv"
 	"github.com/qbrole/qbrole/internal/testkit/motoserver"
 )
 
@@ -41,6 +42,7 @@ func TestMain(m *testing.M) {
 // so that the README's commands run as written and the checkout stays clean.
 type cli struct {
 	t    *testing.T
+	aws  string // the aws CLI's path
 	dir  string
 	moto *motoserver.Server
 	env  []string // more environment, such as another account's credentials
@@ -48,8 +50,9 @@ type cli struct {
 
 func newCLI(t *testing.T) cli {
 	t.Helper()
-	if _, err := exec.LookPath("aws"); err != nil {
-		t.Fatal("the aws CLI is not on PATH: install it with pip install awscli")
+	aws, err := devenv.PythonTool("aws")
+	if err != nil {
+		t.Fatal(err)
 	}
 	s, err := motoserver.Start(context.Background())
 	if err != nil {
@@ -60,12 +63,12 @@ func newCLI(t *testing.T) cli {
 	if out, err := exec.Command("cp", "-R", filepath.Join(built, "dist"), dir).CombinedOutput(); err != nil {
 		t.Fatalf("copying dist: %v\n%s", err, out)
 	}
-	return cli{t: t, dir: dir, moto: s}
+	return cli{t: t, aws: aws, dir: dir, moto: s}
 }
 
 // run runs `aws args...` with moto's endpoint and dummy credentials only.
 func (c cli) run(args ...string) (string, error) {
-	cmd := exec.Command("aws", args...)
+	cmd := exec.Command(c.aws, args...)
 	cmd.Dir = c.dir
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "AWS_") {
