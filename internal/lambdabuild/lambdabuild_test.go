@@ -62,3 +62,47 @@ func TestBuildCommand(t *testing.T) {
 		t.Error(command + " without an output path succeeded")
 	}
 }
+
+// `sam build` builds the function as its makefile method does: it copies the
+// CodeUri directory (template.yaml's CodeUri: ., the checkout) to a scratch
+// directory and runs `make build-QBusinessRoleFunction` there, with
+// ARTIFACTS_DIR in the environment naming where the code must be put (AWS SAM
+// Developer Guide, "Building Lambda functions with custom runtimes in AWS
+// SAM", https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/building-custom-runtimes.html;
+// aws-lambda-builders, workflows/custom_make/actions.py, CustomMakeAction:
+// ARTIFACTS_DIR set in the environment, make run in the scratch directory).
+// The SAM CLI is not installed here; this is its build step as it runs it.
+func TestSAMBuildsTheFunctionWithTheMakefile(t *testing.T) {
+	files, err := exec.Command("git", "-C", "../..", "ls-files").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	scratch, artifacts := t.TempDir(), t.TempDir()
+	for _, f := range strings.Fields(string(files)) {
+		src, err := os.ReadFile(filepath.Join("../..", f))
+		if err != nil {
+			continue // deleted in the work tree, not yet in git
+		}
+		dst := filepath.Join(scratch, f)
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(dst, src, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := exec.Command("make", "--makefile", filepath.Join(scratch, "Makefile"), "build-QBusinessRoleFunction")
+	cmd.Dir = scratch
+	cmd.Env = append(os.Environ(), "ARTIFACTS_DIR="+artifacts, "GOFLAGS=-buildvcs=false")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("make build-QBusinessRoleFunction: %v\n%s", err, out)
+	}
+	f, err := elf.Open(filepath.Join(artifacts, "bootstrap"))
+	if err != nil {
+		t.Fatalf("sam build would find no bootstrap in ARTIFACTS_DIR: %v", err)
+	}
+	defer f.Close()
+	if f.Machine != elf.EM_AARCH64 || f.Type != elf.ET_EXEC {
+		t.Errorf("bootstrap is %v %v, want an arm64 executable", f.Machine, f.Type)
+	}
+}
