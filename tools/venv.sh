@@ -17,19 +17,42 @@
 # already satisfied (for machines whose package index is unreachable).
 set -euo pipefail
 python=$1 venv=$2 moto_version=$3 cfnlint_version=$4 awscli_version=$5 seed=${6:-}
+# PYTHON is looked up on PATH without the venv's own bin, which the Makefile
+# puts first: the interpreter that makes the venv is never the venv's.
+case $python in
+*/*) ;;
+*)
+	found=$(PATH=$(printf '%s' "$PATH" | tr ':' '\n' | grep -vxF "$venv/bin" | paste -sd:) command -v "$python") ||
+		{ echo "deps-python: $python not found on PATH" >&2; exit 1; }
+	python=$found
+	;;
+esac
+# A venv is of one interpreter: the installation it runs on and its minor
+# version. One that no longer runs (its interpreter removed, or upgraded to
+# another minor version), or that another interpreter made, is made again
+# (venv --clear) from PYTHON; a seed given earlier must then be given again.
+base='import sys; print(sys.base_prefix, *sys.version_info[:2])'
+if [ -e "$venv/pyvenv.cfg" ] && [ "$("$venv/bin/python" -c "$base" 2>/dev/null)" != "$("$python" -c "$base" 2>/dev/null)" ]; then
+	clear=--clear
+elif [ ! -e "$venv/pyvenv.cfg" ] && [ -e "$venv" ] && [ -n "$(ls -A "$venv")" ]; then
+	echo "deps-python: $venv exists and is not a virtual environment: remove it, or name another: make VENV=..." >&2
+	exit 1
+else
+	clear=
+fi
 # What the venv was last made of: the same again, its tools there, is done.
 stamp=$venv/.qbrole-deps made="$python $moto_version $cfnlint_version $awscli_version $seed"
-if [ "$(cat "$stamp" 2>/dev/null)" = "$made" ] && [ -x "$venv/bin/moto_server" ] && [ -x "$venv/bin/cfn-lint" ] && [ -x "$venv/bin/aws" ]; then
+if [ -z "$clear" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$made" ] && [ -x "$venv/bin/moto_server" ] && [ -x "$venv/bin/cfn-lint" ] && [ -x "$venv/bin/aws" ]; then
 	exit 0
 fi
-
-if [ ! -x "$venv/bin/python" ]; then
+if [ -n "$clear" ] || [ ! -e "$venv/pyvenv.cfg" ]; then
 	if ! "$python" -c 'import venv, ensurepip' 2>/dev/null; then
 		echo "deps-python: $python cannot create a virtual environment (its venv or ensurepip module is missing):" >&2
 		echo "  install python3-venv (Debian, Ubuntu: apt-get install python3-venv), or name another interpreter: make PYTHON=..." >&2
 		exit 1
 	fi
-	"$python" -m venv --system-site-packages "$venv" || { rm -rf "$venv"; exit 1; }
+	[ -z "$clear" ] || echo "deps-python: $venv is not of $python (or no longer runs): making it again" >&2
+	"$python" -m venv --system-site-packages $clear "$venv" || exit 1
 fi
 py=$venv/bin/python
 site=$("$py" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')

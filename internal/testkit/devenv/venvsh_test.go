@@ -1,0 +1,129 @@
+//go:build integration
+
+package devenv
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// tools/venv.sh (make deps-python) keeps a venv only while it is of the
+// interpreter PYTHON names and still runs: a venv another interpreter made
+// (the user's first `make demo` with python3, a second with
+// PYTHON=/usr/bin/python3, or the other way round) or whose interpreter is
+// gone is made again; and a directory that is not a venv is refused, never
+// removed.
+func TestVenvScriptFollowsPYTHON(t *testing.T) {
+	root, err := ModuleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Two interpreters of one minor version: python3 on PATH, which has the
+	// pinned tools (the seed), and an externally managed one, which has not.
+	tools := lookPath(t, "python3")
+	seed := strings.TrimSpace(run(t, tools, "-c", "import moto, os; print(os.path.dirname(os.path.dirname(moto.__file__)))"))
+	system := ""
+	candidates, _ := filepath.Glob("/usr/bin/python3.*[0-9]")
+	for _, py := range candidates {
+		if base(t, py) != base(t, tools) && minor(py) == minor(tools) {
+			system = py
+		}
+	}
+	if system == "" {
+		t.Fatalf("no /usr/bin/python3.N of python3's minor version (%s) other than it: install Debian's or Ubuntu's python3 and python3-venv", minor(tools))
+	}
+	venvSh := func(venv, python, seed string) (string, error) {
+		cmd := exec.Command(filepath.Join(root, "tools", "venv.sh"), python, venv, "5.2.1", "1.51.0", "1.45.11", seed)
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	venv := filepath.Join(t.TempDir(), "venv")
+	py := filepath.Join(venv, "bin", "python")
+
+	if out, err := venvSh(venv, system, seed); err != nil {
+		t.Fatalf("venv of %s seeded with %s: %v\n%s", system, seed, err, out)
+	}
+	if got := base(t, py); got != base(t, system) {
+		t.Fatalf("the venv runs on %s, want %s", got, base(t, system))
+	}
+
+	// PYTHON changed.
+	if out, err := venvSh(venv, tools, ""); err != nil {
+		t.Fatalf("again with %s: %v\n%s", tools, err, out)
+	}
+	if got := base(t, py); got != base(t, tools) {
+		t.Errorf("PYTHON=%s: the venv still runs on %s, want %s", tools, got, base(t, tools))
+	}
+
+	// The venv's interpreter gone (removed, or upgraded by the system).
+	links, _ := filepath.Glob(filepath.Join(venv, "bin", "python*"))
+	for _, l := range links {
+		if err := os.Remove(l); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink("/nonexistent/bin/python3", l); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if out, err := venvSh(venv, tools, ""); err != nil {
+		t.Errorf("a venv whose interpreter is gone: %v\n%s", err, out)
+	} else if got := base(t, py); got != base(t, tools) {
+		t.Errorf("a venv whose interpreter is gone: it runs on %s, want %s", got, base(t, tools))
+	}
+
+	// VENV names a directory that is not a venv, and that holds more.
+	other := t.TempDir()
+	keep := filepath.Join(other, "keep")
+	if err := os.WriteFile(keep, []byte("mine"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(other, "bin"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("/nonexistent/bin/python3", filepath.Join(other, "bin", "python3")); err != nil {
+		t.Fatal(err)
+	}
+	out, err := venvSh(other, tools, "")
+	if err == nil || !strings.Contains(out, "is not a virtual environment") {
+		t.Errorf("VENV a directory that is no venv: %v, want a refusal\n%s", err, out)
+	}
+	if _, err := os.Stat(keep); err != nil {
+		t.Errorf("VENV a directory that is no venv: its file is gone: %v", err)
+	}
+}
+
+func lookPath(t *testing.T, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func run(t *testing.T, name string, args ...string) string {
+	t.Helper()
+	out, err := exec.Command(name, args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s %v: %v\n%s", name, args, err, out)
+	}
+	return string(out)
+}
+
+// base is the installation python runs on (sys.base_prefix) and its version.
+func base(t *testing.T, python string) string {
+	t.Helper()
+	out, err := exec.Command(python, "-c", "import sys; print(sys.base_prefix, sys.version.split()[0])").Output()
+	if err != nil {
+		return "(does not run: " + err.Error() + ")"
+	}
+	return strings.TrimSpace(string(out))
+}
+
+func minor(python string) string {
+	out, _ := exec.Command(python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])").Output()
+	return strings.TrimSpace(string(out))
+}
