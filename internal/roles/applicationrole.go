@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -264,7 +265,10 @@ func (m *Manager) deleteIfOwned(ctx context.Context, name string, owner Owner) e
 	if !owns(role, owner) {
 		return nil
 	}
-	return m.deleteFreshRole(ctx, m.propagationTimeout(), func() error { return m.deleteApplicationRole(ctx, name) })
+	return m.deleteFreshRole(ctx, m.propagationTimeout(), func() error {
+		_, err := m.deleteApplicationRole(ctx, name)
+		return err
+	})
 }
 
 // deleteFreshRole runs del, the deletion of a role made moments ago, again
@@ -280,11 +284,14 @@ func (m *Manager) deleteFreshRole(ctx context.Context, window time.Duration, del
 // deleteApplicationRole deletes the inline policies, then the role. If IAM
 // answers DeleteConflict it detaches managed policies, removes the role from
 // instance profiles, deletes inline policies added meanwhile, and tries again
-// until the propagation timeout. NoSuchEntity anywhere counts as done.
-func (m *Manager) deleteApplicationRole(ctx context.Context, name string) error {
+// until the propagation timeout. NoSuchEntity anywhere counts as done. It
+// names each write it made, the role's deletion last, also when it fails.
+func (m *Manager) deleteApplicationRole(ctx context.Context, name string) ([]string, error) {
 	wrap := func(err error) error { return fmt.Errorf("deleting IAM role (%s): %w", name, err) }
-	if _, _, err := m.deleteInlinePolicies(ctx, name, ""); err != nil {
-		return wrap(err)
+	deleted, _, err := m.deleteInlinePolicies(ctx, name, "")
+	writes := deletionWrites(deleted, nil, nil)
+	if err != nil {
+		return writes, wrap(err)
 	}
 	deleteRole := func() error {
 		_, err := m.IAM.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String(name)})
@@ -293,18 +300,24 @@ func (m *Manager) deleteApplicationRole(ctx context.Context, name string) error 
 		}
 		return err
 	}
-	err := wait.RetryFor(ctx, m.propagationTimeout(), m.backoff(), isDeleteConflict, func() error {
+	err = wait.RetryFor(ctx, m.propagationTimeout(), m.backoff(), isDeleteConflict, func() error {
 		err := deleteRole()
 		if !isDeleteConflict(err) {
 			return err
 		}
-		if cerr := m.clearAttachments(ctx, name); cerr != nil {
+		cleared, cerr := m.clearAttachments(ctx, name)
+		for _, w := range cleared {
+			if !slices.Contains(writes, w) { // a retry's same write again
+				writes = append(writes, w)
+			}
+		}
+		if cerr != nil {
 			return cerr
 		}
 		return deleteRole()
 	})
 	if err != nil {
-		return wrap(err)
+		return writes, wrap(err)
 	}
-	return nil
+	return append(writes, roleDeleted), nil
 }

@@ -101,31 +101,54 @@ func (m *Manager) putPolicy(ctx context.Context, name string, spec Spec) error {
 }
 
 // clearAttachments removes what keeps IAM from deleting a role besides its
-// inline policies: managed policies and instance profiles.
-func (m *Manager) clearAttachments(ctx context.Context, name string) error {
-	if _, _, err := m.deleteInlinePolicies(ctx, name, ""); err != nil {
-		return err
+// inline policies: managed policies and instance profiles. It names each write
+// it made (deletionWrites), also when it fails.
+func (m *Manager) clearAttachments(ctx context.Context, name string) ([]string, error) {
+	deleted, _, err := m.deleteInlinePolicies(ctx, name, "")
+	writes := deletionWrites(deleted, nil, nil)
+	if err != nil {
+		return writes, err
 	}
-	if _, err := m.detachManagedPolicies(ctx, name); err != nil {
-		return err
+	detached, err := m.detachManagedPolicies(ctx, name)
+	writes = append(writes, deletionWrites(nil, detached, nil)...)
+	if err != nil {
+		return writes, err
 	}
 	p := iam.NewListInstanceProfilesForRolePaginator(m.IAM, &iam.ListInstanceProfilesForRoleInput{RoleName: aws.String(name)})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if isNoSuchEntity(err) {
-			return nil
+			return writes, nil
 		}
 		if err != nil {
-			return fmt.Errorf("listing instance profiles: %w", err)
+			return writes, fmt.Errorf("listing instance profiles: %w", err)
 		}
 		for _, ip := range page.InstanceProfiles {
 			_, err := m.IAM.RemoveRoleFromInstanceProfile(ctx, &iam.RemoveRoleFromInstanceProfileInput{
 				RoleName: aws.String(name), InstanceProfileName: ip.InstanceProfileName,
 			})
 			if err != nil && !isNoSuchEntity(err) {
-				return fmt.Errorf("removing from instance profile %s: %w", aws.ToString(ip.InstanceProfileName), err)
+				return writes, fmt.Errorf("removing from instance profile %s: %w", aws.ToString(ip.InstanceProfileName), err)
 			}
+			writes = append(writes, deletionWrites(nil, nil, []string{aws.ToString(ip.InstanceProfileName)})...)
 		}
 	}
-	return nil
+	return writes, nil
+}
+
+// deletionWrites names, for a Delete's Changes, the inline policies it
+// deleted, the managed policies it detached and the instance profiles it took
+// the role out of.
+func deletionWrites(inline, managed, profiles []string) []string {
+	var writes []string
+	for _, p := range inline {
+		writes = append(writes, "inline policy "+p+" (deleted)")
+	}
+	for _, arn := range managed {
+		writes = append(writes, "managed policy "+arn+" (detached)")
+	}
+	for _, ip := range profiles {
+		writes = append(writes, "instance profile "+ip+" (role removed)")
+	}
+	return writes
 }

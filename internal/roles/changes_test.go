@@ -12,7 +12,7 @@ import (
 )
 
 // Every request reports its IAM writes in Changes, which the log line
-// carries: a Create its role and policy, a Delete the role it deleted, a
+// carries: a Create its role and policy, a Delete the policies and role it deleted, a
 // request that wrote nothing none.
 func TestEveryRequestReportsItsWrites(t *testing.T) {
 	e := newEnv(t)
@@ -28,7 +28,7 @@ func TestEveryRequestReportsItsWrites(t *testing.T) {
 			[]string{"role", "permissions policy"}, []string{"CreateRole", "PutRolePolicy"}},
 		{"Update with the same properties", request(t, cfn.RequestUpdate, "R", "qb-changes", props, props), roles.Unchanged, nil, nil},
 		{"Delete", request(t, cfn.RequestDelete, "R", "qb-changes", props, nil), roles.Deleted,
-			[]string{"role (deleted)"}, []string{"DeleteRolePolicy", "DeleteRole"}},
+			[]string{"inline policy QBusinessApplicationPolicy (deleted)", "role (deleted)"}, []string{"DeleteRolePolicy", "DeleteRole"}},
 		{"Delete again", request(t, cfn.RequestDelete, "R", "qb-changes", props, nil), roles.Deleted, nil, nil},
 		{"Create of the service-linked role", request(t, cfn.RequestCreate, "S", "", slrProps, nil), roles.Created,
 			[]string{"service-linked role"}, []string{"CreateServiceLinkedRole"}},

@@ -170,8 +170,11 @@ func (m *Manager) delete(ctx context.Context, ev cfn.Event, stack Stack) (Result
 	// resource created; the marker of a failed Create names an application role.
 	mayBeCreatedSLR := id.Kind == IDRole
 	var outcome Outcome
+	var changes []string
 	remove := func() error {
-		outcome, err = m.removeRole(ctx, role, mayBeCreatedSLR, spec.Owner, spec.OnDelete)
+		var writes []string
+		outcome, writes, err = m.removeRole(ctx, role, mayBeCreatedSLR, spec.Owner, spec.OnDelete)
+		changes = append(changes, writes...)
 		return err
 	}
 	if id.Kind == IDFailedCreateRole {
@@ -180,30 +183,34 @@ func (m *Manager) delete(ctx context.Context, ev cfn.Event, stack Stack) (Result
 		err = remove()
 	}
 	if err != nil {
-		return Result{}, err
+		return Result{Changes: changes}, err
 	}
-	res := Result{PhysicalResourceID: physical, Outcome: outcome}
-	if outcome == Deleted {
-		res.Changes = []string{"role (deleted)"}
-	}
-	return res, nil
+	return Result{PhysicalResourceID: physical, Outcome: outcome, Changes: changes}, nil
 }
 
 // removeRole deletes role, found under a PhysicalResourceId, if it is this
 // resource's (ownedByResource) and onDelete does not retain it.
-func (m *Manager) removeRole(ctx context.Context, role *types.Role, mayBeCreatedSLR bool, owner Owner, onDelete schema.OnDelete) (Outcome, error) {
+// It names the IAM writes it made, also when it fails.
+func (m *Manager) removeRole(ctx context.Context, role *types.Role, mayBeCreatedSLR bool, owner Owner, onDelete schema.OnDelete) (Outcome, []string, error) {
 	if !ownedByResource(role, mayBeCreatedSLR, owner) {
-		return Skipped, nil
+		return Skipped, nil, nil
 	}
 	if onDelete == schema.RetainRole {
-		return Retained, nil
+		return Retained, nil, nil
 	}
 	name := aws.ToString(role.RoleName)
 	if isServiceLinked(role) {
-		return Deleted, m.deleteServiceLinkedRole(ctx, name)
+		if err := m.deleteServiceLinkedRole(ctx, name); err != nil {
+			return Deleted, nil, err
+		}
+		return Deleted, []string{roleDeleted}, nil
 	}
-	return Deleted, m.deleteApplicationRole(ctx, name)
+	writes, err := m.deleteApplicationRole(ctx, name)
+	return Deleted, writes, err
 }
+
+// roleDeleted is a Delete's last write in its Changes.
+const roleDeleted = "role (deleted)"
 
 // ownedByResource reports whether role, found under a PhysicalResourceId of the
 // resource, is the resource's own, which its Delete may remove. The
@@ -260,10 +267,10 @@ func notOwnedError(verb, name string, role *types.Role, o Owner) error {
 	stack, logical := ownerTags(role)
 	if stack == o.StackID && logical != "" && logical != o.LogicalResourceID {
 		return fmt.Errorf("%s IAM role (%s): it belongs to %s, another resource of this same stack, not to %s; "+
-			"left untouched, as a role cannot move from one resource to another (if %s was renamed %s in the "+
-			"template, keep the logical id %s; otherwise give %s another RoleName, or none to get a generated "+
-			"one; then deploy again)",
-			verb, name, logical, o.LogicalResourceID, logical, o.LogicalResourceID, logical, o.LogicalResourceID)
+			"left untouched, as a role cannot move from one resource to another (give %s another RoleName, or "+
+			"none to get a generated one, and deploy again; a change of ServiceToken, such as the move to a "+
+			"shared provider, needs the new logical id; a mere rename in the template can keep the logical id %s instead)",
+			verb, name, logical, o.LogicalResourceID, o.LogicalResourceID, logical)
 	}
 	return fmt.Errorf("%s IAM role (%s): it exists and is not managed by this stack; left untouched "+
 		"(choose another RoleName, or leave RoleName out to get a generated one)", verb, name)

@@ -271,6 +271,68 @@ func TestDeleteClearsAttachmentsOnDeleteConflict(t *testing.T) {
 	if res.Outcome != Deleted {
 		t.Errorf("outcome = %s", res.Outcome)
 	}
+	wantChanges := []string{"managed policy arn:aws:iam::aws:policy/ReadOnlyAccess (detached)", "instance profile ip (role removed)", "role (deleted)"}
+	if !slices.Equal(res.Changes, wantChanges) {
+		t.Errorf("changes = %q\nwant      %q", res.Changes, wantChanges)
+	}
+}
+
+// A Delete that fails names, in Changes (the log line's), the writes it made
+// before it failed: a role left without its policies is not reported as
+// unchanged.
+func TestFailedDeleteReportsItsWrites(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		failing string // the call that fails for good
+		changes []string
+	}{
+		{"the role's deletion", "DeleteRole", []string{"inline policy P (deleted)", "managed policy arn:aws:iam::aws:policy/ReadOnlyAccess (detached)"}},
+		{"the detach", "DetachRolePolicy", []string{"inline policy P (deleted)"}},
+		{"the first policy's deletion", "DeleteRolePolicy", nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			fail := func(call string) error {
+				if call == c.failing {
+					return apiErr("ServiceFailure", "failing for good")
+				}
+				return nil
+			}
+			f := &fakeIAM{
+				getRole: func(in *iam.GetRoleInput) (*iam.GetRoleOutput, error) {
+					return &iam.GetRoleOutput{Role: ownedRole(*in.RoleName)}, nil
+				},
+				listRolePolicies: func(*iam.ListRolePoliciesInput) (*iam.ListRolePoliciesOutput, error) {
+					return &iam.ListRolePoliciesOutput{PolicyNames: []string{"P"}}, nil
+				},
+				deleteRolePolicy: func(*iam.DeleteRolePolicyInput) (*iam.DeleteRolePolicyOutput, error) {
+					return &iam.DeleteRolePolicyOutput{}, fail("DeleteRolePolicy")
+				},
+				listAttachedRolePolicies: func(*iam.ListAttachedRolePoliciesInput) (*iam.ListAttachedRolePoliciesOutput, error) {
+					return &iam.ListAttachedRolePoliciesOutput{AttachedPolicies: []types.AttachedPolicy{{PolicyArn: aws.String("arn:aws:iam::aws:policy/ReadOnlyAccess")}}}, nil
+				},
+				detachRolePolicy: func(*iam.DetachRolePolicyInput) (*iam.DetachRolePolicyOutput, error) {
+					return &iam.DetachRolePolicyOutput{}, fail("DetachRolePolicy")
+				},
+				listInstanceProfilesForRole: func(*iam.ListInstanceProfilesForRoleInput) (*iam.ListInstanceProfilesForRoleOutput, error) {
+					return &iam.ListInstanceProfilesForRoleOutput{}, nil
+				},
+				// Until everything is detached, and for good when it fails.
+				deleteRole: func(*iam.DeleteRoleInput) (*iam.DeleteRoleOutput, error) {
+					return nil, apiErr("DeleteConflict", "Cannot delete entity, must detach all policies first.")
+				},
+			}
+			ev := newEvent(cfn.RequestDelete, map[string]any{"RoleName": "r"})
+			ev.PhysicalResourceID = "r"
+			res, err := fastManager(f).Handle(context.Background(), ev)
+			if err == nil {
+				t.Fatal("the Delete succeeded")
+			}
+			// Each DeleteConflict retry makes the same writes again: named once.
+			if !slices.Equal(res.Changes, c.changes) {
+				t.Errorf("changes = %q, want %q", res.Changes, c.changes)
+			}
+		})
+	}
 }
 
 func TestServiceLinkedRoleDeletion(t *testing.T) {
