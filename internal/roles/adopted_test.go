@@ -32,6 +32,9 @@ func TestAdoptedServiceLinkedRoleDescriptionIsNotedNotApplied(t *testing.T) {
 		{"B's Create with another Description", func(string) cfn.Event { return request(t, cfn.RequestCreate, "B", "", ours, nil) }, true},
 		{"B's Update with another Description", func(id string) cfn.Event { return request(t, cfn.RequestUpdate, "B", id, ours, slrProps) }, true},
 		{"B's Update with the role's Description", func(id string) cfn.Event { return request(t, cfn.RequestUpdate, "B", id, same, ours) }, false},
+		{"B's Update with no Description (the default not asked for)", func(id string) cfn.Event {
+			return request(t, cfn.RequestUpdate, "B", id, slrProps, same)
+		}, false},
 	}
 	adopted := ""
 	for _, c := range cases {

@@ -63,11 +63,11 @@ func (m *Manager) createServiceLinkedRole(ctx context.Context, spec Spec) (Resul
 
 // adoptedResult is the Result of a request that leaves role, an adopted
 // service-linked role, under id as it is: not this resource's, so never
-// changed. A Description in spec (given or the default) that role does not
-// have is not applied, and the note says so.
+// changed. A Description the properties give that role does not have is not
+// applied, and the note says so (the default is not asked for: no note).
 func adoptedResult(id string, role *types.Role, spec Spec) Result {
 	res := roleResult(id, role, Adopted)
-	if aws.ToString(role.Description) != spec.Description {
+	if spec.DescriptionGiven && aws.ToString(role.Description) != spec.Description {
 		res.Note = fmt.Sprintf("%s %q not applied: the service-linked role %s is adopted, not this resource's, and is left as it is",
 			schema.PropDescription, spec.Description, aws.ToString(role.RoleName))
 	}

@@ -50,9 +50,12 @@ func (o Owner) Tags() []Tag {
 type Spec struct {
 	Type schema.RoleType
 	// Name is the RoleName property; empty when the name is to be generated.
-	Name                string
-	Path                string
-	Description         string
+	Name        string
+	Path        string
+	Description string
+	// DescriptionGiven is whether the properties name a Description (else
+	// Description is the RoleType's default).
+	DescriptionGiven    bool
 	PolicyName          string
 	PermissionsBoundary string
 	MaxSessionDuration  int32
@@ -125,6 +128,7 @@ func (p *propReader) common(s *Spec) {
 		defaultDesc = DefaultServiceLinkedRoleDesc
 	}
 	s.Description = p.str(schema.PropDescription, defaultDesc)
+	_, s.DescriptionGiven = p.props[schema.PropDescription]
 	if utf8.RuneCountInString(s.Description) > maxDescription {
 		p.fail(schema.PropDescription, fmt.Sprintf("must be at most %d characters", maxDescription))
 	} else if !descriptionPattern.MatchString(s.Description) {
