@@ -17,7 +17,8 @@ import (
 // adopted, and note a Description that they did not apply.
 func TestAdoptedServiceLinkedRoleDescriptionIsNotedNotApplied(t *testing.T) {
 	e := newEnv(t)
-	a := e.mustHandle(request(t, cfn.RequestCreate, "A", "", slrProps, nil))
+	// A's own words, so that qbrole's default Description differs from the role's.
+	a := e.mustHandle(request(t, cfn.RequestCreate, "A", "", map[string]any{"RoleType": "ServiceLinkedRole", "Description": "A's words"}, nil))
 	if a.Outcome != roles.Created {
 		t.Fatalf("A's Create: %+v", a)
 	}
