@@ -78,7 +78,7 @@ ifndef QBROLE_TEST_RUN
 export QBROLE_TEST_RUN := $(shell echo "make-$$$$-$$RANDOM$$RANDOM")
 endif
 leftovers:
-	@for i in $$(seq 50); do 		left=$$(grep -lsxzF 'QBROLE_TEST_SERVER=$(QBROLE_TEST_RUN)' /proc/[0-9]*/environ | cut -d/ -f3); 		[ -z "$$left" ] && exit 0; sleep 0.1; 	done; 	echo "processes started by this run's tests still run (QBROLE_TEST_SERVER=$(QBROLE_TEST_RUN)):"; 	for p in $$left; do echo "  $$p: $$(tr '\0' ' ' < /proc/$$p/cmdline 2>/dev/null)"; done; exit 1
+	@for i in $$(seq 50); do 		left=$$(grep -lsxzF 'QBROLE_TEST_SERVER=$(QBROLE_TEST_RUN)' /proc/[0-9]*/environ | cut -d/ -f3); 		[ -z "$$left" ] && { echo "leftovers: no process of this run's tests is left"; exit 0; }; sleep 0.1; 	done; 	echo "processes started by this run's tests still run (QBROLE_TEST_SERVER=$(QBROLE_TEST_RUN)):"; 	for p in $$left; do echo "  $$p: $$(tr '\0' ' ' < /proc/$$p/cmdline 2>/dev/null)"; done; exit 1
 
 # The fast tier: needs nothing but Go (no moto, Node or Python on PATH).
 check: fmt-check vet staticcheck test-fast

@@ -144,6 +144,14 @@ func TestEventWithoutResponseURLIsNotAnswered(t *testing.T) {
 	if !strings.Contains(log.String(), "cannot be answered") {
 		t.Errorf("log = %s", log.String())
 	}
+	// Like every line: Outcome, and Changes (none).
+	var line map[string]any
+	if err := json.Unmarshal(log.Bytes(), &line); err != nil {
+		t.Fatalf("log line %q: %v", log.String(), err)
+	}
+	if changes, ok := line["Changes"].([]any); !ok || len(changes) != 0 || line["Outcome"] != "failed" {
+		t.Errorf("Changes %#v, Outcome %v; want [] and failed", line["Changes"], line["Outcome"])
+	}
 }
 
 func TestLogLine(t *testing.T) {

@@ -41,7 +41,8 @@ func (r *Runner) Run(ctx context.Context, raw []byte) (*cfn.Response, error) {
 	}
 	ev, decodeErr := Decode(raw)
 	if decodeErr != nil && ev.ResponseURL == "" {
-		log.Error("event cannot be answered", "error", decodeErr.Error())
+		// Outcome and Changes as on every line: nothing was done.
+		log.Error("event cannot be answered", "Outcome", string(Failed), "Changes", []string{}, "error", decodeErr.Error())
 		return nil, fmt.Errorf("%w; no ResponseURL to answer", decodeErr)
 	}
 

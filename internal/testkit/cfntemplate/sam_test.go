@@ -282,12 +282,11 @@ func TestReadmeNamesChangelogVersions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, v := range regexp.MustCompile(`\b\d+\.\d+\.\d+\b`).FindAllString(string(readme), -1) {
-		if strings.Contains(v, "2012") || !strings.HasPrefix(v, "0.") {
-			continue // the pinned tools' versions (moto 5.2.1, …), not qbrole's
-		}
-		if !strings.Contains(string(log), "## "+v+" ") {
-			t.Errorf("README names version %s, which CHANGELOG.md does not", v)
+	// qbrole's versions, as the README names them ("from 0.2.0", "version
+	// 0.3.0", "qbrole 0.3.0"); the pinned tools' versions follow their names.
+	for _, m := range regexp.MustCompile(`(?i)\b(?:from|to|version|qbrole) v?(\d+\.\d+\.\d+)\b`).FindAllStringSubmatch(string(readme), -1) {
+		if !strings.Contains(string(log), "## "+m[1]+" ") {
+			t.Errorf("README names version %s, which CHANGELOG.md does not", m[1])
 		}
 	}
 }
