@@ -125,3 +125,42 @@ func (c cli) export(name string) string {
 	}
 	return out
 }
+
+// script runs one of the README's ```sh blocks (readmeShBlocks) in the cli's
+// directory, line by line, after replacing each old with its new (the
+// README's placeholders with the test's values), and stops at the first line
+// that fails: it returns that line and its output, "" when every line ran.
+// An `aws …` line runs through run (moto's endpoint, dummy credentials). A
+// `make package` line was run by TestMain (the cli's dist/ is a copy of its
+// output); a `make stackset` line runs `make stackset-code` on the cli's
+// dist/, which makes stackset.json and stackset-code/ from the bootstrap.zip
+// there (TestMain's build, or a test's other code); any other make line
+// fails the test.
+func (c cli) script(block []string, oldnew ...string) (failed, out string) {
+	c.t.Helper()
+	r := strings.NewReplacer(oldnew...)
+	for _, line := range block {
+		words, err := readmeCommand(r.Replace(line))
+		if err != nil {
+			c.t.Fatal(err)
+		}
+		switch strings.Join(words, " ") {
+		case "make package":
+			continue
+		case "make stackset":
+			mk := exec.Command("make", "-s", "stackset-code", "DIST="+filepath.Join(c.dir, "dist"))
+			mk.Dir = root
+			if out, err := mk.CombinedOutput(); err != nil {
+				c.t.Fatalf("make stackset-code: %v\n%s", err, out)
+			}
+			continue
+		}
+		if words[0] != "aws" {
+			c.t.Fatalf("README command %q: the tests run only aws, make package and make stackset", line)
+		}
+		if out, err := c.run(words[1:]...); err != nil {
+			return line, out
+		}
+	}
+	return "", ""
+}
