@@ -89,12 +89,13 @@ func (c cli) must(args ...string) string {
 	return out
 }
 
-// codeBucket holds dist/bootstrap.zip in the bucket <prefix>-us-east-1, as the
+// codeBucket holds dist/stackset-code (the code under the key of
+// stackset.json's CodeS3Key) in the bucket <prefix>-us-east-1, as the
 // README's StackSets section has the user do in each region.
 func (c cli) codeBucket(prefix string) {
 	c.t.Helper()
 	c.must("s3", "mb", "s3://"+prefix+"-us-east-1")
-	c.must("s3", "cp", "dist/bootstrap.zip", "s3://"+prefix+"-us-east-1/bootstrap.zip")
+	c.must("s3", "sync", "dist/stackset-code", "s3://"+prefix+"-us-east-1")
 }
 
 // createStack creates a stack from a template file with Key=Value parameters.
@@ -129,7 +130,8 @@ func (c cli) export(name string) string {
 // script runs one of the README's ```sh blocks (readmeShBlocks) in the cli's
 // directory, line by line, after replacing each old with its new (the
 // README's placeholders with the test's values), and stops at the first line
-// that fails: it returns that line and its output, "" when every line ran.
+// that fails: it returns that line (replaced) and its output, "" when every
+// line ran.
 // An `aws …` line runs through run (moto's endpoint, dummy credentials). A
 // `make package` line was run by TestMain (the cli's dist/ is a copy of its
 // output); a `make stackset` line runs `make stackset-code` on the cli's
@@ -140,7 +142,8 @@ func (c cli) script(block []string, oldnew ...string) (failed, out string) {
 	c.t.Helper()
 	r := strings.NewReplacer(oldnew...)
 	for _, line := range block {
-		words, err := readmeCommand(r.Replace(line))
+		line = r.Replace(line)
+		words, err := readmeCommand(line)
 		if err != nil {
 			c.t.Fatal(err)
 		}
