@@ -57,7 +57,7 @@ CDKTS_STAMP := $(CDKTS_DIR)/.installed
 NPM_CI := npm ci --no-audit --no-fund --loglevel=error --prefix
 
 .PHONY: demo test leftovers check check-go-only test-fast integration model soak bench mutate fuzz deps-python iamsim cdk-ts fmt-check vet staticcheck \
-	build package stackset build-QBusinessRoleFunction cdk-cli synth diff deploy destroy clean
+	build package stackset stackset-code build-QBusinessRoleFunction cdk-cli synth diff deploy destroy clean
 
 demo: deps-python
 	$(GO) run ./internal/devtools/demo
@@ -229,10 +229,26 @@ package: build deps-python
 
 # For StackSets: dist/stackset.json, template.yaml with the SAM transform
 # applied (service-managed StackSets refuse transforms), its code read from
-# the bucket <CodeS3BucketPrefix>-<region> (internal/devtools/stackset).
+# the bucket <CodeS3BucketPrefix>-<region> (internal/devtools/stackset) under
+# a key named by the zip's SHA-256, qbrole/bootstrap-<16 hex>.zip: the
+# default of CodeS3Key. CloudFormation updates a function's code only when
+# Code's properties change ("Changes to a deployment package in Amazon S3 ...
+# are not detected automatically during stack updates. To update the function
+# code, change the object key or version in the template.": AWS::Lambda::Function
+# Code, https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-function-code.html),
+# so new code gets a new key, and update-stack-set deploys it; the same code
+# keeps its key. dist/stackset-code mirrors a bucket's layout, holding that
+# one object, for `aws s3 sync dist/stackset-code s3://<prefix>-<region>`.
+# stackset-code works on the $(DIST)/bootstrap.zip there is (the tests give
+# it another zip, as a new version would be).
 STACKSET_TEMPLATE := $(DIST)/stackset.json
+STACKSET_CODE     := $(DIST)/stackset-code
 stackset: build deps-python
-	python3 internal/devtools/stackset/stackset.py template.yaml > $(STACKSET_TEMPLATE).tmp
+	@$(MAKE) --no-print-directory stackset-code
+stackset-code:
+	key=qbrole/bootstrap-$$(sha256sum $(DIST)/bootstrap.zip | cut -c1-16).zip && \
+	rm -rf $(STACKSET_CODE) && mkdir -p $(STACKSET_CODE)/qbrole && cp $(DIST)/bootstrap.zip $(STACKSET_CODE)/$$key && \
+	python3 internal/devtools/stackset/stackset.py template.yaml "$$key" > $(STACKSET_TEMPLATE).tmp
 	mv $(STACKSET_TEMPLATE).tmp $(STACKSET_TEMPLATE)
 	cfn-lint $(STACKSET_TEMPLATE)
 

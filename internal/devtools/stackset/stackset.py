@@ -1,6 +1,14 @@
 """The StackSets-ready provider template: template.yaml without the SAM transform.
 
-Usage: python3 stackset.py template.yaml > dist/stackset.json  (make stackset)
+Usage: python3 stackset.py template.yaml CODE-KEY > dist/stackset.json  (make stackset)
+
+CODE-KEY is the default of the parameter CodeS3Key: make stackset names it by
+the zip's SHA-256 (qbrole/bootstrap-<16 hex>.zip), so that new code has a new
+key, which is what makes update-stack-set deploy it: "Changes to a deployment
+package in Amazon S3 ... are not detected automatically during stack updates.
+To update the function code, change the object key or version in the
+template." (AWS::Lambda::Function Code, AWS CloudFormation Template Reference:
+https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-lambda-function-code.html).
 
 Service-managed StackSets refuse transforms: "StackSets with service-managed
 permissions don't currently support the use of macros in templates. (This
@@ -35,8 +43,8 @@ CODE_PARAMETERS = {
     },
     "CodeS3Key": {
         "Type": "String",
-        "Default": "bootstrap.zip",
-        "Description": "Key of the function's code (dist/bootstrap.zip of make build) in that bucket.",
+        "Description": "Key of the function's code in that bucket; its default is the key make stackset "
+        "gave the code it was made with (dist/stackset-code).",
     },
 }
 
@@ -48,7 +56,7 @@ class NoManagedPolicies:
         return {}
 
 
-def translate(sam):
+def translate(sam, code_key):
     fn = sam["Resources"][FUNCTION]
     fn["Properties"]["CodeUri"] = {
         "Bucket": {"Fn::Sub": "${CodeS3BucketPrefix}-${AWS::Region}"},
@@ -56,6 +64,7 @@ def translate(sam):
     }
     fn.pop("Metadata", None)
     sam["Parameters"].update(CODE_PARAMETERS)
+    sam["Parameters"]["CodeS3Key"] = dict(CODE_PARAMETERS["CodeS3Key"], Default=code_key)
     groups = sam["Metadata"]["AWS::CloudFormation::Interface"]["ParameterGroups"]
     groups.append({"Label": {"default": "Code"}, "Parameters": list(CODE_PARAMETERS)})
     del sam["Metadata"]["AWS::ServerlessRepo::Application"]
@@ -70,11 +79,11 @@ def translate(sam):
 
 
 def main():
-    if len(sys.argv) != 2:
-        raise SystemExit("usage: stackset.py template.yaml > stackset.json")
+    if len(sys.argv) != 3 or not sys.argv[2]:
+        raise SystemExit("usage: stackset.py template.yaml CODE-KEY > stackset.json")
     with open(sys.argv[1], encoding="utf-8") as f:
         sam = yaml_parse(f.read())
-    json.dump(translate(sam), sys.stdout, indent=2)
+    json.dump(translate(sam, sys.argv[2]), sys.stdout, indent=2)
     sys.stdout.write("\n")
 
 

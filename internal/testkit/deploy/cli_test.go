@@ -89,12 +89,13 @@ func (c cli) must(args ...string) string {
 	return out
 }
 
-// codeBucket holds dist/bootstrap.zip in the bucket <prefix>-us-east-1, as the
+// codeBucket holds dist/stackset-code (the code under the key of
+// stackset.json's CodeS3Key) in the bucket <prefix>-us-east-1, as the
 // README's StackSets section has the user do in each region.
 func (c cli) codeBucket(prefix string) {
 	c.t.Helper()
 	c.must("s3", "mb", "s3://"+prefix+"-us-east-1")
-	c.must("s3", "cp", "dist/bootstrap.zip", "s3://"+prefix+"-us-east-1/bootstrap.zip")
+	c.must("s3", "sync", "dist/stackset-code", "s3://"+prefix+"-us-east-1")
 }
 
 // createStack creates a stack from a template file with Key=Value parameters.
@@ -124,4 +125,45 @@ func (c cli) export(name string) string {
 		return ""
 	}
 	return out
+}
+
+// script runs one of the README's ```sh blocks (readmeShBlocks) in the cli's
+// directory, line by line, after replacing each old with its new (the
+// README's placeholders with the test's values), and stops at the first line
+// that fails: it returns that line (replaced) and its output, "" when every
+// line ran.
+// An `aws …` line runs through run (moto's endpoint, dummy credentials). A
+// `make package` line was run by TestMain (the cli's dist/ is a copy of its
+// output); a `make stackset` line runs `make stackset-code` on the cli's
+// dist/, which makes stackset.json and stackset-code/ from the bootstrap.zip
+// there (TestMain's build, or a test's other code); any other make line
+// fails the test.
+func (c cli) script(block []string, oldnew ...string) (failed, out string) {
+	c.t.Helper()
+	r := strings.NewReplacer(oldnew...)
+	for _, line := range block {
+		line = r.Replace(line)
+		words, err := readmeCommand(line)
+		if err != nil {
+			c.t.Fatal(err)
+		}
+		switch strings.Join(words, " ") {
+		case "make package":
+			continue
+		case "make stackset":
+			mk := exec.Command("make", "-s", "stackset-code", "DIST="+filepath.Join(c.dir, "dist"))
+			mk.Dir = root
+			if out, err := mk.CombinedOutput(); err != nil {
+				c.t.Fatalf("make stackset-code: %v\n%s", err, out)
+			}
+			continue
+		}
+		if words[0] != "aws" {
+			c.t.Fatalf("README command %q: the tests run only aws, make package and make stackset", line)
+		}
+		if out, err := c.run(words[1:]...); err != nil {
+			return line, out
+		}
+	}
+	return "", ""
 }

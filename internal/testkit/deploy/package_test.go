@@ -10,8 +10,9 @@ import (
 	"testing"
 )
 
-// The README's commands without the SAM CLI, as written, against moto's S3
-// and CloudFormation. `aws cloudformation package` resolves every local path
+// The README's commands without the SAM CLI, its ```sh block as written
+// (read from README.md; the bucket's placeholder MY-ARTIFACT-BUCKET replaced),
+// against moto's S3 and CloudFormation. `aws cloudformation package` resolves every local path
 // of the template against the template's directory, the Serverless
 // Application Repository's ReadmeUrl and LicenseUrl included
 // (awscli/customizations/cloudformation/artifact_exporter.py: METADATA_EXPORT_LIST,
@@ -35,16 +36,15 @@ func TestPackageWithoutTheSAMCLI(t *testing.T) {
 				}
 			}
 			aws.must("s3", "mb", "s3://my-artifact-bucket")
-			out, err := aws.run("cloudformation", "package", "--template-file", "dist/template.yaml",
-				"--s3-bucket", "my-artifact-bucket", "--output-template-file", "dist/packaged.yaml")
+			failed, out := aws.script(readmeShBlocks(t, sectionPackage)[0], "MY-ARTIFACT-BUCKET", "my-artifact-bucket")
 			if c.wantErr != "" {
-				if err == nil || !strings.Contains(out, c.wantErr) {
-					t.Fatalf("package: %v, want %q\n%s", err, c.wantErr, out)
+				if !strings.Contains(failed, "cloudformation package") || !strings.Contains(out, c.wantErr) {
+					t.Fatalf("package: failed at %q, want %q\n%s", failed, c.wantErr, out)
 				}
 				return
 			}
-			if err != nil {
-				t.Fatalf("package: %v\n%s", err, out)
+			if failed != "" {
+				t.Fatalf("%s\n%s", failed, out)
 			}
 			packaged, err := os.ReadFile(filepath.Join(aws.dir, "dist", "packaged.yaml"))
 			if err != nil {
@@ -64,9 +64,7 @@ func TestPackageWithoutTheSAMCLI(t *testing.T) {
 			// uses) create no outputs. So this shows only that the command
 			// and the packaged template are accepted; what the transform
 			// makes is deployed from dist/stackset.json, the transform's
-			// output, by TestStackSetTemplateDeploys.
-			aws.must("cloudformation", "deploy", "--template-file", "dist/packaged.yaml", "--stack-name", "qbrole-provider",
-				"--capabilities", "CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND")
+			// output, by TestStackSetTemplateDeploys. The deploy is the README's, run above.
 			if s := aws.stackStatus("qbrole-provider"); s != "CREATE_COMPLETE" {
 				t.Errorf("stack %s", s)
 			}

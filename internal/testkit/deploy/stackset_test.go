@@ -149,3 +149,44 @@ func TestStackSetTemplateDeploys(t *testing.T) {
 		})
 	}
 }
+
+// An account that already has the provider as the stack qbrole-provider
+// (SAM's or aws cloudformation deploy's; here dist/stackset.json, the
+// transform's output, under that name, since moto does not run the
+// transform) exports qbrole-provider-ServiceToken. A stack set's instance
+// given that export name is refused there: "For each AWS account, Export
+// names must be unique within a Region" (Fn::ImportValue,
+// https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/intrinsic-function-reference-importvalue.html);
+// moto says "Export names must be unique across a given region". With
+// another export name, as the README has such accounts do, it deploys beside
+// the old provider, both exports there.
+func TestStackSetExportBesideAProvider(t *testing.T) {
+	aws := newCLI(t)
+	aws.codeBucket("qbrole-code")
+	if out, err := aws.createStack("qbrole-provider", "dist/stackset.json", "CodeS3BucketPrefix=qbrole-code"); err != nil {
+		t.Fatalf("the account's own provider: %v\n%s", err, out)
+	}
+	old := aws.export("qbrole-provider-ServiceToken")
+	if old == "" {
+		t.Fatal("the account's own provider exports no qbrole-provider-ServiceToken")
+	}
+	out, err := aws.createStack("StackSet-qbrole-provider-0f1e2d3c", "dist/stackset.json",
+		"CodeS3BucketPrefix=qbrole-code", "ServiceTokenExportName=qbrole-provider-ServiceToken")
+	if err == nil || !strings.Contains(out, "Export names must be unique") {
+		t.Errorf("an instance exporting qbrole-provider-ServiceToken beside the provider: %v, want the export refused\n%s", err, out)
+	}
+	if got := aws.export("qbrole-provider-ServiceToken"); got != old {
+		t.Errorf("qbrole-provider-ServiceToken is now %q, was %q", got, old)
+	}
+	const other = "StackSet-qbrole-stackset-1a2b3c4d"
+	if out, err := aws.createStack(other, "dist/stackset.json",
+		"CodeS3BucketPrefix=qbrole-code", "ServiceTokenExportName=qbrole-stackset-ServiceToken"); err != nil {
+		t.Fatalf("an instance with another export name: %v\n%s", err, out)
+	}
+	if s := aws.stackStatus(other); s != "CREATE_COMPLETE" {
+		t.Fatalf("stack %s", s)
+	}
+	if token := aws.export("qbrole-stackset-ServiceToken"); !strings.Contains(token, ":function:"+other+"-"+function+"-") {
+		t.Errorf("export qbrole-stackset-ServiceToken = %q, want the instance's function", token)
+	}
+}
