@@ -17,6 +17,26 @@
 # already satisfied (for machines whose package index is unreachable).
 set -euo pipefail
 python=$1 venv=$2 moto_version=$3 cfnlint_version=$4 awscli_version=$5 seed=${6:-}
+# SEED is made absolute: a relative path in a .pth file is read relative to
+# the site-packages directory holding it, not to where make ran.
+if [ -n "$seed" ]; then
+	[ -d "$seed" ] || { echo "deps-python: PYTHON_SEED=$seed is not a directory" >&2; exit 1; }
+	seed=$(cd "$seed" && pwd)
+fi
+py=$venv/bin/python
+# has DIST VERSION MODULE ...: the venv imports each MODULE, of its DIST at its VERSION.
+has() {
+	"$py" -c 'import importlib, importlib.metadata as m, sys
+a = sys.argv[1:]
+sys.exit(any(m.version(a[i]) != a[i+1] or not importlib.import_module(a[i+2]) for i in range(0, len(a), 3)))' "$@" 2>/dev/null
+}
+# found DIST VERSION PACKAGE ...: as has, but each PACKAGE only found, not
+# imported (cheap enough for every make target).
+found() {
+	"$py" -c 'import importlib.util, importlib.metadata as m, sys
+a = sys.argv[1:]
+sys.exit(any(m.version(a[i]) != a[i+1] or importlib.util.find_spec(a[i+2]) is None for i in range(0, len(a), 3)))' "$@" 2>/dev/null
+}
 # PYTHON is looked up on PATH without the venv's own bin, which the Makefile
 # puts first: the interpreter that makes the venv is never the venv's.
 case $python in
@@ -42,7 +62,10 @@ else
 fi
 # What the venv was last made of: the same again, its tools there, is done.
 stamp=$venv/.qbrole-deps made="$python $moto_version $cfnlint_version $awscli_version $seed"
-if [ -z "$clear" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$made" ] && [ -x "$venv/bin/moto_server" ] && [ -x "$venv/bin/cfn-lint" ] && [ -x "$venv/bin/aws" ]; then
+# The tools are imported too: a seed or an interpreter's packages, which the
+# venv reuses, may have changed or gone since.
+if [ -z "$clear" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$made" ] && [ -x "$venv/bin/moto_server" ] && [ -x "$venv/bin/cfn-lint" ] && [ -x "$venv/bin/aws" ] &&
+	found moto "$moto_version" moto cfn-lint "$cfnlint_version" cfnlint awscli "$awscli_version" awscli; then
 	exit 0
 fi
 if [ -n "$clear" ] || [ ! -e "$venv/pyvenv.cfg" ]; then
@@ -54,18 +77,10 @@ if [ -n "$clear" ] || [ ! -e "$venv/pyvenv.cfg" ]; then
 	[ -z "$clear" ] || echo "deps-python: $venv is not of $python (or no longer runs): making it again" >&2
 	"$python" -m venv --system-site-packages $clear "$venv" || exit 1
 fi
-py=$venv/bin/python
 site=$("$py" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
 if [ -n "$seed" ]; then
-	[ -d "$seed" ] || { echo "deps-python: PYTHON_SEED=$seed is not a directory" >&2; exit 1; }
 	echo "$seed" > "$site/qbrole-seed.pth"
 fi
-
-# has DIST VERSION MODULE: the venv imports MODULE, of DIST at VERSION.
-has() {
-	"$py" -c 'import importlib, importlib.metadata as m, sys
-sys.exit(m.version(sys.argv[1]) != sys.argv[2] or not importlib.import_module(sys.argv[3]))' "$@" 2>/dev/null
-}
 has moto "$moto_version" moto.server || "$py" -m pip install --quiet "moto[server]==$moto_version"
 has cfn-lint "$cfnlint_version" cfnlint.runner || "$py" -m pip install --quiet "cfn-lint==$cfnlint_version"
 has awscli "$awscli_version" awscli.clidriver || "$py" -m pip install --quiet "awscli==$awscli_version"

@@ -127,3 +127,58 @@ func minor(python string) string {
 	out, _ := exec.Command(python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])").Output()
 	return strings.TrimSpace(string(out))
 }
+
+// PYTHON_SEED as a user may give it, relative to where make runs, seeds the
+// venv (a relative path in a .pth file would be read relative to the venv's
+// site-packages, and the seed ignored); and a venv made from a seed that has
+// since lost its packages is not taken as done: tools/venv.sh either fails
+// or leaves tools that run, never succeeds over a cfn-lint that cannot start.
+func TestVenvScriptSeedRelativeAndGone(t *testing.T) {
+	root, err := ModuleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tools := lookPath(t, "python3")
+	seed := strings.TrimSpace(run(t, tools, "-c", "import moto, os; print(os.path.dirname(os.path.dirname(moto.__file__)))"))
+	system := ""
+	candidates, _ := filepath.Glob("/usr/bin/python3.*[0-9]")
+	for _, py := range candidates {
+		if base(t, py) != base(t, tools) && minor(py) == minor(tools) {
+			system = py
+		}
+	}
+	if system == "" {
+		t.Fatalf("no /usr/bin/python3.N of python3's minor version (%s) other than it", minor(tools))
+	}
+	dir := t.TempDir()
+	link := filepath.Join(dir, "seed")
+	if err := os.Symlink(seed, link); err != nil {
+		t.Fatal(err)
+	}
+	venv := filepath.Join(dir, "venv")
+	venvSh := func() (string, error) {
+		cmd := exec.Command(filepath.Join(root, "tools", "venv.sh"), system, venv, "5.2.1", "1.51.0", "1.45.11", "seed")
+		cmd.Dir = dir
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	if out, err := venvSh(); err != nil {
+		t.Fatalf("PYTHON_SEED=seed (relative): %v\n%s", err, out)
+	}
+	if got := run(t, filepath.Join(venv, "bin", "python"), "-c", "import moto; print(moto.__file__)"); !strings.HasPrefix(got, link+"/") && !strings.HasPrefix(got, seed+"/") {
+		t.Errorf("the venv's moto is %s, not the seed's", got)
+	}
+
+	// The seed's packages gone, the directory still there.
+	if err := os.Remove(link); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(link, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := venvSh(); err == nil {
+		if v, err := exec.Command(filepath.Join(venv, "bin", "cfn-lint"), "--version").CombinedOutput(); err != nil {
+			t.Errorf("deps-python succeeded, but cfn-lint does not run: %v\n%s\n%s", err, out, v)
+		}
+	}
+}
