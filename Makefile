@@ -9,8 +9,11 @@ SHELL := /bin/bash
 GO    ?= go
 # The Python tools' virtual environment (see deps-python), first on PATH; not
 # for make check-go-only, whose PATH holds nothing but Go and the shell's tools.
+# VENV is taken from make's command line only (make VENV=...), never from
+# the environment, where a shell may export it for a venv of its own, which
+# deps-python would remake and clean remove.
 PYTHON      ?= python3
-VENV        ?= .venv
+VENV        := .venv
 override VENV := $(abspath $(VENV))
 PYTHON_SEED ?=
 ifndef QBROLE_GO_ONLY
