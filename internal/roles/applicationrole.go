@@ -136,7 +136,9 @@ func (m *Manager) replaceApplicationRole(ctx context.Context, spec Spec, name st
 	if created {
 		cctx, cancel := m.cleanupContext(ctx)
 		defer cancel()
-		if derr := m.deleteIfOwned(cctx, name, spec.Owner); derr != nil {
+		cleanup, derr := m.deleteIfOwned(cctx, name, spec.Owner)
+		res.Changes = append(res.Changes, cleanup...)
+		if derr != nil {
 			err = errors.Join(err, fmt.Errorf("cleaning up replacement role: %w", derr))
 		}
 	}
@@ -250,25 +252,29 @@ func (m *Manager) takeOverRetriedCreate(ctx context.Context, spec Spec, name str
 }
 
 // deleteIfOwned deletes the role this request has just created, if it
-// carries owner's tags: the cleanup of a failed replacement. IAM may not show
+// carries owner's tags: the cleanup of a failed replacement. It names the
+// writes it made (deleteApplicationRole's), also when it fails. IAM may not show
 // a role made moments ago, so one it does not find is looked for again until
 // ctx ends ("Changes that I make are not always immediately visible", IAM User
 // Guide, https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_general.html).
-func (m *Manager) deleteIfOwned(ctx context.Context, name string, owner Owner) error {
+func (m *Manager) deleteIfOwned(ctx context.Context, name string, owner Owner) ([]string, error) {
 	role, err := m.waitForRole(ctx, name)
 	if errors.Is(err, errNotFound) {
-		return nil
+		return nil, nil
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if !owns(role, owner) {
-		return nil
+		return nil, nil
 	}
-	return m.deleteFreshRole(ctx, m.propagationTimeout(), func() error {
-		_, err := m.deleteApplicationRole(ctx, name)
+	var writes []string
+	err = m.deleteFreshRole(ctx, m.propagationTimeout(), func() error {
+		done, err := m.deleteApplicationRole(ctx, name)
+		writes = append(writes, done...)
 		return err
 	})
+	return writes, err
 }
 
 // deleteFreshRole runs del, the deletion of a role made moments ago, again

@@ -2,6 +2,7 @@ package roles
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -147,10 +148,11 @@ func TestFailedReplacementCleansUp(t *testing.T) {
 		deleteErr  error // DeleteRole's answer
 		wantDelete bool
 		wantErr    string
+		changes    []string // the log line's: the new role, and its deletion when done
 	}{
-		{"the new role is deleted", true, nil, true, "putting policy"},
-		{"cleanup fails too: both errors", true, apiErr("ServiceFailure", "down"), true, "cleaning up replacement role"},
-		{"someone else's by then: left alone", false, nil, false, "putting policy"},
+		{"the new role is deleted", true, nil, true, "putting policy", []string{"role", "role (deleted)"}},
+		{"cleanup fails too: both errors", true, apiErr("ServiceFailure", "down"), true, "cleaning up replacement role", []string{"role"}},
+		{"someone else's by then: left alone", false, nil, false, "putting policy", []string{"role"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -189,6 +191,9 @@ func TestFailedReplacementCleansUp(t *testing.T) {
 			}
 			if got := len(deleted) > 0 && deleted[0] == "new"; got != c.wantDelete {
 				t.Errorf("deleted %v, want the new role deleted: %v", deleted, c.wantDelete)
+			}
+			if !slices.Equal(res.Changes, c.changes) {
+				t.Errorf("changes %q, want %q", res.Changes, c.changes)
 			}
 		})
 	}

@@ -265,6 +265,13 @@ func ownerTags(role *types.Role) (stack, logical string) {
 // execution role may not change the ownership tags (internal/execrole).
 func notOwnedError(verb, name string, role *types.Role, o Owner) error {
 	stack, logical := ownerTags(role)
+	if stack == o.StackID && logical != "" && logical != o.LogicalResourceID && verb == "updating" {
+		// The name this resource keeps is now another resource's role: that
+		// one took it after this resource's role was deleted.
+		return fmt.Errorf("%s IAM role (%s): it belongs to %s, another resource of this same stack, not to %s; "+
+			"left untouched (give %s another RoleName, or none to get a generated one, and deploy again)",
+			verb, name, logical, o.LogicalResourceID, o.LogicalResourceID)
+	}
 	if stack == o.StackID && logical != "" && logical != o.LogicalResourceID {
 		return fmt.Errorf("%s IAM role (%s): it belongs to %s, another resource of this same stack, not to %s; "+
 			"left untouched, as a role cannot move from one resource to another (give %s another RoleName, or "+

@@ -18,12 +18,6 @@ func TestOwnershipDecision(t *testing.T) {
 	owner := Owner{StackID: testStack.ID, LogicalResourceID: "RoleShared"}
 	otherStack := "arn:aws:cloudformation:us-east-1:123456789012:stack/other/0d3f5e60-8e6e-11ef-9f2a-0affc1a2b3c4"
 	otherAccount := strings.Replace(testStack.ID, "123456789012", "210987654321", 1)
-	tagged := func(stack, logical string) *types.Role {
-		return &types.Role{Tags: []types.Tag{
-			{Key: aws.String(schema.TagStackID), Value: aws.String(stack)},
-			{Key: aws.String(schema.TagLogicalID), Value: aws.String(logical)},
-		}}
-	}
 	cases := []struct {
 		name string
 		role *types.Role
@@ -72,4 +66,28 @@ func TestOwnershipDecision(t *testing.T) {
 			}
 		})
 	}
+}
+
+// An Update that keeps its name, now held by another resource of the stack,
+// is not a rename: its advice is another RoleName, never keeping a logical id.
+func TestUpdateRefusalOfAnotherResourcesRole(t *testing.T) {
+	owner := Owner{StackID: testStack.ID, LogicalResourceID: "RoleShared"}
+	msg := notOwnedError("updating", "qb-role", tagged(testStack.ID, "Role"), owner).Error()
+	for _, w := range []string{"updating IAM role (qb-role): it belongs to Role, another resource of this same stack, not to RoleShared",
+		"give RoleShared another RoleName, or none to get a generated one"} {
+		if !strings.Contains(msg, w) {
+			t.Errorf("message %q lacks %q", msg, w)
+		}
+	}
+	if strings.Contains(msg, "logical id") {
+		t.Errorf("message %q advises keeping a logical id", msg)
+	}
+}
+
+// tagged is a role with the ownership tags naming stack and logical.
+func tagged(stack, logical string) *types.Role {
+	return &types.Role{Tags: []types.Tag{
+		{Key: aws.String(schema.TagStackID), Value: aws.String(stack)},
+		{Key: aws.String(schema.TagLogicalID), Value: aws.String(logical)},
+	}}
 }
