@@ -107,8 +107,11 @@ func run() error {
 		}
 		cmd := exec.Command(bootstrap, "invoke", file)
 		cmd.Env = append(os.Environ(), motoserver.ClientEnv(layer.URL, "testing", "testing")...)
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
 		out, err := cmd.Output()
 		fmt.Print("--- response\n", string(out))
+		printLogLine(stderr.String())
 		var resp struct{ Status, PhysicalResourceId string }
 		if jerr := json.Unmarshal(out, &resp); jerr != nil {
 			return fmt.Errorf("%s: no response (%v, %v)", s.file, err, jerr)
@@ -127,6 +130,26 @@ func run() error {
 	}
 	fmt.Println("\nDemo done: every step answered as CloudFormation expects.")
 	return nil
+}
+
+// printLogLine shows what the function's JSON log line says of the request
+// (README, "Lifecycle"): its Outcome, Changes and Note.
+func printLogLine(stderr string) {
+	for _, l := range strings.Split(stderr, "\n") {
+		var line struct {
+			Outcome string
+			Changes []string
+			Note    string
+		}
+		if !strings.HasPrefix(l, "{") || json.Unmarshal([]byte(l), &line) != nil {
+			continue
+		}
+		fmt.Printf("--- log line: Outcome %s, Changes %q", line.Outcome, line.Changes)
+		if line.Note != "" {
+			fmt.Printf(", Note %q", line.Note)
+		}
+		fmt.Println()
+	}
 }
 
 func withPhysicalID(file, dir, id string) (string, error) {

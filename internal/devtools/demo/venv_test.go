@@ -34,8 +34,16 @@ func TestDemoWithAnExternallyManagedPython(t *testing.T) {
 	venv := filepath.Join(t.TempDir(), "venv")
 	out := runOK(t, root, userPath(t, system), "make", "--no-print-directory", "demo",
 		"PYTHON="+system, "VENV="+venv, "PYTHON_SEED="+seed)
-	if !strings.Contains(out, "Delete it") {
-		t.Errorf("make demo's output lacks its last step:\n%s", out)
+	// Every step done; the service-linked role under IAM's name (the strict
+	// layer's, not moto's AWSServiceRoleForqbusiness); each log line shown.
+	for _, want := range []string{"Demo done: every step answered as CloudFormation expects.", "/AWSServiceRoleForQBusiness ",
+		`--- log line: Outcome created, Changes ["role" "permissions policy"]`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("make demo's output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "AWSServiceRoleForqbusiness ") {
+		t.Errorf("make demo shows moto's name of the service-linked role:\n%s", out)
 	}
 	if v := runOK(t, "", nil, filepath.Join(venv, "bin", "python"), "-c",
 		"import moto, sys; print(moto.__version__, sys.base_prefix != sys.prefix)"); strings.TrimSpace(v) != "5.2.1 True" {
