@@ -79,6 +79,14 @@ if [ -n "$clear" ] || [ ! -e "$venv/pyvenv.cfg" ]; then
 fi
 site=$("$py" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
 if [ -n "$seed" ]; then
+	# A seed's compiled modules are of one Python minor version: a site-packages
+	# under lib/pythonX.Y of another version would fail later, and obscurely.
+	venv_minor=$("$py" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+	seed_minor=$(printf '%s\n' "$seed" | sed -n 's|.*/python\([0-9]*\.[0-9]*\)/.*|\1|p')
+	if [ -n "$seed_minor" ] && [ "$seed_minor" != "$venv_minor" ]; then
+		echo "deps-python: PYTHON_SEED=$seed is for Python $seed_minor, the venv's is $venv_minor: name a seed of the same minor version" >&2
+		exit 1
+	fi
 	echo "$seed" > "$site/qbrole-seed.pth"
 fi
 has moto "$moto_version" moto.server || "$py" -m pip install --quiet "moto[server]==$moto_version"

@@ -182,3 +182,26 @@ func TestVenvScriptSeedRelativeAndGone(t *testing.T) {
 		}
 	}
 }
+
+// A seed of another Python minor version is refused at once, naming both
+// versions, before anything is installed (its compiled modules would fail
+// later, with an ImportError that says nothing of the seed).
+func TestVenvScriptRefusesASeedOfAnotherMinorVersion(t *testing.T) {
+	root, err := ModuleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	seed := filepath.Join(t.TempDir(), "lib", "python3.2", "site-packages")
+	if err := os.MkdirAll(seed, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	venv := filepath.Join(t.TempDir(), "venv")
+	cmd := exec.Command(filepath.Join(root, "tools", "venv.sh"), lookPath(t, "python3"), venv, "5.2.1", "1.51.0", "1.45.11", seed)
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "is for Python 3.2, the venv's is "+minor(lookPath(t, "python3"))) {
+		t.Errorf("venv.sh with a Python 3.2 seed: %v\n%s", err, out)
+	}
+	if _, err := os.Stat(filepath.Join(venv, "bin", "moto_server")); err == nil {
+		t.Error("tools were installed from a seed of another version")
+	}
+}
