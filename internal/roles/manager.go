@@ -265,19 +265,17 @@ func ownerTags(role *types.Role) (stack, logical string) {
 // execution role may not change the ownership tags (internal/execrole).
 func notOwnedError(verb, name string, role *types.Role, o Owner) error {
 	stack, logical := ownerTags(role)
-	if stack == o.StackID && logical != "" && logical != o.LogicalResourceID && verb == "updating" {
-		// The name this resource keeps is now another resource's role: that
-		// one took it after this resource's role was deleted.
-		return fmt.Errorf("%s IAM role (%s): it belongs to %s, another resource of this same stack, not to %s; "+
-			"left untouched (give %s another RoleName, or none to get a generated one, and deploy again)",
-			verb, name, logical, o.LogicalResourceID, o.LogicalResourceID)
-	}
 	if stack == o.StackID && logical != "" && logical != o.LogicalResourceID {
+		advice := fmt.Sprintf("give %s another RoleName, or none to get a generated one, and deploy again", o.LogicalResourceID)
+		// A Create under a new logical id may be a rename; an Update that
+		// keeps its name meets the role another resource took after this
+		// one's was deleted, where no logical id is to be kept.
+		if verb == "creating" {
+			advice += fmt.Sprintf("; a change of ServiceToken, such as the move to a shared provider, needs the new "+
+				"logical id; a mere rename in the template can keep the logical id %s instead", logical)
+		}
 		return fmt.Errorf("%s IAM role (%s): it belongs to %s, another resource of this same stack, not to %s; "+
-			"left untouched, as a role cannot move from one resource to another (give %s another RoleName, or "+
-			"none to get a generated one, and deploy again; a change of ServiceToken, such as the move to a "+
-			"shared provider, needs the new logical id; a mere rename in the template can keep the logical id %s instead)",
-			verb, name, logical, o.LogicalResourceID, o.LogicalResourceID, logical)
+			"left untouched, as a role cannot move from one resource to another (%s)", verb, name, logical, o.LogicalResourceID, advice)
 	}
 	return fmt.Errorf("%s IAM role (%s): it exists and is not managed by this stack; left untouched "+
 		"(choose another RoleName, or leave RoleName out to get a generated one)", verb, name)
