@@ -100,6 +100,8 @@ func TestCustomResourceProperties(t *testing.T) {
 		{"defaults", nil, map[string]any{}},
 		{"service-linked role", &QBusinessRoleProps{RoleType: ServiceLinkedRole, Description: jsii.String("d"), OnDelete: RetainRole},
 			map[string]any{"RoleType": "ServiceLinkedRole", "Description": "d", "OnDelete": "Retain"}},
+		{"the page as it is now", &QBusinessRoleProps{RoleName: jsii.String("r"), SubscriptionPermissions: ExcludeSubscriptionPermissions},
+			map[string]any{"RoleName": "r", "SubscriptionPermissions": "Exclude"}},
 		{"every application role prop", &QBusinessRoleProps{
 			RoleType: ApplicationRole, RoleName: jsii.String("r"), Path: jsii.String("/q/"), Description: jsii.String("d"),
 			ApplicationId: jsii.String("a1b2c3d4-e5f6-7890-abcd-ef1234567890"), SubscriptionId: jsii.String("s"),

@@ -28,6 +28,18 @@ const (
 	RetainRole = schema.RetainRole
 )
 
+// SubscriptionPermissions says whether the application role's permissions
+// policy carries the user-subscription statement.
+type SubscriptionPermissions = schema.SubscriptionPermissions
+
+// SubscriptionPermissions values: IncludeSubscriptionPermissions (Include, the
+// default: the page as qbrole first followed it, 5 statements) or
+// ExcludeSubscriptionPermissions (Exclude: the page as it is now, 4).
+const (
+	IncludeSubscriptionPermissions = schema.IncludeSubscriptionPermissions
+	ExcludeSubscriptionPermissions = schema.ExcludeSubscriptionPermissions
+)
+
 // ResourceType is the CloudFormation type of the custom resource.
 const ResourceType = schema.ResourceType
 
@@ -60,6 +72,9 @@ type QBusinessRoleProps struct {
 	Tags map[string]string
 	// OnDelete: Delete (default) or Retain.
 	OnDelete OnDelete
+	// SubscriptionPermissions: Include (default) or Exclude; with Exclude,
+	// ApplicationId, SubscriptionId and SourceAccount are refused.
+	SubscriptionPermissions SubscriptionPermissions
 	// ServiceTimeout bounds CloudFormation's wait for the function; 11 minutes when nil.
 	ServiceTimeout awscdk.Duration
 
@@ -160,6 +175,9 @@ func (p *QBusinessRoleProps) properties() *map[string]any {
 	}
 	if p.OnDelete != "" {
 		m[schema.PropOnDelete] = string(p.OnDelete)
+	}
+	if p.SubscriptionPermissions != "" {
+		m[schema.PropSubscriptionPermissions] = string(p.SubscriptionPermissions)
 	}
 	return &m
 }

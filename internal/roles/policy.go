@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"reflect"
+	"slices"
 	"sort"
 
 	"github.com/qbrole/qbrole/internal/schema"
@@ -111,7 +112,7 @@ func PermissionsPolicy(p Placeholders) PolicyDocument {
 				Resource: []string{logGroup + ":log-stream:*"},
 			},
 			{
-				Sid:    "QBusinessUserSubscriptionPermissions",
+				Sid:    subscriptionSid,
 				Effect: "Allow",
 				Action: []string{
 					"qbusiness:CreateSubscription",
@@ -130,6 +131,21 @@ func PermissionsPolicy(p Placeholders) PolicyDocument {
 		},
 	}
 }
+
+// CurrentPermissionsPolicy returns the application role's inline permissions
+// policy as AWS's page shows it now: PermissionsPolicy without the
+// user-subscription statement, 4 statements (testdata/reference/
+// application-role-policy-current.json; Amazon Q Business User Guide, "IAM
+// role for an Amazon Q Business application",
+// https://docs.aws.amazon.com/amazonq/latest/qbusiness-ug/create-application-iam-role.html).
+func CurrentPermissionsPolicy(p Placeholders) PolicyDocument {
+	doc := PermissionsPolicy(p)
+	doc.Statement = slices.DeleteFunc(doc.Statement, func(s Statement) bool { return s.Sid == subscriptionSid })
+	return doc
+}
+
+// subscriptionSid names the user-subscription statement the page has dropped.
+const subscriptionSid = "QBusinessUserSubscriptionPermissions"
 
 // JSON returns the document as compact JSON, the form sent to IAM.
 func (d PolicyDocument) JSON() string {

@@ -12,11 +12,13 @@ import (
 
 // Defaults of the resource's properties.
 const (
-	DefaultPath                  = "/service-role/"
-	DefaultPolicyName            = "QBusinessApplicationPolicy"
-	DefaultMaxSessionDuration    = 3600
-	DefaultApplicationRoleDesc   = "Role that Amazon Q Business assumes to write CloudWatch metrics and logs and to assign user subscriptions (managed by qbrole)"
-	DefaultServiceLinkedRoleDesc = "Service-linked role for Amazon Q Business (created by qbrole)"
+	DefaultPath                = "/service-role/"
+	DefaultPolicyName          = "QBusinessApplicationPolicy"
+	DefaultMaxSessionDuration  = 3600
+	DefaultApplicationRoleDesc = "Role that Amazon Q Business assumes to write CloudWatch metrics and logs and to assign user subscriptions (managed by qbrole)"
+	// DefaultCurrentApplicationRoleDesc is the default with SubscriptionPermissions Exclude.
+	DefaultCurrentApplicationRoleDesc = "Role that Amazon Q Business assumes to write CloudWatch metrics and logs (managed by qbrole)"
+	DefaultServiceLinkedRoleDesc      = "Service-linked role for Amazon Q Business (created by qbrole)"
 )
 
 // A role holds at most maxTagsPerRole tags, ownershipTagLen of them the
@@ -59,6 +61,9 @@ type Spec struct {
 	PolicyName          string
 	PermissionsBoundary string
 	MaxSessionDuration  int32
+	// SubscriptionPermissions says whether the permissions policy carries the
+	// user-subscription statement (application role only).
+	SubscriptionPermissions schema.SubscriptionPermissions
 	// Tags are the user's tags, sorted by key, without the ownership tags.
 	Tags         []Tag
 	OnDelete     schema.OnDelete
@@ -69,8 +74,15 @@ type Spec struct {
 // TrustPolicy is the trust policy the application role must have.
 func (s Spec) TrustPolicy() PolicyDocument { return TrustPolicy(s.Placeholders) }
 
-// PermissionsPolicy is the inline policy the application role must have.
-func (s Spec) PermissionsPolicy() PolicyDocument { return PermissionsPolicy(s.Placeholders) }
+// PermissionsPolicy is the inline policy the application role must have: the
+// page as qbrole first followed it, or, with SubscriptionPermissions Exclude,
+// the page as it is now.
+func (s Spec) PermissionsPolicy() PolicyDocument {
+	if s.SubscriptionPermissions == schema.ExcludeSubscriptionPermissions {
+		return CurrentPermissionsPolicy(s.Placeholders)
+	}
+	return PermissionsPolicy(s.Placeholders)
+}
 
 // AllTags returns the user's tags and the ownership tags, sorted by key.
 func (s Spec) AllTags() []Tag {
@@ -90,6 +102,7 @@ func ParseSpec(props map[string]any, stack Stack, logicalID string) (Spec, error
 	if s.Type == schema.ApplicationRole {
 		p.application(&s)
 		p.placeholders(&s, stack)
+		p.subscription(&s)
 		s.Tags = p.tags(schema.PropTags)
 	}
 	return s, p.err()
@@ -157,6 +170,29 @@ func (p *propReader) application(s *Spec) {
 		p.fail(schema.PropPermissionsBoundary, fmt.Sprintf("%q is not an IAM managed policy ARN", s.PermissionsBoundary))
 	}
 	s.MaxSessionDuration = int32(p.integer(schema.PropMaxSessionDuration, DefaultMaxSessionDuration, minSessionDuration, maxSessionDuration))
+}
+
+// subscription reads SubscriptionPermissions. Without the subscription
+// statement, the properties that fill only its placeholders would change
+// nothing, and are refused as meaningless.
+func (p *propReader) subscription(s *Spec) {
+	s.SubscriptionPermissions = schema.SubscriptionPermissions(p.str(schema.PropSubscriptionPermissions, string(schema.IncludeSubscriptionPermissions)))
+	switch s.SubscriptionPermissions {
+	case schema.IncludeSubscriptionPermissions:
+	case schema.ExcludeSubscriptionPermissions:
+		for _, only := range []string{schema.PropApplicationID, schema.PropSubscriptionID, schema.PropSourceAccount} {
+			if _, given := p.props[only]; given {
+				p.fail(only, fmt.Sprintf("fills only the subscription statement, which %s %s leaves out",
+					schema.PropSubscriptionPermissions, schema.ExcludeSubscriptionPermissions))
+			}
+		}
+		if !s.DescriptionGiven {
+			s.Description = DefaultCurrentApplicationRoleDesc
+		}
+	default:
+		p.fail(schema.PropSubscriptionPermissions, fmt.Sprintf("must be %s or %s, not %q",
+			schema.IncludeSubscriptionPermissions, schema.ExcludeSubscriptionPermissions, s.SubscriptionPermissions))
+	}
 }
 
 // placeholders reads what fills the documented policies' placeholders.

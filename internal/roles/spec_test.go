@@ -38,7 +38,8 @@ func TestParseSpecDefaults(t *testing.T) {
 	}
 	want := Spec{
 		Type: schema.ApplicationRole, Path: DefaultPath, Description: DefaultApplicationRoleDesc, PolicyName: DefaultPolicyName,
-		MaxSessionDuration: DefaultMaxSessionDuration, OnDelete: schema.DeleteRole,
+		SubscriptionPermissions: schema.IncludeSubscriptionPermissions,
+		MaxSessionDuration:      DefaultMaxSessionDuration, OnDelete: schema.DeleteRole,
 		Placeholders: Placeholders{Partition: "aws", Region: "us-east-1", AccountID: "123456789012",
 			SourceAccount: "123456789012", ApplicationID: "*", SubscriptionID: "*"},
 		Owner: Owner{StackID: testStack.ID, LogicalResourceID: "AppRole"},
@@ -134,6 +135,13 @@ func TestParseSpecRejects(t *testing.T) {
 		{"OnDelete unknown", map[string]any{"OnDelete": "Snapshot"}, "OnDelete"},
 		{"service-linked role with a name", map[string]any{"RoleType": "ServiceLinkedRole", "RoleName": "x"}, "RoleName"},
 		{"service-linked role with tags", map[string]any{"RoleType": "ServiceLinkedRole", "Tags": []any{}}, "Tags"},
+		{"SubscriptionPermissions unknown", map[string]any{"SubscriptionPermissions": "Some"}, "SubscriptionPermissions"},
+		{"SubscriptionPermissions in another case", map[string]any{"SubscriptionPermissions": "exclude"}, "SubscriptionPermissions"},
+		{"ApplicationId without the subscription statement", map[string]any{"SubscriptionPermissions": "Exclude",
+			"ApplicationId": "a1b2c3d4-e5f6-7890-abcd-ef1234567890"}, "ApplicationId"},
+		{"SubscriptionId without the subscription statement", map[string]any{"SubscriptionPermissions": "Exclude", "SubscriptionId": "*"}, "SubscriptionId"},
+		{"SourceAccount without the subscription statement", map[string]any{"SubscriptionPermissions": "Exclude", "SourceAccount": "123456789012"}, "SourceAccount"},
+		{"service-linked role with SubscriptionPermissions", map[string]any{"RoleType": "ServiceLinkedRole", "SubscriptionPermissions": "Include"}, "SubscriptionPermissions"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -206,6 +214,39 @@ func TestUnknownPropertyMessages(t *testing.T) {
 			_, err := ParseSpec(map[string]any{c.name: "x"}, testStack, "AppRole")
 			if err == nil || !strings.Contains(err.Error(), c.name+": unknown property") || !strings.Contains(err.Error(), c.want) {
 				t.Errorf("error %v, want %q", err, c.want)
+			}
+		})
+	}
+}
+
+// SubscriptionPermissions Exclude: the page's current 4 statements, and a
+// default Description that does not speak of subscriptions; Include (the
+// default) keeps the 5 statements and the Description roles have today.
+func TestSubscriptionPermissions(t *testing.T) {
+	for _, c := range []struct {
+		name       string
+		props      map[string]any
+		statements int
+		desc       string
+	}{
+		{"default", map[string]any{}, 5, DefaultApplicationRoleDesc},
+		{"Include", map[string]any{"SubscriptionPermissions": "Include"}, 5, DefaultApplicationRoleDesc},
+		{"Exclude", map[string]any{"SubscriptionPermissions": "Exclude"}, 4, DefaultCurrentApplicationRoleDesc},
+		{"Exclude with a Description", map[string]any{"SubscriptionPermissions": "Exclude", "Description": "mine"}, 4, "mine"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			spec, err := ParseSpec(c.props, testStack, "AppRole")
+			if err != nil {
+				t.Fatal(err)
+			}
+			doc := spec.PermissionsPolicy()
+			if len(doc.Statement) != c.statements || spec.Description != c.desc {
+				t.Errorf("%d statements, Description %q; want %d, %q", len(doc.Statement), spec.Description, c.statements, c.desc)
+			}
+			for _, st := range doc.Statement {
+				if st.Sid == "QBusinessUserSubscriptionPermissions" && c.statements == 4 {
+					t.Error("the subscription statement is there")
+				}
 			}
 		})
 	}

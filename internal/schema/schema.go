@@ -58,6 +58,23 @@ const (
 	RetainRole OnDelete = "Retain"
 )
 
+// SubscriptionPermissions says whether the application role's permissions
+// policy carries the user-subscription statement (the SubscriptionPermissions
+// property). AWS's page "IAM role for an Amazon Q Business application" had
+// it when qbrole followed the page first, and has it no longer.
+type SubscriptionPermissions string
+
+// The values of SubscriptionPermissions.
+const (
+	// IncludeSubscriptionPermissions keeps the statement
+	// QBusinessUserSubscriptionPermissions: the page as qbrole first followed
+	// it, 5 statements. It is the default, so that no existing role changes.
+	IncludeSubscriptionPermissions SubscriptionPermissions = "Include"
+	// ExcludeSubscriptionPermissions leaves it out: the page as it is now, 4
+	// statements.
+	ExcludeSubscriptionPermissions SubscriptionPermissions = "Exclude"
+)
+
 // The resource's property names, as a template writes them.
 const (
 	// PropServiceToken and PropServiceTimeout are CloudFormation's own
@@ -78,6 +95,8 @@ const (
 	PropPermissionsBoundary = "PermissionsBoundary"
 	PropMaxSessionDuration  = "MaxSessionDuration"
 	PropTags                = "Tags"
+
+	PropSubscriptionPermissions = "SubscriptionPermissions"
 )
 
 // CommonProperties are the properties every RoleType accepts.
@@ -88,7 +107,8 @@ func CommonProperties() []string {
 // ApplicationProperties are the properties only an ApplicationRole accepts.
 func ApplicationProperties() []string {
 	return []string{PropRoleName, PropPath, PropApplicationID, PropSubscriptionID, PropRegion,
-		PropSourceAccount, PropPolicyName, PropPermissionsBoundary, PropMaxSessionDuration, PropTags}
+		PropSourceAccount, PropPolicyName, PropPermissionsBoundary, PropMaxSessionDuration, PropTags,
+		PropSubscriptionPermissions}
 }
 
 // The resource's attributes (Fn::GetAtt).
