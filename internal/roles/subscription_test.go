@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-lambda-go/cfn"
 
 	"github.com/qbrole/qbrole/internal/roles"
+	"github.com/qbrole/qbrole/internal/testkit/iamauthz"
 )
 
 // SubscriptionPermissions switches the application role between the page as
@@ -69,4 +70,52 @@ func containsSid(doc, sid string) bool {
 		return false
 	}
 	return slices.ContainsFunc(d.Statement, func(s struct{ Sid string }) bool { return s.Sid == sid })
+}
+
+// The IAM policy evaluator judges both permissions policies (it refuses an
+// invalid policy or a condition key the action does not take): each grants
+// what its page grants, and only Include the user-subscription actions.
+func TestSubscriptionPermissionsJudgedByTheEvaluator(t *testing.T) {
+	const app = "a1b2c3d4-e5f6-7890-abcd-ef1234567890"
+	stack, err := roles.ParseStackID(loadEvent(t, "create-application-role.json", nil).StackID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	arn := func(kind, rest string) string {
+		return "arn:" + stack.Partition + ":" + kind + ":" + stack.Region + ":" + stack.AccountID + ":" + rest
+	}
+	checks := []struct {
+		action, resource string
+		context          map[string]any
+		subscription     bool // granted only by the subscription statement
+	}{
+		// Not cloudwatch:PutMetricData: it has no resource type, and the
+		// evaluator answers a request on "*" in another shape (wildcard results).
+		{"logs:CreateLogGroup", arn("logs", "log-group:/aws/qbusiness/app"), nil, false},
+		{"logs:PutLogEvents", arn("logs", "log-group:/aws/qbusiness/app:log-stream:s"), nil, false},
+		{"qbusiness:CreateSubscription", arn("qbusiness", "application/"+app+"/subscription/s-1"), nil, true},
+		{"qbusiness:ListSubscriptions", arn("qbusiness", "application/"+app), nil, true},
+	}
+	for _, sub := range []string{"Include", "Exclude"} {
+		spec, err := roles.ParseSpec(map[string]any{"SubscriptionPermissions": sub}, stack, "R")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc map[string]any
+		if err := json.Unmarshal([]byte(spec.PermissionsPolicy().JSON()), &doc); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range checks {
+			got, err := authz.Evaluator.Evaluate(iamauthz.Check{Principal: "arn:" + stack.Partition + ":iam::" + stack.AccountID + ":role/service-role/r",
+				Action: c.action, Resource: c.resource, Account: stack.AccountID, Context: c.context},
+				[]iamauthz.Policy{{Name: "QBusinessApplicationPolicy", Document: doc}})
+			want := "Allowed"
+			if c.subscription && sub == "Exclude" {
+				want = "ImplicitlyDenied"
+			}
+			if err != nil || got != want {
+				t.Errorf("%s: %s on %s: %s, %v; want %s", sub, c.action, c.resource, got, err, want)
+			}
+		}
+	}
 }
