@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -17,29 +18,8 @@ import (
 // gone is made again; and a directory that is not a venv is refused, never
 // removed.
 func TestVenvScriptFollowsPYTHON(t *testing.T) {
-	root, err := ModuleRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Two interpreters of one minor version: python3 on PATH, which has the
-	// pinned tools (the seed), and an externally managed one, which has not.
-	tools := lookPath(t, "python3")
-	seed := strings.TrimSpace(run(t, tools, "-c", "import moto, os; print(os.path.dirname(os.path.dirname(moto.__file__)))"))
-	system := ""
-	candidates, _ := filepath.Glob("/usr/bin/python3.*[0-9]")
-	for _, py := range candidates {
-		if base(t, py) != base(t, tools) && minor(py) == minor(tools) {
-			system = py
-		}
-	}
-	if system == "" {
-		t.Fatalf("no /usr/bin/python3.N of python3's minor version (%s) other than it: install Debian's or Ubuntu's python3 and python3-venv", minor(tools))
-	}
-	venvSh := func(venv, python, seed string) (string, error) {
-		cmd := exec.Command(filepath.Join(root, "tools", "venv.sh"), python, venv, "5.2.1", "1.51.0", "1.45.11", seed)
-		out, err := cmd.CombinedOutput()
-		return string(out), err
-	}
+	tools, system, seed := interpreters(t)
+	venvSh := func(venv, python, seed string) (string, error) { return venvScript(t, "", python, venv, seed) }
 	venv := filepath.Join(t.TempDir(), "venv")
 	py := filepath.Join(venv, "bin", "python")
 
@@ -134,34 +114,14 @@ func minor(python string) string {
 // since lost its packages is not taken as done: tools/venv.sh either fails
 // or leaves tools that run, never succeeds over a cfn-lint that cannot start.
 func TestVenvScriptSeedRelativeAndGone(t *testing.T) {
-	root, err := ModuleRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	tools := lookPath(t, "python3")
-	seed := strings.TrimSpace(run(t, tools, "-c", "import moto, os; print(os.path.dirname(os.path.dirname(moto.__file__)))"))
-	system := ""
-	candidates, _ := filepath.Glob("/usr/bin/python3.*[0-9]")
-	for _, py := range candidates {
-		if base(t, py) != base(t, tools) && minor(py) == minor(tools) {
-			system = py
-		}
-	}
-	if system == "" {
-		t.Fatalf("no /usr/bin/python3.N of python3's minor version (%s) other than it", minor(tools))
-	}
+	_, system, seed := interpreters(t)
 	dir := t.TempDir()
 	link := filepath.Join(dir, "seed")
 	if err := os.Symlink(seed, link); err != nil {
 		t.Fatal(err)
 	}
 	venv := filepath.Join(dir, "venv")
-	venvSh := func() (string, error) {
-		cmd := exec.Command(filepath.Join(root, "tools", "venv.sh"), system, venv, "5.2.1", "1.51.0", "1.45.11", "seed")
-		cmd.Dir = dir
-		out, err := cmd.CombinedOutput()
-		return string(out), err
-	}
+	venvSh := func() (string, error) { return venvScript(t, dir, system, venv, "seed") }
 	if out, err := venvSh(); err != nil {
 		t.Fatalf("PYTHON_SEED=seed (relative): %v\n%s", err, out)
 	}
@@ -187,21 +147,62 @@ func TestVenvScriptSeedRelativeAndGone(t *testing.T) {
 // versions, before anything is installed (its compiled modules would fail
 // later, with an ImportError that says nothing of the seed).
 func TestVenvScriptRefusesASeedOfAnotherMinorVersion(t *testing.T) {
-	root, err := ModuleRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
 	seed := filepath.Join(t.TempDir(), "lib", "python3.2", "site-packages")
 	if err := os.MkdirAll(seed, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	venv := filepath.Join(t.TempDir(), "venv")
-	cmd := exec.Command(filepath.Join(root, "tools", "venv.sh"), lookPath(t, "python3"), venv, "5.2.1", "1.51.0", "1.45.11", seed)
-	out, err := cmd.CombinedOutput()
+	out, err := venvScript(t, "", lookPath(t, "python3"), venv, seed)
 	if err == nil || !strings.Contains(string(out), "is for Python 3.2, the venv's is "+minor(lookPath(t, "python3"))) {
 		t.Errorf("venv.sh with a Python 3.2 seed: %v\n%s", err, out)
 	}
 	if _, err := os.Stat(filepath.Join(venv, "bin", "moto_server")); err == nil {
 		t.Error("tools were installed from a seed of another version")
 	}
+}
+
+// interpreters are two Python interpreters of one minor version: python3 on
+// PATH, which has the pinned tools (its site-packages, seed, can seed a
+// venv), and another under /usr/bin (Debian's or Ubuntu's, externally
+// managed), which has not.
+func interpreters(t *testing.T) (tools, system, seed string) {
+	t.Helper()
+	tools = lookPath(t, "python3")
+	seed = strings.TrimSpace(run(t, tools, "-c", "import moto, os; print(os.path.dirname(os.path.dirname(moto.__file__)))"))
+	candidates, _ := filepath.Glob("/usr/bin/python3.*[0-9]")
+	for _, py := range candidates {
+		if base(t, py) != base(t, tools) && minor(py) == minor(tools) {
+			system = py
+		}
+	}
+	if system == "" {
+		t.Fatalf("no /usr/bin/python3.N of python3's minor version (%s) other than it: install Debian's or Ubuntu's python3 and python3-venv", minor(tools))
+	}
+	return tools, system, seed
+}
+
+// venvScript runs tools/venv.sh in dir ("": the test's) as make deps-python
+// does, with the versions the Makefile pins.
+func venvScript(t *testing.T, dir, python, venv, seed string) (string, error) {
+	t.Helper()
+	root, err := ModuleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	makefile, err := os.ReadFile(filepath.Join(root, "Makefile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	args := []string{python, venv}
+	for _, name := range []string{"MOTO_VERSION", "CFNLINT_VERSION", "AWSCLI_VERSION"} {
+		m := regexp.MustCompile(`(?m)^` + name + `\s*:=\s*(\S+)$`).FindSubmatch(makefile)
+		if m == nil {
+			t.Fatalf("the Makefile pins no %s", name)
+		}
+		args = append(args, string(m[1]))
+	}
+	cmd := exec.Command(filepath.Join(root, "tools", "venv.sh"), append(args, seed)...)
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	return string(out), err
 }
