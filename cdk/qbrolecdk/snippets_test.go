@@ -55,10 +55,7 @@ func TestTypeScriptSnippetSynthesizesTheConstructsResource(t *testing.T) {
 	run(filepath.Join(mods, ".bin", "tsc"), "--strict", "--module", "commonjs", "--target", "es2022", "--moduleResolution", "node",
 		"--skipLibCheck", "--outDir", "out", "app.ts")
 	run("node", filepath.Join("out", "app.js"))
-	ts, err := cfntemplate.Load(filepath.Join(work, "cdk.out", "Assistant.template.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	ts := cfntemplate.MustLoad(t, filepath.Join(work, "cdk.out", "Assistant.template.json"))
 
 	_, stack := newStack(false, "")
 	NewQBusinessRole(stack, "Role", &QBusinessRoleProps{ProviderExportName: jsii.String("qbrole-provider-ServiceToken"),
@@ -102,10 +99,7 @@ func checkPythonSnippet(t *testing.T, work string, ts cfntemplate.Template) {
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("python3 cdk/python/app.py: %v\n%s", err, msg)
 	}
-	py, err := cfntemplate.Load(filepath.Join(out, "Assistant.template.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	py := cfntemplate.MustLoad(t, filepath.Join(out, "Assistant.template.json"))
 	if got, want := byType(t, py), byType(t, ts); !reflect.DeepEqual(got, want) {
 		t.Errorf("the Python snippet's resources are not the TypeScript snippet's:\nPython     %v\nTypeScript %v", got, want)
 	}

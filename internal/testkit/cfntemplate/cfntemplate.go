@@ -9,6 +9,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"testing"
 
 	"gopkg.in/yaml.v3"
 )
@@ -23,6 +24,16 @@ func Load(path string) (Template, error) {
 		return nil, err
 	}
 	return Parse(raw)
+}
+
+// MustLoad is Load for a test: it stops t when the template cannot be read.
+func MustLoad(t testing.TB, path string) Template {
+	t.Helper()
+	tpl, err := Load(path)
+	if err != nil {
+		t.Fatalf("loading template %s: %v", path, err)
+	}
+	return tpl
 }
 
 // Parse reads a template from YAML or JSON (JSON is YAML).

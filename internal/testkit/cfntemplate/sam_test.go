@@ -20,11 +20,7 @@ const samTemplate = "../../../template.yaml"
 
 func loadSAM(t *testing.T) cfntemplate.Template {
 	t.Helper()
-	tpl, err := cfntemplate.Load(samTemplate)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tpl
+	return cfntemplate.MustLoad(t, samTemplate)
 }
 
 func TestSAMFunction(t *testing.T) {

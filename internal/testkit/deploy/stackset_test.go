@@ -18,15 +18,6 @@ import (
 
 const function = "QBusinessRoleFunction"
 
-func load(t *testing.T, path string) cfntemplate.Template {
-	t.Helper()
-	tpl, err := cfntemplate.Load(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tpl
-}
-
 // dist/stackset.json deploys what template.yaml deploys: the same parameters
 // (and the two of the code's location), conditions and outputs, the same
 // resources, and the function's properties one to one, its code read from
@@ -35,8 +26,8 @@ func load(t *testing.T, path string) cfntemplate.Template {
 // includes the AWS::Include and AWS::Serverless transforms ...)" (CreateStackSet,
 // Capabilities: https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStackSet.html).
 func TestStackSetTemplateIsTemplateYAML(t *testing.T) {
-	sam := load(t, root+"template.yaml")
-	set := load(t, filepath.Join(built, "dist", "stackset.json"))
+	sam := cfntemplate.MustLoad(t, root+"template.yaml")
+	set := cfntemplate.MustLoad(t, filepath.Join(built, "dist", "stackset.json"))
 	if set["Transform"] != nil || cfntemplate.Lookup(set, "Metadata", "AWS::ServerlessRepo::Application") != nil {
 		t.Errorf("stackset.json keeps SAM's Transform %v or its Serverless Application Repository metadata", set["Transform"])
 	}

@@ -15,6 +15,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/qbrole/qbrole/internal/testkit/cfntemplate"
 )
 
 // The regions of the README's StackSets commands, and its placeholders.
@@ -250,7 +252,7 @@ func otherCode(t *testing.T, dist string) []byte {
 // the one file of dist/stackset-code, which must be that key.
 func (c cli) codeKey() string {
 	c.t.Helper()
-	tpl := load(c.t, filepath.Join(c.dir, "dist", "stackset.json"))
+	tpl := cfntemplate.MustLoad(c.t, filepath.Join(c.dir, "dist", "stackset.json"))
 	key, _ := tpl["Parameters"].(map[string]any)["CodeS3Key"].(map[string]any)["Default"].(string)
 	var files []string
 	code := filepath.Join(c.dir, "dist", "stackset-code")
