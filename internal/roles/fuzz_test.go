@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -34,6 +35,13 @@ func FuzzParseSpec(f *testing.F) {
 		f.Add([]byte(ev.ResourceProperties))
 	}
 	f.Add([]byte(`{"ApplicationId": "x\"]}", "Tags": [{"Key": "a", "Value": 1}], "MaxSessionDuration": 1e9}`))
+	for _, c := range kindCases(testStack) {
+		raw, err := json.Marshal(c.props)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(raw)
+	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		var props map[string]any
 		if json.Unmarshal(raw, &props) != nil {
@@ -54,13 +62,13 @@ func FuzzParseSpec(f *testing.F) {
 				if base, _, found := strings.Cut(pe.Property, "["); !given && found {
 					_, given = props[base] // Tags[3].Key names an element of Tags
 				}
-				if !given {
+				if !given && !strings.HasPrefix(pe.Message, "is required when RoleType is ") {
 					t.Fatalf("error names %q, which was not given: %v", pe.Property, err)
 				}
 			}
 			return
 		}
-		if spec.Type == schema.ServiceLinkedRole {
+		if !spec.Owned() {
 			return
 		}
 		for _, doc := range []PolicyDocument{spec.TrustPolicy(), spec.PermissionsPolicy()} {
@@ -74,6 +82,10 @@ func FuzzParseSpec(f *testing.F) {
 		}
 		var perms PolicyDocument
 		_ = json.Unmarshal([]byte(spec.PermissionsPolicy().JSON()), &perms)
+		if spec.Type != schema.ApplicationRole {
+			requireReferenceSids(t, spec, perms)
+			return
+		}
 		if len(perms.Statement) != len(referenceSids) {
 			t.Fatalf("%d statements", len(perms.Statement))
 		}
@@ -83,4 +95,40 @@ func FuzzParseSpec(f *testing.F) {
 			}
 		}
 	})
+}
+
+// requireReferenceSids: every statement of a new role type's permissions
+// policy is a statement of its reference documents, in their order.
+func requireReferenceSids(t *testing.T, spec Spec, perms PolicyDocument) {
+	t.Helper()
+	var sids []string
+	for _, c := range kindCases(testStack) {
+		if c.props["RoleType"] != string(spec.Type) {
+			continue
+		}
+		for _, file := range append([]string{c.policy}, c.extra...) {
+			raw, err := os.ReadFile(filepath.Join("testdata", "reference", "roles", file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var doc struct {
+				Sid       string
+				Statement []struct{ Sid string }
+			}
+			if err := json.Unmarshal(raw, &doc); err != nil {
+				t.Fatal(err)
+			}
+			if doc.Sid != "" {
+				sids = append(sids, doc.Sid)
+			}
+			for _, st := range doc.Statement {
+				sids = append(sids, st.Sid)
+			}
+		}
+	}
+	for _, st := range perms.Statement {
+		if !slices.Contains(sids, st.Sid) || st.Effect != "Allow" {
+			t.Fatalf("%s: statement %s %s is on none of its pages", spec.Type, st.Sid, st.Effect)
+		}
+	}
 }

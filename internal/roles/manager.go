@@ -76,7 +76,7 @@ func (m *Manager) create(ctx context.Context, ev cfn.Event, stack Stack) (Result
 	if spec.Type == schema.ServiceLinkedRole {
 		return m.createServiceLinkedRole(ctx, spec)
 	}
-	return m.createApplicationRole(ctx, spec, orDefault(spec.Name, GeneratedRoleName(stack, ev.LogicalResourceID, ev.RequestID)))
+	return m.createOwnedRole(ctx, spec, orDefault(spec.Name, GeneratedRoleName(stack, ev.LogicalResourceID, ev.RequestID)))
 }
 
 // update decides from the PhysicalResourceId and the role IAM holds under it,
@@ -110,9 +110,9 @@ func (m *Manager) update(ctx context.Context, ev cfn.Event, stack Stack) (Result
 	}
 	generated := GeneratedRoleName(stack, ev.LogicalResourceID, ev.RequestID)
 	if wasSLR {
-		return m.replaceApplicationRole(ctx, spec, orDefault(spec.Name, generated))
+		return m.replaceOwnedRole(ctx, spec, orDefault(spec.Name, generated))
 	}
-	return m.updateApplicationRole(ctx, spec, old, id, current, generated)
+	return m.updateOwnedRole(ctx, spec, old, id, current, generated)
 }
 
 // wasServiceLinked reports whether the resource's role before an Update is
@@ -205,7 +205,7 @@ func (m *Manager) removeRole(ctx context.Context, role *types.Role, mayBeCreated
 		}
 		return Deleted, []string{roleDeleted}, nil
 	}
-	writes, err := m.deleteApplicationRole(ctx, name)
+	writes, err := m.deleteOwnedRole(ctx, name)
 	return Deleted, writes, err
 }
 

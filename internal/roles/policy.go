@@ -5,10 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"reflect"
-	"slices"
 	"sort"
-
-	"github.com/qbrole/qbrole/internal/schema"
 )
 
 // PolicyVersion is the only IAM policy language version the documents use.
@@ -40,9 +37,11 @@ type Principal struct {
 // Condition maps a condition operator to its keys and values.
 type Condition map[string]map[string]string
 
-// Placeholders are the values that fill the reference page's placeholders
+// Placeholders are the values that fill the reference pages' placeholders
 // ({{region}}, {{account_id}}, {{source_account}}, {{application_id}},
-// {{subscription_id}}), plus the partition of the ARNs (the page writes aws).
+// {{subscription_id}}, {{index_id}}, {{input_bucket_name}}, {{secret_id}},
+// {{kendra_index_id}}), plus the partition of the ARNs (the pages write aws).
+// A RoleType fills the ones its documents use.
 type Placeholders struct {
 	Partition      string
 	Region         string
@@ -50,102 +49,16 @@ type Placeholders struct {
 	SourceAccount  string
 	ApplicationID  string
 	SubscriptionID string
+	// IndexID is a Q Business index id (DataSourceRole).
+	IndexID string
+	// BucketName is an S3 bucket name (DataSourceRole of an S3 source).
+	BucketName string
+	// SecretID is a Secrets Manager secret's id as its ARN ends: name and
+	// the random suffix (DataSourceRole, PluginRole).
+	SecretID string
+	// KendraIndexID is an Amazon Kendra index id (RetrieverRole).
+	KendraIndexID string
 }
-
-// TrustPolicy returns the application role's trust policy: Amazon Q Business
-// may assume the role only for applications of the stack's own account
-// (confused-deputy protection through aws:SourceAccount and aws:SourceArn).
-func TrustPolicy(p Placeholders) PolicyDocument {
-	return PolicyDocument{
-		Version: PolicyVersion,
-		Statement: []Statement{{
-			Sid:       "AmazonQApplicationPermission",
-			Effect:    "Allow",
-			Principal: &Principal{Service: schema.ServicePrincipal},
-			Action:    "sts:AssumeRole",
-			Condition: Condition{
-				"StringEquals": {"aws:SourceAccount": p.AccountID},
-				"ArnLike": {"aws:SourceArn": fmt.Sprintf("arn:%s:qbusiness:%s:%s:application/*",
-					p.Partition, p.Region, p.AccountID)},
-			},
-		}},
-	}
-}
-
-// PermissionsPolicy returns the application role's inline permissions policy,
-// statement for statement the one of AWS's page as copied in
-// testdata/reference/ (Amazon Q Business User Guide, "IAM role for an Amazon
-// Q Business application",
-// https://docs.aws.amazon.com/amazonq/latest/qbusiness-ug/create-application-iam-role.html;
-// the page has since dropped the user-subscription statement, which this
-// policy keeps: testdata/reference/README.md says what differs).
-func PermissionsPolicy(p Placeholders) PolicyDocument {
-	logGroup := fmt.Sprintf("arn:%s:logs:%s:%s:log-group:/aws/qbusiness/*", p.Partition, p.Region, p.AccountID)
-	application := fmt.Sprintf("arn:%s:qbusiness:%s:%s:application/%s",
-		p.Partition, p.Region, p.SourceAccount, p.ApplicationID)
-	return PolicyDocument{
-		Version: PolicyVersion,
-		Statement: []Statement{
-			{
-				Sid:       "AmazonQApplicationPutMetricDataPermission",
-				Effect:    "Allow",
-				Action:    []string{"cloudwatch:PutMetricData"},
-				Resource:  "*",
-				Condition: Condition{"StringEquals": {"cloudwatch:namespace": "AWS/QBusiness"}},
-			},
-			{
-				Sid:      "AmazonQApplicationDescribeLogGroupsPermission",
-				Effect:   "Allow",
-				Action:   []string{"logs:DescribeLogGroups"},
-				Resource: "*",
-			},
-			{
-				Sid:      "AmazonQApplicationCreateLogGroupPermission",
-				Effect:   "Allow",
-				Action:   []string{"logs:CreateLogGroup"},
-				Resource: []string{logGroup},
-			},
-			{
-				Sid:      "AmazonQApplicationLogStreamPermission",
-				Effect:   "Allow",
-				Action:   []string{"logs:DescribeLogStreams", "logs:CreateLogStream", "logs:PutLogEvents"},
-				Resource: []string{logGroup + ":log-stream:*"},
-			},
-			{
-				Sid:    subscriptionSid,
-				Effect: "Allow",
-				Action: []string{
-					"qbusiness:CreateSubscription",
-					"qbusiness:UpdateSubscription",
-					"qbusiness:CancelSubscription",
-					"qbusiness:ListSubscriptions",
-					"user-subscriptions:CreateClaim",
-					"user-subscriptions:UpdateClaim",
-					"user-subscriptions:CommitClaim",
-				},
-				Resource: []string{
-					application,
-					application + "/subscription/" + p.SubscriptionID,
-				},
-			},
-		},
-	}
-}
-
-// CurrentPermissionsPolicy returns the application role's inline permissions
-// policy as AWS's page shows it now: PermissionsPolicy without the
-// user-subscription statement, 4 statements (testdata/reference/
-// application-role-policy-current.json; Amazon Q Business User Guide, "IAM
-// role for an Amazon Q Business application",
-// https://docs.aws.amazon.com/amazonq/latest/qbusiness-ug/create-application-iam-role.html).
-func CurrentPermissionsPolicy(p Placeholders) PolicyDocument {
-	doc := PermissionsPolicy(p)
-	doc.Statement = slices.DeleteFunc(doc.Statement, func(s Statement) bool { return s.Sid == subscriptionSid })
-	return doc
-}
-
-// subscriptionSid names the user-subscription statement the page has dropped.
-const subscriptionSid = "QBusinessUserSubscriptionPermissions"
 
 // JSON returns the document as compact JSON, the form sent to IAM.
 func (d PolicyDocument) JSON() string {

@@ -3,6 +3,7 @@ package roles
 import (
 	"bytes"
 	"encoding/json"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -91,6 +92,10 @@ var referenceFiles = []string{
 	"qbusiness-iam-role-page.txt",
 	"application-role-policy.json", "application-trust-policy.json", "service-linked-role-policy.json",
 	"application-role-policy-current.json",
+	"roles/data-source-role-trust-policy.json", "roles/data-source-role-policy.json",
+	"roles/data-source-role-secret-statement.json", "roles/s3-data-source-role-policy.json",
+	"roles/plugin-role-trust-policy.json", "roles/plugin-role-policy.json",
+	"roles/retriever-role-trust-policy.json", "roles/retriever-role-policy.json",
 }
 
 func readReferenceJSON(t *testing.T, file string) any {
@@ -109,25 +114,28 @@ func readReferenceJSON(t *testing.T, file string) any {
 // Every file under testdata/reference is one of referenceFiles, and its README
 // names it (with its source).
 func TestReferenceFilesAreNamed(t *testing.T) {
-	entries, err := os.ReadDir(filepath.Join("testdata", "reference"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	readme, err := os.ReadFile(filepath.Join("testdata", "reference", "README.md"))
+	root := filepath.Join("testdata", "reference")
+	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var files []string
-	for _, e := range entries {
-		if e.Name() == "README.md" {
-			continue
+	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || d.Name() == "README.md" {
+			return err
 		}
-		files = append(files, e.Name())
-		if !bytes.Contains(readme, []byte("`"+e.Name()+"`")) {
-			t.Errorf("testdata/reference/README.md does not name %s", e.Name())
+		rel, err := filepath.Rel(root, path)
+		name := filepath.ToSlash(rel)
+		files = append(files, name)
+		if !bytes.Contains(readme, []byte("`"+name+"`")) {
+			t.Errorf("testdata/reference/README.md does not name %s", name)
 		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
-	if want := slices.Sorted(slices.Values(referenceFiles)); !slices.Equal(files, want) {
+	if want := slices.Sorted(slices.Values(referenceFiles)); !slices.Equal(slices.Sorted(slices.Values(files)), want) {
 		t.Errorf("testdata/reference holds %v, want %v", files, want)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -21,21 +20,6 @@ type PropertyError struct {
 
 func (e *PropertyError) Error() string { return e.Property + ": " + e.Message }
 
-// Properties every RoleType accepts; ServiceToken and ServiceTimeout are
-// CloudFormation's own.
-var commonProperties = setOf(schema.CommonProperties())
-
-// Properties only the application role accepts.
-var applicationProperties = setOf(schema.ApplicationProperties())
-
-func setOf(names []string) map[string]bool {
-	set := make(map[string]bool, len(names))
-	for _, n := range names {
-		set[n] = true
-	}
-	return set
-}
-
 var (
 	roleNamePattern    = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
 	policyNamePattern  = regexp.MustCompile(`^[\w+=,.@-]{1,128}$`)
@@ -43,11 +27,25 @@ var (
 	descriptionPattern = regexp.MustCompile(`^[\t\n\r\x20-\x7E\x{A1}-\x{FF}]*$`)
 	accountPattern     = regexp.MustCompile(`^\d{12}$`)
 	regionPattern      = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d+$`)
-	applicationPattern = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9-]{35}$`)
-	subscriptionPat    = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9-]*$`)
-	boundaryPattern    = regexp.MustCompile(`^arn:aws[a-z-]*:iam::(\d{12}|aws):policy/[\x21-\x7E]+$`)
-	tagKeyPattern      = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$`)
-	tagValuePattern    = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
+	// resourceIDPattern is a Q Business application or index id, and an
+	// Amazon Kendra index id as a retriever takes it (Amazon Q Business API
+	// Reference, "CreateIndex", applicationId,
+	// https://docs.aws.amazon.com/amazonq/latest/api-reference/API_CreateIndex.html;
+	// "Index", indexId, https://docs.aws.amazon.com/amazonq/latest/api-reference/API_Index.html;
+	// "KendraIndexConfiguration", indexId,
+	// https://docs.aws.amazon.com/amazonq/latest/api-reference/API_KendraIndexConfiguration.html:
+	// each "Fixed length of 36", pattern [a-zA-Z0-9][a-zA-Z0-9-]{35}).
+	resourceIDPattern = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9-]{35}$`)
+	subscriptionPat   = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9-]*$`)
+	// secretARNPattern is a Secrets Manager secret's ARN: partition, region,
+	// account and the secret's id, its name (ASCII letters, digits and
+	// /_+=.@-, at most 512) and the suffix Secrets Manager adds (AWS Secrets
+	// Manager API Reference, "CreateSecret", Name,
+	// https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html).
+	secretARNPattern = regexp.MustCompile(`^arn:(aws[a-z-]*):secretsmanager:([a-z]{2}(?:-[a-z]+)+-\d+):(\d{12}):secret:([A-Za-z0-9/_+=.@-]{1,519})$`)
+	boundaryPattern  = regexp.MustCompile(`^arn:aws[a-z-]*:iam::(\d{12}|aws):policy/[\x21-\x7E]+$`)
+	tagKeyPattern    = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$`)
+	tagValuePattern  = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
 )
 
 // Limits IAM puts on a role's settings (IAM API Reference, "CreateRole",
@@ -68,16 +66,12 @@ const (
 // unknownProperty explains an unknown property name: the known one it differs
 // from only in case, or the list of known ones.
 func unknownProperty(name string) string {
-	var known []string
-	for _, set := range []map[string]bool{commonProperties, applicationProperties} {
-		for k := range set {
-			if strings.EqualFold(k, name) {
-				return "unknown property; did you mean " + k + "?"
-			}
-			known = append(known, k)
+	known := knownProperties()
+	for _, k := range known {
+		if strings.EqualFold(k, name) {
+			return "unknown property; did you mean " + k + "?"
 		}
 	}
-	sort.Strings(known)
 	return "unknown property (known: " + strings.Join(known, ", ") + ")"
 }
 

@@ -15,6 +15,8 @@ type Rendering struct {
 	TrustPolicy       *PolicyDocument `json:"trustPolicy,omitempty"`
 	PermissionsPolicy *PolicyDocument `json:"permissionsPolicy,omitempty"`
 	AWSServiceName    string          `json:"awsServiceName,omitempty"`
+	// Page is the AWS page the role's documents follow: title and URL.
+	Page string `json:"page"`
 }
 
 // Render validates the event's properties as a request would and returns the
@@ -28,8 +30,9 @@ func Render(ev cfn.Event) (Rendering, error) {
 	if err != nil {
 		return Rendering{}, err
 	}
-	if spec.Type == schema.ServiceLinkedRole {
-		return Rendering{RoleType: schema.ServiceLinkedRole, AWSServiceName: schema.ServicePrincipal}, nil
+	page := kindOf(spec.Type).page
+	if !spec.Owned() {
+		return Rendering{RoleType: spec.Type, AWSServiceName: schema.ServicePrincipal, Page: page}, nil
 	}
 	name := spec.Name
 	if name == "" && ev.RequestType != cfn.RequestCreate && ev.PhysicalResourceID != "" {
@@ -39,6 +42,6 @@ func Render(ev cfn.Event) (Rendering, error) {
 		name = GeneratedRoleName(stack, ev.LogicalResourceID, ev.RequestID)
 	}
 	trust, perms := spec.TrustPolicy(), spec.PermissionsPolicy()
-	return Rendering{RoleType: schema.ApplicationRole, RoleName: name, Path: spec.Path, PolicyName: spec.PolicyName,
-		TrustPolicy: &trust, PermissionsPolicy: &perms}, nil
+	return Rendering{RoleType: spec.Type, RoleName: name, Path: spec.Path, PolicyName: spec.PolicyName,
+		TrustPolicy: &trust, PermissionsPolicy: &perms, Page: page}, nil
 }

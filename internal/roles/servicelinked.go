@@ -17,6 +17,14 @@ import (
 	"github.com/qbrole/qbrole/internal/wait"
 )
 
+// serviceLinkedRoleKind is RoleType ServiceLinkedRole: no properties of its
+// own, and no documents qbrole writes (AWS owns the role's policy).
+var serviceLinkedRoleKind = roleKind{
+	page: `Amazon Q Business User Guide, "Using service-linked roles for Amazon Q Business", ` +
+		"https://docs.aws.amazon.com/amazonq/latest/qbusiness-ug/using-service-linked-roles.html",
+	description: DefaultServiceLinkedRoleDesc,
+}
+
 // createServiceLinkedRole creates AWSServiceRoleForQBusiness where there is
 // none, and adopts the one there is. Only a role that this request's own
 // CreateServiceLinkedRole answered with is this resource's. One that exists

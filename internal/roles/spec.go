@@ -71,18 +71,17 @@ type Spec struct {
 	Owner        Owner
 }
 
-// TrustPolicy is the trust policy the application role must have.
-func (s Spec) TrustPolicy() PolicyDocument { return TrustPolicy(s.Placeholders) }
+// TrustPolicy is the trust policy the role must have: its RoleType's (not
+// for the service-linked role, whose documents AWS owns).
+func (s Spec) TrustPolicy() PolicyDocument { return kindOf(s.Type).trust(s) }
 
-// PermissionsPolicy is the inline policy the application role must have: the
-// page as qbrole first followed it, or, with SubscriptionPermissions Exclude,
-// the page as it is now.
-func (s Spec) PermissionsPolicy() PolicyDocument {
-	if s.SubscriptionPermissions == schema.ExcludeSubscriptionPermissions {
-		return CurrentPermissionsPolicy(s.Placeholders)
-	}
-	return PermissionsPolicy(s.Placeholders)
-}
+// PermissionsPolicy is the inline policy the role must have: its RoleType's
+// (not for the service-linked role).
+func (s Spec) PermissionsPolicy() PolicyDocument { return kindOf(s.Type).permissions(s) }
+
+// Owned reports whether qbrole creates the role and writes its documents:
+// every RoleType but ServiceLinkedRole.
+func (s Spec) Owned() bool { return kindOf(s.Type).owned() }
 
 // AllTags returns the user's tags and the ownership tags, sorted by key.
 func (s Spec) AllTags() []Tag {
@@ -98,24 +97,31 @@ func (s Spec) AllTags() []Tag {
 func ParseSpec(props map[string]any, stack Stack, logicalID string) (Spec, error) {
 	p := &propReader{props: props}
 	s := Spec{Owner: Owner{StackID: stack.ID, LogicalResourceID: logicalID}}
-	p.common(&s)
-	if s.Type == schema.ApplicationRole {
-		p.application(&s)
-		p.placeholders(&s, stack)
-		p.subscription(&s)
+	kind := p.common(&s)
+	if kind.owned() {
+		p.role(&s, kind)
+		s.Placeholders = Placeholders{Partition: stack.Partition, Region: stack.Region,
+			AccountID: stack.AccountID, SourceAccount: stack.AccountID}
+	}
+	if kind.read != nil {
+		kind.read(p, &s, stack)
+	}
+	if kind.owned() {
 		s.Tags = p.tags(schema.PropTags)
 	}
 	return s, p.err()
 }
 
 // common reads the properties every RoleType has, and refuses unknown ones
-// and those the RoleType does not take.
-func (p *propReader) common(s *Spec) {
+// and those the RoleType does not take. It returns the RoleType's entry.
+func (p *propReader) common(s *Spec) roleKind {
 	s.Type = schema.RoleType(p.str(schema.PropRoleType, string(schema.ApplicationRole)))
-	if s.Type != schema.ApplicationRole && s.Type != schema.ServiceLinkedRole {
-		p.fail(schema.PropRoleType, fmt.Sprintf("must be %s or %s, not %q", schema.ApplicationRole, schema.ServiceLinkedRole, s.Type))
-		s.Type = schema.ApplicationRole
+	kind, ok := roleKinds[s.Type]
+	if !ok {
+		p.fail(schema.PropRoleType, fmt.Sprintf("must be %s, not %q", roleTypeList(), s.Type))
+		s.Type, kind = schema.ApplicationRole, applicationRoleKind
 	}
+	known := knownProperties()
 	keys := make([]string, 0, len(p.props))
 	for k := range p.props {
 		keys = append(keys, k)
@@ -123,11 +129,9 @@ func (p *propReader) common(s *Spec) {
 	sort.Strings(keys)
 	for _, k := range keys {
 		switch {
-		case commonProperties[k]:
-		case applicationProperties[k]:
-			if s.Type == schema.ServiceLinkedRole {
-				p.fail(k, fmt.Sprintf("is not supported when RoleType is %s", schema.ServiceLinkedRole))
-			}
+		case kind.takes(k):
+		case slices.Contains(known, k):
+			p.fail(k, notTaken(s.Type, k))
 		default:
 			p.fail(k, unknownProperty(k))
 		}
@@ -136,21 +140,29 @@ func (p *propReader) common(s *Spec) {
 	if s.OnDelete != schema.DeleteRole && s.OnDelete != schema.RetainRole {
 		p.fail(schema.PropOnDelete, fmt.Sprintf("must be %s or %s, not %q", schema.DeleteRole, schema.RetainRole, s.OnDelete))
 	}
-	defaultDesc := DefaultApplicationRoleDesc
-	if s.Type == schema.ServiceLinkedRole {
-		defaultDesc = DefaultServiceLinkedRoleDesc
-	}
-	s.Description = p.str(schema.PropDescription, defaultDesc)
+	s.Description = p.str(schema.PropDescription, kind.description)
 	_, s.DescriptionGiven = p.props[schema.PropDescription]
 	if utf8.RuneCountInString(s.Description) > maxDescription {
 		p.fail(schema.PropDescription, fmt.Sprintf("must be at most %d characters", maxDescription))
 	} else if !descriptionPattern.MatchString(s.Description) {
 		p.fail(schema.PropDescription, "may contain only printable Latin-1 characters, tabs and line breaks")
 	}
+	return kind
 }
 
-// application reads the application role's own settings.
-func (p *propReader) application(s *Spec) {
+// notTaken is the refusal of a property that RoleType t does not take but
+// another does: a property of some types only names them.
+func notTaken(t schema.RoleType, name string) string {
+	msg := fmt.Sprintf("is not supported when RoleType is %s", t)
+	if slices.Contains(schema.RoleProperties(), name) {
+		return msg
+	}
+	return fmt.Sprintf("%s (only %s take it)", msg, strings.Join(ownersOf(name), ", "))
+}
+
+// role reads the settings of every role qbrole owns; kind gives the
+// defaults.
+func (p *propReader) role(s *Spec, kind roleKind) {
 	s.Name = p.str(schema.PropRoleName, "")
 	if _, given := p.props[schema.PropRoleName]; given && !roleNamePattern.MatchString(s.Name) {
 		p.fail(schema.PropRoleName, fmt.Sprintf("%q must be 1 to 64 characters of letters, digits and +=,.@_-", s.Name))
@@ -161,7 +173,7 @@ func (p *propReader) application(s *Spec) {
 	} else if strings.HasPrefix(s.Path, "/aws-service-role/") {
 		p.fail(schema.PropPath, "/aws-service-role/ is reserved for service-linked roles")
 	}
-	s.PolicyName = p.str(schema.PropPolicyName, DefaultPolicyName)
+	s.PolicyName = p.str(schema.PropPolicyName, kind.policyName)
 	if !policyNamePattern.MatchString(s.PolicyName) {
 		p.fail(schema.PropPolicyName, fmt.Sprintf("%q must be 1 to 128 characters of letters, digits and +=,.@_-", s.PolicyName))
 	}
@@ -170,51 +182,4 @@ func (p *propReader) application(s *Spec) {
 		p.fail(schema.PropPermissionsBoundary, fmt.Sprintf("%q is not an IAM managed policy ARN", s.PermissionsBoundary))
 	}
 	s.MaxSessionDuration = int32(p.integer(schema.PropMaxSessionDuration, DefaultMaxSessionDuration, minSessionDuration, maxSessionDuration))
-}
-
-// subscription reads SubscriptionPermissions. Without the subscription
-// statement, the properties that fill only its placeholders would change
-// nothing, and are refused as meaningless.
-func (p *propReader) subscription(s *Spec) {
-	s.SubscriptionPermissions = schema.SubscriptionPermissions(p.str(schema.PropSubscriptionPermissions, string(schema.IncludeSubscriptionPermissions)))
-	switch s.SubscriptionPermissions {
-	case schema.IncludeSubscriptionPermissions:
-	case schema.ExcludeSubscriptionPermissions:
-		for _, only := range []string{schema.PropApplicationID, schema.PropSubscriptionID, schema.PropSourceAccount} {
-			if _, given := p.props[only]; given {
-				p.fail(only, fmt.Sprintf("fills only the subscription statement, which %s %s leaves out",
-					schema.PropSubscriptionPermissions, schema.ExcludeSubscriptionPermissions))
-			}
-		}
-		if !s.DescriptionGiven {
-			s.Description = DefaultCurrentApplicationRoleDesc
-		}
-	default:
-		p.fail(schema.PropSubscriptionPermissions, fmt.Sprintf("must be %s or %s, not %q",
-			schema.IncludeSubscriptionPermissions, schema.ExcludeSubscriptionPermissions, s.SubscriptionPermissions))
-	}
-}
-
-// placeholders reads what fills the documented policies' placeholders.
-func (p *propReader) placeholders(s *Spec, stack Stack) {
-	s.Placeholders = Placeholders{
-		Partition:      stack.Partition,
-		AccountID:      stack.AccountID,
-		Region:         p.str(schema.PropRegion, stack.Region),
-		SourceAccount:  p.str(schema.PropSourceAccount, stack.AccountID),
-		ApplicationID:  p.str(schema.PropApplicationID, "*"),
-		SubscriptionID: p.str(schema.PropSubscriptionID, "*"),
-	}
-	if !regionPattern.MatchString(s.Placeholders.Region) {
-		p.fail(schema.PropRegion, fmt.Sprintf("%q is not an AWS region name such as us-east-1", s.Placeholders.Region))
-	}
-	if !accountPattern.MatchString(s.Placeholders.SourceAccount) {
-		p.fail(schema.PropSourceAccount, fmt.Sprintf("%q must be a 12-digit AWS account id", s.Placeholders.SourceAccount))
-	}
-	if id := s.Placeholders.ApplicationID; id != "*" && !applicationPattern.MatchString(id) {
-		p.fail(schema.PropApplicationID, fmt.Sprintf("%q must be * or a Q Business application id (36 letters, digits and hyphens)", id))
-	}
-	if id := s.Placeholders.SubscriptionID; id != "*" && (len(id) > maxSubscriptionID || !subscriptionPat.MatchString(id)) {
-		p.fail(schema.PropSubscriptionID, fmt.Sprintf("%q must be * or a Q Business subscription id (letters, digits and hyphens)", id))
-	}
 }

@@ -207,7 +207,7 @@ func TestUnknownPropertyMessages(t *testing.T) {
 	cases := []struct{ name, want string }{
 		{"ApplicationID", "did you mean ApplicationId?"},
 		{"rolename", "did you mean RoleName?"},
-		{"Colour", "known: ApplicationId, Description, MaxSessionDuration"},
+		{"Colour", "known: ApplicationId, BucketName, Description, IndexId, KendraIndexId, MaxSessionDuration"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

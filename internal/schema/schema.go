@@ -43,7 +43,22 @@ const (
 	// ServiceLinkedRole is Amazon Q Business's service-linked role
 	// (ServiceLinkedRoleName), one per account.
 	ServiceLinkedRole RoleType = "ServiceLinkedRole"
+	// DataSourceRole is the role of one application's data sources
+	// (AWS::QBusiness::DataSource RoleArn).
+	DataSourceRole RoleType = "DataSourceRole"
+	// PluginRole is the role of one application's plugin with basic or
+	// OAuth2 client-credential authentication (AWS::QBusiness::Plugin
+	// AuthConfiguration.*.RoleArn).
+	PluginRole RoleType = "PluginRole"
+	// RetrieverRole is the role of one application's Amazon Kendra retriever
+	// (AWS::QBusiness::Retriever RoleArn).
+	RetrieverRole RoleType = "RetrieverRole"
 )
+
+// RoleTypes are the values of RoleType, the default first.
+func RoleTypes() []RoleType {
+	return []RoleType{ApplicationRole, ServiceLinkedRole, DataSourceRole, PluginRole, RetrieverRole}
+}
 
 // OnDelete says what a Delete does to a role the resource created (the
 // OnDelete property).
@@ -97,6 +112,10 @@ const (
 	PropTags                = "Tags"
 
 	PropSubscriptionPermissions = "SubscriptionPermissions"
+	PropIndexID                 = "IndexId"
+	PropBucketName              = "BucketName"
+	PropSecretArn               = "SecretArn"
+	PropKendraIndexID           = "KendraIndexId"
 )
 
 // CommonProperties are the properties every RoleType accepts.
@@ -104,11 +123,10 @@ func CommonProperties() []string {
 	return []string{PropServiceToken, PropServiceTimeout, PropRoleType, PropDescription, PropOnDelete}
 }
 
-// ApplicationProperties are the properties only an ApplicationRole accepts.
-func ApplicationProperties() []string {
-	return []string{PropRoleName, PropPath, PropApplicationID, PropSubscriptionID, PropRegion,
-		PropSourceAccount, PropPolicyName, PropPermissionsBoundary, PropMaxSessionDuration, PropTags,
-		PropSubscriptionPermissions}
+// RoleProperties are the properties of every role qbrole creates and owns
+// (every RoleType but ServiceLinkedRole), besides CommonProperties.
+func RoleProperties() []string {
+	return []string{PropRoleName, PropPath, PropPolicyName, PropPermissionsBoundary, PropMaxSessionDuration, PropTags}
 }
 
 // The resource's attributes (Fn::GetAtt).

@@ -21,7 +21,7 @@ func TestOwnershipTagsCarryThePrefix(t *testing.T) {
 
 func TestPropertySetsAreDisjoint(t *testing.T) {
 	seen := map[string]bool{}
-	for _, p := range slices.Concat(schema.CommonProperties(), schema.ApplicationProperties()) {
+	for _, p := range slices.Concat(schema.CommonProperties(), schema.RoleProperties()) {
 		if seen[p] {
 			t.Errorf("property %s is listed twice", p)
 		}

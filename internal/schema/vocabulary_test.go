@@ -33,10 +33,11 @@ type spelling struct {
 const physid = "internal/roles/physid.go"
 
 func vocabulary() []spelling {
-	return []spelling{
-		{value: schema.ResourceType},
-		{value: string(schema.ApplicationRole)},
-		{value: string(schema.ServiceLinkedRole)},
+	words := []spelling{{value: schema.ResourceType}}
+	for _, t := range schema.RoleTypes() {
+		words = append(words, spelling{value: string(t)})
+	}
+	return append(words, []spelling{
 		{value: schema.TagPrefix, whole: true},
 		{value: schema.TagStackID},
 		{value: schema.TagLogicalID},
@@ -47,7 +48,7 @@ func vocabulary() []spelling {
 		{value: "qbrole:slr-pending:", owner: physid},
 		{value: "qbrole:create-failed-role:", owner: physid},
 		{value: "qbrole:create-failed:", owner: physid},
-	}
+	}...)
 }
 
 func isWordByte(b byte) bool {

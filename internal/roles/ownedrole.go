@@ -1,6 +1,6 @@
-// The application role: the role a Q Business application assumes, under
-// RoleName or a generated name, owned by one stack's resource (its ownership
-// tags say which). Created with its inline policy, reconciled in place
+// The roles qbrole owns (every RoleType but ServiceLinkedRole: kinds.go), under
+// RoleName or a generated name, each owned by one stack's resource (its
+// ownership tags say which). Created with its inline policy, reconciled in place
 // (reconcile.go) or replaced under a new name, and deleted with whatever IAM
 // requires to go first (attachments.go).
 
@@ -21,11 +21,11 @@ import (
 	"github.com/qbrole/qbrole/internal/wait"
 )
 
-// createApplicationRole is a Create of an application role named name. A
+// createOwnedRole is a Create of an application role named name. A
 // failure after the role exists, or may, answers with the failed-create
 // marker of name (IDFailedCreateRole), so that the rollback's Delete removes
 // the role.
-func (m *Manager) createApplicationRole(ctx context.Context, spec Spec, name string) (Result, error) {
+func (m *Manager) createOwnedRole(ctx context.Context, spec Spec, name string) (Result, error) {
 	res, created, err := m.createRole(ctx, spec, name)
 	if err != nil && created {
 		// The role exists or may: the rollback's Delete is to remove it, and
@@ -38,16 +38,16 @@ func (m *Manager) createApplicationRole(ctx context.Context, spec Spec, name str
 	return res, err
 }
 
-// updateApplicationRole is an Update of an application role from old to spec,
+// updateOwnedRole is an Update of an application role from old to spec,
 // where the resource's role was an application role: id is the resource's
 // PhysicalResourceId, current the role under it (nil: none) and generated the
 // name to generate. The role is reconciled in place when it keeps its name,
 // else replaced.
-func (m *Manager) updateApplicationRole(ctx context.Context, spec, old Spec, id PhysicalID, current *types.Role, generated string) (Result, error) {
+func (m *Manager) updateOwnedRole(ctx context.Context, spec, old Spec, id PhysicalID, current *types.Role, generated string) (Result, error) {
 	if id.Kind != IDRole {
 		// Not a role's name (an id CloudFormation made up, an earlier
 		// version's marker): nothing to keep, a new role.
-		return m.replaceApplicationRole(ctx, spec, orDefault(spec.Name, generated))
+		return m.replaceOwnedRole(ctx, spec, orDefault(spec.Name, generated))
 	}
 	physical := id.RoleName
 	name, err := updatedRoleName(spec, old, physical, current, generated)
@@ -64,7 +64,7 @@ func (m *Manager) updateApplicationRole(ctx context.Context, spec, old Spec, id 
 		return Result{}, err
 	}
 	if name != physical {
-		return m.replaceApplicationRole(ctx, spec, name)
+		return m.replaceOwnedRole(ctx, spec, name)
 	}
 	if current == nil {
 		// Deleted outside CloudFormation: put it back.
@@ -123,12 +123,12 @@ func pathNeedsNewRole(name, from, to string) error {
 		name, from, to)
 }
 
-// replaceApplicationRole creates the replacement role. If that fails after the
+// replaceOwnedRole creates the replacement role. If that fails after the
 // new role exists (or may exist), the new role is removed again, even when the
 // request's own time has run out: CloudFormation keeps the old physical id
 // after a failed Update and would never delete the new one. A failure answers
 // with the old id.
-func (m *Manager) replaceApplicationRole(ctx context.Context, spec Spec, name string) (Result, error) {
+func (m *Manager) replaceOwnedRole(ctx context.Context, spec Spec, name string) (Result, error) {
 	res, created, err := m.createRole(ctx, spec, name)
 	if err == nil {
 		return res, nil
@@ -253,7 +253,7 @@ func (m *Manager) takeOverRetriedCreate(ctx context.Context, spec Spec, name str
 
 // deleteIfOwned deletes the role this request has just created, if it
 // carries owner's tags: the cleanup of a failed replacement. It names the
-// writes it made (deleteApplicationRole's), also when it fails. IAM may not show
+// writes it made (deleteOwnedRole's), also when it fails. IAM may not show
 // a role made moments ago, so one it does not find is looked for again until
 // ctx ends ("Changes that I make are not always immediately visible", IAM User
 // Guide, https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_general.html).
@@ -270,7 +270,7 @@ func (m *Manager) deleteIfOwned(ctx context.Context, name string, owner Owner) (
 	}
 	var writes []string
 	err = m.deleteFreshRole(ctx, m.propagationTimeout(), func() error {
-		done, err := m.deleteApplicationRole(ctx, name)
+		done, err := m.deleteOwnedRole(ctx, name)
 		writes = append(writes, done...)
 		return err
 	})
@@ -287,12 +287,12 @@ func (m *Manager) deleteFreshRole(ctx context.Context, window time.Duration, del
 	return wait.RetryFor(ctx, window, m.backoff(), isAccessDenied, del)
 }
 
-// deleteApplicationRole deletes the inline policies, then the role. If IAM
+// deleteOwnedRole deletes the inline policies, then the role. If IAM
 // answers DeleteConflict it detaches managed policies, removes the role from
 // instance profiles, deletes inline policies added meanwhile, and tries again
 // until the propagation timeout. NoSuchEntity anywhere counts as done. It
 // names each write it made, the role's deletion last, also when it fails.
-func (m *Manager) deleteApplicationRole(ctx context.Context, name string) ([]string, error) {
+func (m *Manager) deleteOwnedRole(ctx context.Context, name string) ([]string, error) {
 	wrap := func(err error) error { return fmt.Errorf("deleting IAM role (%s): %w", name, err) }
 	deleted, _, err := m.deleteInlinePolicies(ctx, name, "")
 	writes := deletionWrites(deleted, nil, nil)
