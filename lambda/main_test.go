@@ -67,7 +67,7 @@ func TestRenderEvents(t *testing.T) {
 			}
 			switch r["roleType"] {
 			case "ServiceLinkedRole":
-				if r["awsServiceName"] != "qbusiness.amazonaws.com" || len(r) != 2 {
+				if r["awsServiceName"] != "qbusiness.amazonaws.com" || len(r) != 3 || !strings.Contains(r["page"].(string), "using-service-linked-roles.html") {
 					t.Errorf("rendered %v", r)
 				}
 			case "ApplicationRole":
