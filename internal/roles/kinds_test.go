@@ -231,3 +231,36 @@ func TestRoleTypesAccept(t *testing.T) {
 		})
 	}
 }
+
+// The README documents every RoleType (a row of its Role types table naming
+// the AWS page the entry follows) and every property some type takes (a row
+// of a Properties table): a new type or property fails here until it is
+// documented.
+func TestREADMEDocumentsEveryRoleTypeAndProperty(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(raw)
+	rows := map[string]string{}
+	for _, line := range strings.Split(readme, "\n") {
+		if cells := strings.Split(line, "|"); len(cells) > 2 && strings.HasPrefix(line, "| `") {
+			name := strings.Fields(strings.Trim(strings.TrimSpace(cells[1]), "`"))[0]
+			rows[strings.Trim(name, "`")] += line
+		}
+	}
+	for _, rt := range schema.RoleTypes() {
+		url := kindOf(rt).page[strings.Index(kindOf(rt).page, "https://"):]
+		if !strings.Contains(rows[string(rt)], url) {
+			t.Errorf("README: no Role types row for %s naming %s", rt, url)
+		}
+	}
+	for _, p := range knownProperties() {
+		if p == schema.PropServiceToken || p == schema.PropServiceTimeout {
+			continue
+		}
+		if rows[p] == "" {
+			t.Errorf("README: no Properties row for %s", p)
+		}
+	}
+}
