@@ -1,5 +1,5 @@
 // A role's inline and managed policies (put, listed, deleted, detached) and
-// its instance profiles: the reconcile and deletion of an application role
+// its instance profiles: the reconcile and deletion of a role qbrole owns
 // use these.
 
 package roles

@@ -66,7 +66,7 @@ func (m *Manager) Handle(ctx context.Context, ev cfn.Event) (Result, error) {
 }
 
 // create makes the role the properties ask for: the service-linked role
-// (created, or adopted when it exists), or an application role under
+// (created, or adopted when it exists), or a role qbrole owns (every other type) under
 // RoleName or a generated name.
 func (m *Manager) create(ctx context.Context, ev cfn.Event, stack Stack) (Result, error) {
 	spec, err := ParseSpec(ev.ResourceProperties, stack, ev.LogicalResourceID)
@@ -167,7 +167,7 @@ func (m *Manager) delete(ctx context.Context, ev cfn.Event, stack Stack) (Result
 		return Result{}, fmt.Errorf("deleting IAM role (%s): reading it: %w", id.RoleName, err)
 	}
 	// Only a role's name can be the id of a service-linked role this
-	// resource created; the marker of a failed Create names an application role.
+	// resource created; the marker of a failed Create names a role qbrole owns.
 	mayBeCreatedSLR := id.Kind == IDRole
 	var outcome Outcome
 	var changes []string
@@ -217,7 +217,7 @@ const roleDeleted = "role (deleted)"
 // service-linked role carries no ownership tags: it is the resource's only
 // when the id may name one the resource created (mayBeCreatedSLR), which a
 // role-name id does only when this resource's own CreateServiceLinkedRole
-// answered with it. An application role is the resource's when it carries
+// answered with it. A role qbrole owns is the resource's when it carries
 // owner's tags.
 func ownedByResource(role *types.Role, mayBeCreatedSLR bool, owner Owner) bool {
 	if isServiceLinked(role) {

@@ -21,7 +21,7 @@ import (
 	"github.com/qbrole/qbrole/internal/wait"
 )
 
-// createOwnedRole is a Create of an application role named name. A
+// createOwnedRole is a Create of a role qbrole owns, named name. A
 // failure after the role exists, or may, answers with the failed-create
 // marker of name (IDFailedCreateRole), so that the rollback's Delete removes
 // the role.
@@ -38,8 +38,8 @@ func (m *Manager) createOwnedRole(ctx context.Context, spec Spec, name string) (
 	return res, err
 }
 
-// updateOwnedRole is an Update of an application role from old to spec,
-// where the resource's role was an application role: id is the resource's
+// updateOwnedRole is an Update of a role qbrole owns from old to spec,
+// where the resource's role was one qbrole owns (any type but the service-linked role): id is the resource's
 // PhysicalResourceId, current the role under it (nil: none) and generated the
 // name to generate. The role is reconciled in place when it keeps its name,
 // else replaced.
@@ -74,7 +74,7 @@ func (m *Manager) updateOwnedRole(ctx context.Context, spec, old Spec, id Physic
 	return m.reconcile(ctx, spec, current)
 }
 
-// updatedRoleName is the name the application role has after an Update from
+// updatedRoleName is the name the role has after an Update from
 // old to spec: physical when it can stay, else a new one (generated is the
 // name to generate), as CloudFormation replaces an AWS::IAM::Role. current is
 // the role under physical (nil: none), whose Path is the one that counts.

@@ -17,7 +17,7 @@ const (
 	// IDForeign is an id this resource did not make: one CloudFormation made
 	// up after a lost response (its log stream name). It names no role.
 	IDForeign IDKind = iota
-	// IDRole is a role's name: an application role, or a service-linked role
+	// IDRole is a role's name: a role qbrole owns, or a service-linked role
 	// this resource created.
 	IDRole
 	// IDAdopted is a service-linked role this resource found in place
