@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/cfn"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 
 	"github.com/qbrole/qbrole/internal/cfnresource/cfntest"
 	"github.com/qbrole/qbrole/internal/roles"
@@ -177,6 +179,13 @@ func TestLifecycleUnderRuntimeInterfaceEmulator(t *testing.T) {
 			t.Errorf("%s: %s %s", f, got.Status, got.Reason)
 		}
 	}
+	for _, l := range []lifecycle{
+		{create: "create-data-source-role.json", update: "update-data-source-role.json", del: "delete-data-source-role.json"},
+		{create: "create-plugin-role.json", del: "delete-plugin-role.json"},
+		{create: "create-retriever-role.json", del: "delete-retriever-role.json"},
+	} {
+		t.Run(l.create, func(t *testing.T) { l.run(t, e, srv, c) })
+	}
 	for _, p := range srv.Puts() {
 		if p.Header.Get("Content-Type") != "" {
 			t.Errorf("response PUT with Content-Type %q", p.Header.Get("Content-Type"))
@@ -187,6 +196,45 @@ func TestLifecycleUnderRuntimeInterfaceEmulator(t *testing.T) {
 	}
 	if reads := c.Reads(); reads < 12 {
 		t.Errorf("%d reads of CloudFormation for 12 requests", reads)
+	}
+}
+
+// lifecycle is the events/ files of one role of a RoleType other than the
+// application and service-linked roles: Create, an in-place Update ("": none)
+// and Delete.
+type lifecycle struct{ create, update, del string }
+
+// run sends l's events through the emulated function, each sent by
+// CloudFormation, and checks IAM after each: the role its event describes
+// after Create and Update (the Update in place, under the same name), no role
+// after Delete. The check of each request against CloudFormation knows no
+// RoleType: the forged requests of TestLifecycleUnderRuntimeInterfaceEmulator
+// stand for every type.
+func (l lifecycle) run(t *testing.T, e *lambdaemu.Emulator, srv *cfntest.ResponseServer, c *cfnapi.Server) {
+	ctx := context.Background()
+	_, admin := authz.Chain(moto)
+	created := send(t, e, srv, c, step{file: l.create, sent: true, rest: true})
+	name := created.PhysicalResourceID
+	if created.Status != cfn.StatusSuccess || name == "" {
+		t.Fatalf("%s: %s %q %s", l.create, created.Status, name, created.Reason)
+	}
+	if bad := rolestest.Mismatches(ctx, admin, name, specOf(t, inAccount(t, l.create))); len(bad) > 0 {
+		t.Errorf("%s: the role differs from its event's: %v", l.create, bad)
+	}
+	if l.update != "" {
+		got := send(t, e, srv, c, step{file: l.update, physical: name, sent: true, rest: true})
+		if got.Status != cfn.StatusSuccess || got.PhysicalResourceID != name {
+			t.Errorf("%s: %s %q %s, want an in-place update of %s", l.update, got.Status, got.PhysicalResourceID, got.Reason, name)
+		}
+		if bad := rolestest.Mismatches(ctx, admin, name, specOf(t, inAccount(t, l.update))); len(bad) > 0 {
+			t.Errorf("%s: the role differs from its event's: %v", l.update, bad)
+		}
+	}
+	if got := send(t, e, srv, c, step{file: l.del, physical: name, sent: true, rest: true}); got.Status != cfn.StatusSuccess {
+		t.Errorf("%s: %s %s", l.del, got.Status, got.Reason)
+	}
+	if _, err := admin.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(name)}); !strings.Contains(fmt.Sprint(err), "NoSuchEntity") {
+		t.Errorf("%s: the role %s after its Delete: %v", l.del, name, err)
 	}
 }
 

@@ -13,9 +13,20 @@ import (
 // QBROLE_WRITE_UNCHANGED_GOLDEN=1; never rewritten since.
 var unchangedGolden = filepath.Join("testdata", "unchanged-0.3.0.json")
 
+// unchangedEvents are the events under events/ that version 0.3.0 had, all
+// of application and service-linked roles. Events added since (the other
+// role types', and create-application-role-exclude-subscriptions.json) have
+// no 0.3.0 answer in the golden, which is never rewritten.
+var unchangedEvents = []string{
+	"create-application-role.json", "create-service-linked-role.json", "delete-application-role.json",
+	"delete-replaced-application-role.json", "delete-service-linked-role.json", "invalid-application-role.json",
+	"update-application-role.json", "update-replace-application-role.json", "update-service-linked-role.json",
+}
+
 // unchangedCases are application-role and service-linked-role properties
 // that existed before the role types became data: defaults, each property
-// set, both SubscriptionPermissions values, and every event under events/.
+// set, both SubscriptionPermissions values, and every event of
+// unchangedEvents that parses.
 func unchangedCases(t *testing.T) map[string]map[string]any {
 	t.Helper()
 	const app = "a1b2c3d4-e5f6-7890-abcd-ef1234567890"
@@ -32,11 +43,8 @@ func unchangedCases(t *testing.T) map[string]map[string]any {
 		"exclude":           {"SubscriptionPermissions": "Exclude"},
 		"exclude described": {"SubscriptionPermissions": "Exclude", "Description": "d", "Region": "us-west-2"},
 	}
-	files, err := filepath.Glob(filepath.Join("..", "..", "events", "*.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range files {
+	for _, name := range unchangedEvents {
+		f := filepath.Join("..", "..", "events", name)
 		raw, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)

@@ -3,9 +3,11 @@
 // layer in front of it (internal/testkit/iamstrict: IAM's documented
 // behaviours moto lacks, such as the service-linked role's name, which moto
 // spells AWSServiceRoleForqbusiness), builds the real bootstrap binary, and
-// sends it CloudFormation's Create → Update → Delete of both role
-// types (the events under events/) through `bootstrap invoke`, printing each
-// response and the IAM state after it.
+// sends it CloudFormation's Create → Update → Delete of every role type
+// (the events under events/) through `bootstrap invoke`, printing each
+// response, the function's log line and the IAM state after it. The roles
+// that trust one application (data source, plugin, retriever) name a made-up
+// application, index, secret and Kendra index: there is no Q Business here.
 //
 // Run it from the repository root: go run ./internal/devtools/demo (or make demo).
 package main
@@ -32,21 +34,42 @@ import (
 
 // step is one event CloudFormation would send. physicalFrom names an earlier
 // step whose answered PhysicalResourceId the event must carry (the service-
-// linked role's name is IAM's to choose).
+// linked role's name is IAM's to choose, a generated name the function's).
+// madeUp says that the event names resources the demo does not have.
 type step struct {
 	title, file, physicalFrom string
+	madeUp                    bool
 }
 
 var steps = []step{
-	{"Create an application role", "create-application-role.json", ""},
-	{"Update it in place (description, session, tags)", "update-application-role.json", ""},
-	{"Update that replaces it (new RoleName)", "update-replace-application-role.json", ""},
-	{"CloudFormation deletes the replaced role", "delete-replaced-application-role.json", ""},
-	{"Delete the stack's application role", "delete-application-role.json", ""},
-	{"Create with invalid properties (fails, nothing created)", "invalid-application-role.json", ""},
-	{"Create the service-linked role", "create-service-linked-role.json", ""},
-	{"Update its description", "update-service-linked-role.json", "create-service-linked-role.json"},
-	{"Delete it", "delete-service-linked-role.json", "create-service-linked-role.json"},
+	{"Create an application role", "create-application-role.json", "", false},
+	{"Update it in place (description, session, tags)", "update-application-role.json", "", false},
+	{"Update that replaces it (new RoleName)", "update-replace-application-role.json", "", false},
+	{"CloudFormation deletes the replaced role", "delete-replaced-application-role.json", "", false},
+	{"Create a data-source role for the application's index", "create-data-source-role.json", "", true},
+	{"Update it in place (S3 bucket, description, tags)", "update-data-source-role.json", "", true},
+	{"Delete the data-source role", "delete-data-source-role.json", "", true},
+	{"Create a plugin role reading the plugin's secret", "create-plugin-role.json", "", true},
+	{"Delete the plugin role", "delete-plugin-role.json", "", true},
+	{"Create a Kendra retriever role (generated name)", "create-retriever-role.json", "", true},
+	{"Delete the retriever role", "delete-retriever-role.json", "create-retriever-role.json", true},
+	{"Delete the stack's application role", "delete-application-role.json", "", false},
+	{"Create with invalid properties (fails, nothing created)", "invalid-application-role.json", "", false},
+	{"Create a data-source role for any application, with another type's properties (fails)", "invalid-data-source-role.json", "", false},
+	{"Create the service-linked role", "create-service-linked-role.json", "", false},
+	{"Update its description", "update-service-linked-role.json", "create-service-linked-role.json", false},
+	{"Delete it", "delete-service-linked-role.json", "create-service-linked-role.json", false},
+}
+
+// madeUpProperties are the properties that name resources of Q Business,
+// Kendra, Secrets Manager and S3, none of which the demo has; in a stack they
+// are the ids and names of the stack's own resources.
+var madeUpProperties = []struct{ name, inStack string }{
+	{"ApplicationId", "!GetAtt Application.ApplicationId (the application that the application role above serves)"},
+	{"IndexId", "!GetAtt Index.IndexId (the application's AWS::QBusiness::Index)"},
+	{"BucketName", "the bucket of the AWS::QBusiness::DataSource's S3 configuration"},
+	{"SecretArn", "!Ref of the AWS::SecretsManager::Secret holding the credentials (Ref gives its ARN)"},
+	{"KendraIndexId", "!GetAtt KendraIndex.Id (an AWS::Kendra::Index)"},
 }
 
 func main() {
@@ -100,6 +123,11 @@ func run() error {
 	for i, s := range steps {
 		fmt.Printf("\n=== %d. %s (events/%s)\n", i+1, s.title, s.file)
 		file := filepath.Join(root, "events", s.file)
+		if s.madeUp {
+			if err := printMadeUp(file); err != nil {
+				return err
+			}
+		}
 		if s.physicalFrom != "" {
 			if file, err = withPhysicalID(file, tmp, physical[s.physicalFrom]); err != nil {
 				return err
@@ -150,6 +178,26 @@ func printLogLine(stderr string) {
 		}
 		fmt.Println()
 	}
+}
+
+// printMadeUp names the event's properties that stand for resources the
+// demo does not have, and what a stack gives them.
+func printMadeUp(file string) error {
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	var ev struct{ ResourceProperties map[string]any }
+	if err := json.Unmarshal(raw, &ev); err != nil {
+		return fmt.Errorf("%s: %w", file, err)
+	}
+	fmt.Println("--- made up (the demo has no Q Business, Kendra, Secrets Manager or S3); in a stack:")
+	for _, p := range madeUpProperties {
+		if v, ok := ev.ResourceProperties[p.name]; ok {
+			fmt.Printf("    %s %v: %s\n", p.name, v, p.inStack)
+		}
+	}
+	return nil
 }
 
 func withPhysicalID(file, dir, id string) (string, error) {

@@ -35,9 +35,19 @@ func TestDemoWithAnExternallyManagedPython(t *testing.T) {
 	out := runOK(t, root, userPath(t, system), "make", "--no-print-directory", "demo",
 		"PYTHON="+system, "VENV="+venv, "PYTHON_SEED="+seed)
 	// Every step done; the service-linked role under IAM's name (the strict
-	// layer's, not moto's AWSServiceRoleForqbusiness); each log line shown.
+	// layer's, not moto's AWSServiceRoleForqbusiness); each log line shown;
+	// every other role type made with its page's statements, the data-source
+	// role updated in place to the S3 document, and the made-up ids said so.
 	for _, want := range []string{"Demo done: every step answered as CloudFormation expects.", "/AWSServiceRoleForQBusiness ",
-		`--- log line: Outcome created, Changes ["role" "permissions policy"]`} {
+		`--- log line: Outcome created, Changes ["role" "permissions policy"]`,
+		"--- made up (the demo has no Q Business",
+		"inline policy QBusinessDataSourcePolicy: AllowsAmazonQToIngestDocuments, AllowsAmazonQToIngestPrincipalMapping\n",
+		`--- log line: Outcome updated, Changes ["description and session duration" "tags" "permissions policy"]`,
+		"inline policy QBusinessDataSourcePolicy: AllowsAmazonQToGetObjectfromS3, AllowsAmazonQToListS3Buckets, AllowsAmazonQToIngestDocuments, AllowsAmazonQToCallPrincipalMappingAPIs\n",
+		"inline policy QBusinessPluginPolicy: AllowQBusinessToGetSecretValue\n",
+		"/service-role/qbusiness-demo-RetrieverRole-QBusiness-",
+		"inline policy QBusinessRetrieverPolicy: KendraRetrieveAccess\n",
+		`--- log line: Outcome deleted, Changes ["inline policy QBusinessRetrieverPolicy (deleted)" "role (deleted)"]`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("make demo's output lacks %q:\n%s", want, out)
 		}
