@@ -157,7 +157,11 @@ func notTaken(t schema.RoleType, name string) string {
 	if slices.Contains(schema.RoleProperties(), name) {
 		return msg
 	}
-	return fmt.Sprintf("%s (only %s take it)", msg, strings.Join(ownersOf(name), ", "))
+	owners := ownersOf(name)
+	if len(owners) == 1 {
+		return fmt.Sprintf("%s (only %s takes it)", msg, owners[0])
+	}
+	return fmt.Sprintf("%s (only %s and %s take it)", msg, strings.Join(owners[:len(owners)-1], ", "), owners[len(owners)-1])
 }
 
 // role reads the settings of every role qbrole owns; kind gives the
