@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -67,10 +68,7 @@ func TestConsumerModuleSynthesizes(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			res := tpl.Resources(ResourceType)
-			if len(res) != 1 || cfntemplate.Lookup(tpl.Props(res[0]), "Tags", 0, "Key") != "team" {
-				t.Errorf("custom resources %v, properties %v", res, tpl.Props(res[0]))
-			}
+			checkConsumerRoles(t, tpl)
 			if len(tpl.Resources("AWS::QBusiness::Application")) != 1 || len(tpl.Resources("AWS::Lambda::Function")) != 1 {
 				t.Error("the application or the provider function is missing")
 			}
@@ -88,6 +86,33 @@ func TestConsumerModuleSynthesizes(t *testing.T) {
 				t.Errorf("bootstrap for %v, want arm64", f.Machine)
 			}
 		})
+	}
+}
+
+// checkConsumerRoles checks the example's two roles: the application's, with
+// its tag, and the data-source role, of the application's and its index's
+// ids (their attributes), whose ARN the data source takes.
+func checkConsumerRoles(t *testing.T, tpl cfntemplate.Template) {
+	t.Helper()
+	byRoleType := map[any]string{}
+	for _, id := range tpl.Resources(ResourceType) {
+		byRoleType[tpl.Props(id)["RoleType"]] = id
+	}
+	appRole, docsRole := byRoleType[nil], byRoleType[string(DataSourceRole)]
+	if len(byRoleType) != 2 || appRole == "" || docsRole == "" {
+		t.Fatalf("custom resources by RoleType %v: want the application role (no RoleType) and a DataSourceRole", byRoleType)
+	}
+	if cfntemplate.Lookup(tpl.Props(appRole), "Tags", 0, "Key") != "team" {
+		t.Errorf("application role's properties %v", tpl.Props(appRole))
+	}
+	getAtt := func(id, attr string) any { return map[string]any{"Fn::GetAtt": []any{id, attr}} }
+	props := tpl.Props(docsRole)
+	if !reflect.DeepEqual(props["ApplicationId"], getAtt("Application", "ApplicationId")) || !reflect.DeepEqual(props["IndexId"], getAtt("Index", "IndexId")) {
+		t.Errorf("data-source role's properties %v: want the application's and the index's ids", props)
+	}
+	sources := tpl.Resources("AWS::QBusiness::DataSource")
+	if len(sources) != 1 || !reflect.DeepEqual(tpl.Props(sources[0])["RoleArn"], getAtt(docsRole, "Arn")) {
+		t.Errorf("data sources %v: want one whose RoleArn is %s's Arn", sources, docsRole)
 	}
 }
 

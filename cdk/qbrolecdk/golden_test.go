@@ -18,12 +18,16 @@ import (
 	"github.com/aws/jsii-runtime-go"
 )
 
-// update rewrites the golden template instead of comparing with it:
+// update rewrites the golden templates instead of comparing with them:
 //
-//	go test -tags integration ./cdk/qbrolecdk -run TestTemplateGolden -update
-var update = flag.Bool("update", false, "rewrite testdata/template.golden.json from the synthesized template")
+//	go test -tags integration ./cdk/qbrolecdk -run 'TestTemplateGolden|TestRoleTypesTemplateGolden' -update
+var update = flag.Bool("update", false, "rewrite the golden templates in testdata from the synthesized ones")
 
-const goldenTemplate = "testdata/template.golden.json"
+// The golden templates: goldenStack's, and roleTypesGoldenStack's.
+const (
+	goldenTemplate          = "testdata/template.golden.json"
+	roleTypesGoldenTemplate = "testdata/roletypes.golden.json"
+)
 
 // assetHashPlaceholder stands for the hash of the function's code asset.
 const assetHashPlaceholder = "ASSET_HASH"
@@ -115,20 +119,26 @@ func normalizeTemplate(t *testing.T, tpl map[string]any) map[string]any {
 // indent), but for the asset hash: a refactoring of the construct changes no
 // resource, property, dependency, metadata or output.
 func TestTemplateGolden(t *testing.T) {
-	got := normalizeTemplate(t, *template(goldenStack()).ToJSON())
+	compareGolden(t, goldenTemplate, normalizeTemplate(t, *template(goldenStack()).ToJSON()))
+}
+
+// compareGolden compares the template got with the golden file, or, with
+// -update, writes it there.
+func compareGolden(t *testing.T, file string, got map[string]any) {
+	t.Helper()
 	gotJSON, err := json.MarshalIndent(got, "", "  ")
 	if err != nil {
 		t.Fatal(err)
 	}
 	gotJSON = append(gotJSON, '\n')
 	if *update {
-		if err := os.WriteFile(goldenTemplate, gotJSON, 0o644); err != nil {
+		if err := os.WriteFile(file, gotJSON, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		t.Logf("wrote %s", goldenTemplate)
+		t.Logf("wrote %s", file)
 		return
 	}
-	wantJSON, err := os.ReadFile(goldenTemplate)
+	wantJSON, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatalf("%v (run with -update to create it)", err)
 	}
@@ -137,11 +147,11 @@ func TestTemplateGolden(t *testing.T) {
 	}
 	var want any
 	if err := json.Unmarshal(wantJSON, &want); err != nil {
-		t.Fatalf("%s: %v", goldenTemplate, err)
+		t.Fatalf("%s: %v", file, err)
 	}
 	t.Errorf("the synthesized template differs from %s\n%s\n%s\n"+
-		"(if the change is intended: go test -tags integration ./cdk/qbrolecdk -run TestTemplateGolden -update)",
-		goldenTemplate, firstDiffPath("", jsonRoundTrip(t, got), want), firstDiffLine(string(gotJSON), string(wantJSON)))
+		"(if the change is intended: go test -tags integration ./cdk/qbrolecdk -run %s -update)",
+		file, firstDiffPath("", jsonRoundTrip(t, got), want), firstDiffLine(file, string(gotJSON), string(wantJSON)), t.Name())
 }
 
 func jsonRoundTrip(t *testing.T, v any) any {
@@ -219,7 +229,7 @@ func firstDiffPath(path string, got, want any) string {
 
 // firstDiffLine is the first differing line of the two JSON texts, with its
 // number and a line of context before it.
-func firstDiffLine(got, want string) string {
+func firstDiffLine(file, got, want string) string {
 	g, w := strings.Split(got, "\n"), strings.Split(want, "\n")
 	for i := 0; i < max(len(g), len(w)); i++ {
 		gl, wl := "<end of file>", "<end of file>"
@@ -234,7 +244,7 @@ func firstDiffLine(got, want string) string {
 			if i > 0 && i-1 < len(w) {
 				prev = fmt.Sprintf("  %d  %s\n", i, w[i-1])
 			}
-			return fmt.Sprintf("first differing line %d of %s:\n%s- %d  %s\n+ %d  %s", i+1, goldenTemplate, prev, i+1, wl, i+1, gl)
+			return fmt.Sprintf("first differing line %d of %s:\n%s- %d  %s\n+ %d  %s", i+1, file, prev, i+1, wl, i+1, gl)
 		}
 	}
 	return "the texts differ only in bytes that do not split into lines"

@@ -91,6 +91,13 @@ func TestProviderIDTakenByAnotherConstruct(t *testing.T) {
 	NewQBusinessRole(stack, "Role", nil)
 }
 
+// Ids and a secret ARN of the forms the function accepts.
+const (
+	testAppID     = "a1b2c3d4-e5f6-7890-abcd-ef1234567890"
+	testIndexID   = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
+	testSecretArn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:qbrole-docs-AbCdEf"
+)
+
 func TestCustomResourceProperties(t *testing.T) {
 	cases := []struct {
 		name  string
@@ -102,6 +109,16 @@ func TestCustomResourceProperties(t *testing.T) {
 			map[string]any{"RoleType": "ServiceLinkedRole", "Description": "d", "OnDelete": "Retain"}},
 		{"the page as it is now", &QBusinessRoleProps{RoleName: jsii.String("r"), SubscriptionPermissions: ExcludeSubscriptionPermissions},
 			map[string]any{"RoleName": "r", "SubscriptionPermissions": "Exclude"}},
+		{"data-source role of an S3 bucket", &QBusinessRoleProps{RoleType: DataSourceRole, ApplicationId: jsii.String(testAppID),
+			IndexId: jsii.String(testIndexID), BucketName: jsii.String("qbrole-docs")},
+			map[string]any{"RoleType": "DataSourceRole", "ApplicationId": testAppID, "IndexId": testIndexID, "BucketName": "qbrole-docs"}},
+		{"data-source role with a secret", &QBusinessRoleProps{RoleType: DataSourceRole, ApplicationId: jsii.String(testAppID),
+			IndexId: jsii.String(testIndexID), SecretArn: jsii.String(testSecretArn)},
+			map[string]any{"RoleType": "DataSourceRole", "ApplicationId": testAppID, "IndexId": testIndexID, "SecretArn": testSecretArn}},
+		{"plugin role", &QBusinessRoleProps{RoleType: PluginRole, ApplicationId: jsii.String(testAppID), SecretArn: jsii.String(testSecretArn)},
+			map[string]any{"RoleType": "PluginRole", "ApplicationId": testAppID, "SecretArn": testSecretArn}},
+		{"retriever role", &QBusinessRoleProps{RoleType: RetrieverRole, ApplicationId: jsii.String(testAppID), KendraIndexId: jsii.String(testIndexID)},
+			map[string]any{"RoleType": "RetrieverRole", "ApplicationId": testAppID, "KendraIndexId": testIndexID}},
 		{"every application role prop", &QBusinessRoleProps{
 			RoleType: ApplicationRole, RoleName: jsii.String("r"), Path: jsii.String("/q/"), Description: jsii.String("d"),
 			ApplicationId: jsii.String("a1b2c3d4-e5f6-7890-abcd-ef1234567890"), SubscriptionId: jsii.String("s"),

@@ -13,10 +13,16 @@ import (
 // RoleType is the kind of role QBusinessRole manages.
 type RoleType = schema.RoleType
 
-// Role types: ApplicationRole (the default) or ServiceLinkedRole.
+// Role types: ApplicationRole (the default), ServiceLinkedRole, and the roles
+// that trust one application: DataSourceRole (for AWS::QBusiness::DataSource's
+// RoleArn), PluginRole (AWS::QBusiness::Plugin's AuthConfiguration.*.RoleArn)
+// and RetrieverRole (a Kendra AWS::QBusiness::Retriever's RoleArn).
 const (
 	ApplicationRole   = schema.ApplicationRole
 	ServiceLinkedRole = schema.ServiceLinkedRole
+	DataSourceRole    = schema.DataSourceRole
+	PluginRole        = schema.PluginRole
+	RetrieverRole     = schema.RetrieverRole
 )
 
 // OnDelete is what happens to the role when the resource is deleted.
@@ -46,35 +52,61 @@ const ResourceType = schema.ResourceType
 // QBusinessRoleProps mirror the custom resource's properties; nil or zero
 // means the resource's default (see the README).
 type QBusinessRoleProps struct {
-	// RoleType: ApplicationRole (default) or ServiceLinkedRole.
+	// RoleType: ApplicationRole (default), ServiceLinkedRole, DataSourceRole,
+	// PluginRole or RetrieverRole. Each takes the properties below that name
+	// it (ServiceLinkedRole only Description and OnDelete); synth refuses the
+	// others, naming them.
 	RoleType RoleType
-	// RoleName of the application role; generated when nil.
+	// RoleName of the role; generated when nil.
 	RoleName *string
-	// Path of the application role; /service-role/ when nil.
+	// Path of the role; /service-role/ when nil.
 	Path *string
-	// Description of the role.
+	// Description of the role; the RoleType's default when nil.
 	Description *string
-	// ApplicationId narrows the subscription statement; * when nil.
+	// ApplicationId: for ApplicationRole it narrows the subscription
+	// statement (* when nil); for DataSourceRole, PluginRole and
+	// RetrieverRole it is required: the one application the role trusts,
+	// such as awsqbusiness.CfnApplication's AttrApplicationId().
 	ApplicationId *string
 	// SubscriptionId narrows the subscription statement; * when nil.
+	// ApplicationRole only.
 	SubscriptionId *string
-	// Region in the policies; the stack's when nil.
+	// Region in the policies; the stack's when nil. ApplicationRole only.
 	Region *string
 	// SourceAccount in the subscription statement; the stack's when nil.
+	// ApplicationRole only.
 	SourceAccount *string
-	// PolicyName of the inline policy; QBusinessApplicationPolicy when nil.
+	// PolicyName of the inline policy; when nil the RoleType's default
+	// (QBusinessApplicationPolicy, QBusinessDataSourcePolicy,
+	// QBusinessPluginPolicy, QBusinessRetrieverPolicy).
 	PolicyName *string
 	// PermissionsBoundary is a managed policy ARN.
 	PermissionsBoundary *string
 	// MaxSessionDuration between 1 and 12 hours; 1 hour when nil.
 	MaxSessionDuration awscdk.Duration
-	// Tags of the application role.
+	// Tags of the role.
 	Tags map[string]string
 	// OnDelete: Delete (default) or Retain.
 	OnDelete OnDelete
 	// SubscriptionPermissions: Include (default) or Exclude; with Exclude,
 	// ApplicationId, SubscriptionId and SourceAccount are refused.
+	// ApplicationRole only.
 	SubscriptionPermissions SubscriptionPermissions
+	// IndexId is the Q Business index the data source writes to, such as
+	// awsqbusiness.CfnIndex's AttrIndexId(). DataSourceRole only, required.
+	IndexId *string
+	// BucketName is the S3 bucket of an Amazon S3 data source: the policy is
+	// AWS's S3 data-source policy (without it, the generic one).
+	// DataSourceRole only; not with SecretArn.
+	BucketName *string
+	// SecretArn is the Secrets Manager secret, in the stack's partition,
+	// region and account, that the role may read: the credentials of the
+	// data source (DataSourceRole, optional) or of the plugin (PluginRole,
+	// required).
+	SecretArn *string
+	// KendraIndexId is the Amazon Kendra index the retriever reads.
+	// RetrieverRole only, required.
+	KendraIndexId *string
 	// ServiceTimeout bounds CloudFormation's wait for the function; 11 minutes when nil.
 	ServiceTimeout awscdk.Duration
 
@@ -179,11 +211,17 @@ func (p *QBusinessRoleProps) properties() *map[string]any {
 	if p.SubscriptionPermissions != "" {
 		m[schema.PropSubscriptionPermissions] = string(p.SubscriptionPermissions)
 	}
+	set(schema.PropIndexID, p.IndexId)
+	set(schema.PropBucketName, p.BucketName)
+	set(schema.PropSecretArn, p.SecretArn)
+	set(schema.PropKendraIndexID, p.KendraIndexId)
 	return &m
 }
 
-// RoleArn is the role's ARN (the resource's Arn attribute), for
-// awsqbusiness.CfnApplication's RoleArn.
+// RoleArn is the role's ARN (the resource's Arn attribute), for the
+// RoleArn of the resource the role is for: awsqbusiness.CfnApplication
+// (ApplicationRole), CfnDataSource (DataSourceRole), CfnRetriever
+// (RetrieverRole), or a CfnPlugin's AuthConfiguration (PluginRole).
 func (r *QBusinessRole) RoleArn() *string {
 	return r.Resource.GetAttString(jsii.String(schema.AttrArn))
 }

@@ -3,7 +3,6 @@
 package qbrolecdk
 
 import (
-	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,9 +17,10 @@ import (
 )
 
 // The README's TypeScript snippet synthesizes (aws-cdk-lib from npm, installed
-// by `make cdk-ts`), and its custom resource is the one the Go construct makes
-// with the same properties and the shared provider: same type, ServiceToken,
-// ServiceTimeout and properties.
+// by `make cdk-ts`), and its custom resources (the application role, the
+// data-source role) are those the Go construct makes with the same properties
+// and the shared provider: same type, ServiceToken, ServiceTimeout and
+// properties, the references to the application and its index included.
 func TestTypeScriptSnippetSynthesizesTheConstructsResource(t *testing.T) {
 	root, err := filepath.Abs("../..")
 	if err != nil {
@@ -57,22 +57,18 @@ func TestTypeScriptSnippetSynthesizesTheConstructsResource(t *testing.T) {
 	run("node", filepath.Join("out", "app.js"))
 	ts := cfntemplate.MustLoad(t, filepath.Join(work, "cdk.out", "Assistant.template.json"))
 
-	_, stack := newStack(false, "")
-	NewQBusinessRole(stack, "Role", &QBusinessRoleProps{ProviderExportName: jsii.String("qbrole-provider-ServiceToken"),
-		Tags: map[string]string{"team": "platform"}, MaxSessionDuration: awscdk.Duration_Hours(jsii.Number(1))})
-	goTpl := parsed(t, stack)
-
-	one := func(tpl cfntemplate.Template, what string) map[string]any {
-		ids := tpl.Resources(ResourceType)
-		if len(ids) != 1 {
-			t.Fatalf("%s: custom resources %v", what, ids)
+	roles := func(tpl cfntemplate.Template) map[string]any {
+		out := map[string]any{}
+		for key, props := range byType(t, tpl) {
+			if strings.HasPrefix(key, ResourceType) {
+				out[key] = props
+			}
 		}
-		return tpl.Resource(ids[0])
+		return out
 	}
-	tsRes, goRes := one(ts, "TypeScript"), one(goTpl, "Go construct")
-	roundTrip := func(v any) any { b, _ := json.Marshal(v); var out any; _ = json.Unmarshal(b, &out); return out }
-	if !reflect.DeepEqual(roundTrip(tsRes["Properties"]), roundTrip(goRes["Properties"])) || tsRes["Type"] != goRes["Type"] {
-		t.Errorf("TypeScript %v %v\nGo construct %v %v", tsRes["Type"], tsRes["Properties"], goRes["Type"], goRes["Properties"])
+	tsRoles, goRoles := roles(ts), roles(parsed(t, snippetStack()))
+	if len(tsRoles) != 2 || !reflect.DeepEqual(tsRoles, goRoles) {
+		t.Errorf("TypeScript's roles\n%v\nthe Go construct's\n%v", tsRoles, goRoles)
 	}
 	if len(ts.Resources("AWS::Lambda::Function")) != 0 || len(ts.Resources("AWS::QBusiness::Application")) != 1 {
 		t.Error("the TypeScript stack has a function of its own, or no application")
@@ -111,15 +107,34 @@ func checkPythonSnippet(t *testing.T, work string, ts cfntemplate.Template) {
 	checkIdentitySetup(t, py, "Python")
 }
 
-// byType is a template's resources, other than CDK's metadata, keyed by type
-// (each type once), with references to resources naming the type instead of
-// the logical id.
+// snippetStack is the snippets' roles made with the Go construct, with the
+// same properties, on the shared provider, beside the same application,
+// index and bucket parameter.
+func snippetStack() awscdk.Stack {
+	_, stack := newStack(false, "")
+	shared := jsii.String("qbrole-provider-ServiceToken")
+	NewQBusinessRole(stack, "Role", &QBusinessRoleProps{ProviderExportName: shared,
+		Tags: map[string]string{"team": "platform"}, MaxSessionDuration: awscdk.Duration_Hours(jsii.Number(1))})
+	app, index := applicationAndIndex(stack)
+	bucket := awscdk.NewCfnParameter(stack, jsii.String("DocumentsBucketName"), &awscdk.CfnParameterProps{Type: jsii.String("String")})
+	NewQBusinessRole(stack, "DocumentsRole", &QBusinessRoleProps{ProviderExportName: shared, RoleType: DataSourceRole,
+		ApplicationId: app.AttrApplicationId(), IndexId: index.AttrIndexId(), BucketName: bucket.ValueAsString()})
+	return stack
+}
+
+// byType is a template's resources' properties, other than CDK's metadata,
+// keyed by type (each key once), a Custom::QBusinessRole's by type and
+// RoleType when it has one, with references to resources naming that key
+// instead of the logical id.
 func byType(t *testing.T, tpl cfntemplate.Template) map[string]any {
 	t.Helper()
 	resources, _ := map[string]any(tpl)["Resources"].(map[string]any)
 	typeOf := map[string]string{}
 	for id, r := range resources {
 		typeOf[id], _ = r.(map[string]any)["Type"].(string)
+		if roleType, ok := cfntemplate.Lookup(r, "Properties", "RoleType").(string); ok && typeOf[id] == ResourceType {
+			typeOf[id] += " " + roleType
+		}
 	}
 	var rename func(v any) any
 	rename = func(v any) any {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsqbusiness"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/qbrole/qbrole/internal/roles"
@@ -37,6 +38,13 @@ func TestPropsTheFunctionRefusesAreRefusedAtSynth(t *testing.T) {
 		manyTags[k] = "v"
 		manyCfnTags = append(manyCfnTags, map[string]any{"Key": k, "Value": "v"})
 	}
+	const (
+		appID   = "a1b2c3d4-e5f6-7890-abcd-ef1234567890"
+		indexID = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
+		secret  = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:qbrole-docs-AbCdEf"
+	)
+	// inStack is the environment of the stack the function runs for (below).
+	inStack := &awscdk.Environment{Account: jsii.String("123456789012"), Region: jsii.String("eu-west-1")}
 	invalid := []struct {
 		name  string
 		props QBusinessRoleProps
@@ -44,42 +52,80 @@ func TestPropsTheFunctionRefusesAreRefusedAtSynth(t *testing.T) {
 		cfn map[string]any
 		// named are the properties the message must name.
 		named []string
+		// env is the stack's environment; nil: environment-agnostic.
+		env *awscdk.Environment
 	}{
+		{"data-source role without IndexId",
+			QBusinessRoleProps{RoleType: DataSourceRole, ApplicationId: jsii.String(appID)},
+			map[string]any{"RoleType": "DataSourceRole", "ApplicationId": appID}, []string{"IndexId"}, nil},
+		{"data-source role for any application, its bucket name not S3's",
+			QBusinessRoleProps{RoleType: DataSourceRole, ApplicationId: jsii.String("*"), IndexId: jsii.String(indexID), BucketName: jsii.String("Docs_Bucket")},
+			map[string]any{"RoleType": "DataSourceRole", "ApplicationId": "*", "IndexId": indexID, "BucketName": "Docs_Bucket"},
+			[]string{"ApplicationId", "BucketName"}, nil},
+		{"data-source role with BucketName and SecretArn",
+			QBusinessRoleProps{RoleType: DataSourceRole, ApplicationId: jsii.String(appID), IndexId: jsii.String(indexID),
+				BucketName: jsii.String("qbrole-docs"), SecretArn: jsii.String(secret)},
+			map[string]any{"RoleType": "DataSourceRole", "ApplicationId": appID, "IndexId": indexID, "BucketName": "qbrole-docs", "SecretArn": secret},
+			[]string{"SecretArn"}, nil},
+		{"data-source role with a secret of another account than the stack's environment",
+			QBusinessRoleProps{RoleType: DataSourceRole, ApplicationId: jsii.String(appID), IndexId: jsii.String(indexID),
+				SecretArn: jsii.String(strings.Replace(secret, "123456789012", "444455556666", 1))},
+			map[string]any{"RoleType": "DataSourceRole", "ApplicationId": appID, "IndexId": indexID,
+				"SecretArn": strings.Replace(secret, "123456789012", "444455556666", 1)},
+			[]string{"SecretArn"}, inStack},
+		{"plugin role without SecretArn, with the application role's SubscriptionId",
+			QBusinessRoleProps{RoleType: PluginRole, ApplicationId: jsii.String(appID), SubscriptionId: jsii.String("s")},
+			map[string]any{"RoleType": "PluginRole", "ApplicationId": appID, "SubscriptionId": "s"},
+			[]string{"SecretArn", "SubscriptionId"}, nil},
+		{"plugin role whose SecretArn is no secret's",
+			QBusinessRoleProps{RoleType: PluginRole, ApplicationId: jsii.String(appID), SecretArn: jsii.String("arn:aws:ssm:eu-west-1:123456789012:parameter/p")},
+			map[string]any{"RoleType": "PluginRole", "ApplicationId": appID, "SecretArn": "arn:aws:ssm:eu-west-1:123456789012:parameter/p"},
+			[]string{"SecretArn"}, nil},
+		{"retriever role without KendraIndexId, with a data source's IndexId",
+			QBusinessRoleProps{RoleType: RetrieverRole, ApplicationId: jsii.String(appID), IndexId: jsii.String(indexID)},
+			map[string]any{"RoleType": "RetrieverRole", "ApplicationId": appID, "IndexId": indexID},
+			[]string{"KendraIndexId", "IndexId"}, nil},
+		{"retriever role without ApplicationId, its KendraIndexId a token: only ApplicationId is missing",
+			QBusinessRoleProps{RoleType: RetrieverRole, KendraIndexId: awscdk.Fn_ImportValue(jsii.String("kendra-index-id"))},
+			map[string]any{"RoleType": "RetrieverRole", "KendraIndexId": indexID}, []string{"ApplicationId"}, nil},
+		{"application role with a token in a property only the data-source role takes",
+			QBusinessRoleProps{IndexId: awscdk.Fn_ImportValue(jsii.String("index-id"))},
+			map[string]any{"IndexId": indexID}, []string{"IndexId"}, nil},
 		{"service-linked role with the application role's MaxSessionDuration and Tags",
 			QBusinessRoleProps{RoleType: ServiceLinkedRole, MaxSessionDuration: awscdk.Duration_Hours(jsii.Number(1)), Tags: map[string]string{"team": "platform"}},
 			map[string]any{"RoleType": "ServiceLinkedRole", "MaxSessionDuration": "3600", "Tags": []any{map[string]any{"Key": "team", "Value": "platform"}}},
-			[]string{"MaxSessionDuration", "Tags"}},
+			[]string{"MaxSessionDuration", "Tags"}, nil},
 		{"SubscriptionPermissions Exclude with an ApplicationId",
 			QBusinessRoleProps{SubscriptionPermissions: ExcludeSubscriptionPermissions, ApplicationId: jsii.String("a1b2c3d4-e5f6-7890-abcd-ef1234567890")},
 			map[string]any{"SubscriptionPermissions": "Exclude", "ApplicationId": "a1b2c3d4-e5f6-7890-abcd-ef1234567890"},
-			[]string{"ApplicationId"}},
+			[]string{"ApplicationId"}, nil},
 		{"service-linked role with a RoleName",
 			QBusinessRoleProps{RoleType: ServiceLinkedRole, RoleName: jsii.String("mine")},
-			map[string]any{"RoleType": "ServiceLinkedRole", "RoleName": "mine"}, []string{"RoleName"}},
+			map[string]any{"RoleType": "ServiceLinkedRole", "RoleName": "mine"}, []string{"RoleName"}, nil},
 		{"RoleName with a space", QBusinessRoleProps{RoleName: jsii.String("my role")},
-			map[string]any{"RoleName": "my role"}, []string{"RoleName"}},
+			map[string]any{"RoleName": "my role"}, []string{"RoleName"}, nil},
 		{"RoleName over 64 characters", QBusinessRoleProps{RoleName: jsii.String(strings.Repeat("r", 65))},
-			map[string]any{"RoleName": strings.Repeat("r", 65)}, []string{"RoleName"}},
+			map[string]any{"RoleName": strings.Repeat("r", 65)}, []string{"RoleName"}, nil},
 		{"49 tags (48 with the 2 ownership tags)", QBusinessRoleProps{Tags: manyTags},
-			map[string]any{"Tags": manyCfnTags}, []string{"Tags"}},
+			map[string]any{"Tags": manyCfnTags}, []string{"Tags"}, nil},
 		{"tag key with the aws: prefix", QBusinessRoleProps{Tags: map[string]string{"aws:team": "x"}},
-			map[string]any{"Tags": []any{map[string]any{"Key": "aws:team", "Value": "x"}}}, []string{"Tags[0].Key"}},
+			map[string]any{"Tags": []any{map[string]any{"Key": "aws:team", "Value": "x"}}}, []string{"Tags[0].Key"}, nil},
 		{"MaxSessionDuration of 13 hours", QBusinessRoleProps{MaxSessionDuration: awscdk.Duration_Hours(jsii.Number(13))},
-			map[string]any{"MaxSessionDuration": "46800"}, []string{"MaxSessionDuration"}},
+			map[string]any{"MaxSessionDuration": "46800"}, []string{"MaxSessionDuration"}, nil},
 		{"MaxSessionDuration of 30 minutes", QBusinessRoleProps{MaxSessionDuration: awscdk.Duration_Minutes(jsii.Number(30))},
-			map[string]any{"MaxSessionDuration": "1800"}, []string{"MaxSessionDuration"}},
+			map[string]any{"MaxSessionDuration": "1800"}, []string{"MaxSessionDuration"}, nil},
 		{"Path without its closing slash", QBusinessRoleProps{Path: jsii.String("/q")},
-			map[string]any{"Path": "/q"}, []string{"Path"}},
+			map[string]any{"Path": "/q"}, []string{"Path"}, nil},
 		{"unknown RoleType", QBusinessRoleProps{RoleType: RoleType("Application")},
-			map[string]any{"RoleType": "Application"}, []string{"RoleType"}},
+			map[string]any{"RoleType": "Application"}, []string{"RoleType"}, nil},
 		{"unknown OnDelete", QBusinessRoleProps{OnDelete: OnDelete("Keep")},
-			map[string]any{"OnDelete": "Keep"}, []string{"OnDelete"}},
+			map[string]any{"OnDelete": "Keep"}, []string{"OnDelete"}, nil},
 		{"Region and SourceAccount malformed", QBusinessRoleProps{Region: jsii.String("EU"), SourceAccount: jsii.String("1234")},
-			map[string]any{"Region": "EU", "SourceAccount": "1234"}, []string{"Region", "SourceAccount"}},
+			map[string]any{"Region": "EU", "SourceAccount": "1234"}, []string{"Region", "SourceAccount"}, nil},
 		{"PermissionsBoundary not a policy ARN", QBusinessRoleProps{PermissionsBoundary: jsii.String("PowerUserAccess")},
-			map[string]any{"PermissionsBoundary": "PowerUserAccess"}, []string{"PermissionsBoundary"}},
+			map[string]any{"PermissionsBoundary": "PowerUserAccess"}, []string{"PermissionsBoundary"}, nil},
 		{"a token elsewhere hides no error", QBusinessRoleProps{RoleName: jsii.String("my role"), Region: awscdk.Aws_REGION()},
-			map[string]any{"RoleName": "my role", "Region": "eu-west-1"}, []string{"RoleName"}},
+			map[string]any{"RoleName": "my role", "Region": "eu-west-1"}, []string{"RoleName"}, nil},
 	}
 	stack, err := roles.ParseStackID("arn:aws:cloudformation:eu-west-1:123456789012:stack/TestStack/0e1f2a3b-4c5d-6e7f-8091-a2b3c4d5e6f7")
 	if err != nil {
@@ -92,7 +138,7 @@ func TestPropsTheFunctionRefusesAreRefusedAtSynth(t *testing.T) {
 				t.Fatalf("the function accepts %v", c.cfn)
 			}
 			want := "qbrole: TestStack/Role: " + err.Error()
-			_, s := newStack(false, "")
+			s := stackIn(c.env)
 			got := panicOf(func() { NewQBusinessRole(s, "Role", &c.props) })
 			if got != want {
 				t.Errorf("synth refused with\n%q\nthe function with\n%q", got, want)
@@ -115,6 +161,35 @@ func TestPropsTheFunctionRefusesAreRefusedAtSynth(t *testing.T) {
 		"shared provider": func(awscdk.Stack) *QBusinessRoleProps {
 			return &QBusinessRoleProps{ProviderExportName: jsii.String("qbrole-provider-ServiceToken")}
 		},
+		"data-source role of the stack's application and index (attributes: tokens)": func(s awscdk.Stack) *QBusinessRoleProps {
+			app, index := applicationAndIndex(s)
+			return &QBusinessRoleProps{RoleType: DataSourceRole, ApplicationId: app.AttrApplicationId(), IndexId: index.AttrIndexId()}
+		},
+		"S3 data-source role, every property of its own given": func(awscdk.Stack) *QBusinessRoleProps {
+			return &QBusinessRoleProps{RoleType: DataSourceRole, ApplicationId: jsii.String(appID), IndexId: jsii.String(indexID),
+				BucketName: jsii.String("qbrole-docs.example-1"), RoleName: jsii.String("docs-QBusiness"), Tags: map[string]string{"team": "search"}}
+		},
+		"S3 data-source role, its bucket a parameter": func(s awscdk.Stack) *QBusinessRoleProps {
+			app, index := applicationAndIndex(s)
+			bucket := awscdk.NewCfnParameter(s, jsii.String("Bucket"), &awscdk.CfnParameterProps{Type: jsii.String("String")}).ValueAsString()
+			return &QBusinessRoleProps{RoleType: DataSourceRole, ApplicationId: app.AttrApplicationId(), IndexId: index.AttrIndexId(), BucketName: bucket}
+		},
+		// The stack has no environment: the function judges the secret's
+		// partition, region and account only at deploy.
+		"data-source role with a secret, environment-agnostic stack": func(awscdk.Stack) *QBusinessRoleProps {
+			return &QBusinessRoleProps{RoleType: DataSourceRole, ApplicationId: jsii.String(appID), IndexId: jsii.String(indexID),
+				SecretArn: jsii.String("arn:aws-cn:secretsmanager:cn-north-1:111122223333:secret:qbrole-docs-AbCdEf")}
+		},
+		"plugin role, its secret a token": func(s awscdk.Stack) *QBusinessRoleProps {
+			app, _ := applicationAndIndex(s)
+			return &QBusinessRoleProps{RoleType: PluginRole, ApplicationId: app.AttrApplicationId(),
+				SecretArn: awscdk.Fn_ImportValue(jsii.String("plugin-secret-arn")), OnDelete: RetainRole}
+		},
+		"retriever role": func(s awscdk.Stack) *QBusinessRoleProps {
+			app, _ := applicationAndIndex(s)
+			return &QBusinessRoleProps{RoleType: RetrieverRole, ApplicationId: app.AttrApplicationId(),
+				KendraIndexId: jsii.String(indexID), MaxSessionDuration: awscdk.Duration_Hours(jsii.Number(2))}
+		},
 	}
 	for name, props := range valid {
 		t.Run(name, func(t *testing.T) {
@@ -125,6 +200,23 @@ func TestPropsTheFunctionRefusesAreRefusedAtSynth(t *testing.T) {
 			template(s).ResourceCountIs(jsii.String(ResourceType), jsii.Number(1))
 		})
 	}
+}
+
+// stackIn is a stack in an app that skips bundling, with env as its
+// environment (nil: environment-agnostic).
+func stackIn(env *awscdk.Environment) awscdk.Stack {
+	ctx := map[string]any{"aws:cdk:bundling-stacks": []string{}}
+	app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx})
+	return awscdk.NewStack(app, jsii.String("TestStack"), &awscdk.StackProps{Env: env})
+}
+
+// applicationAndIndex adds an application and its index to s.
+func applicationAndIndex(s awscdk.Stack) (awsqbusiness.CfnApplication, awsqbusiness.CfnIndex) {
+	app := awsqbusiness.NewCfnApplication(s, jsii.String("Application"), &awsqbusiness.CfnApplicationProps{DisplayName: jsii.String("assistant")})
+	index := awsqbusiness.NewCfnIndex(s, jsii.String("Index"), &awsqbusiness.CfnIndexProps{
+		ApplicationId: app.AttrApplicationId(), DisplayName: jsii.String("documents"),
+	})
+	return app, index
 }
 
 // everyApplicationProp sets every application role property to a value the function accepts.

@@ -26,11 +26,43 @@ func main() {
 		// and drop Tags and MaxSessionDuration (that role takes only Description
 		// and OnDelete; synth refuses the others, naming them).
 	})
-	awsqbusiness.NewCfnApplication(stack, jsii.String("Application"), &awsqbusiness.CfnApplicationProps{
+	application := awsqbusiness.NewCfnApplication(stack, jsii.String("Application"), &awsqbusiness.CfnApplicationProps{
 		DisplayName:               jsii.String("assistant"),
 		RoleArn:                   role.RoleArn(), // also role.RoleName(), role.RoleId()
 		IdentityType:              jsii.String("AWS_IAM_IDC"),
 		IdentityCenterInstanceArn: idc.ValueAsString(),
+	})
+
+	// An index, and an S3 data source whose role trusts only this application
+	// and writes only to this index (PluginRole and RetrieverRole likewise).
+	index := awsqbusiness.NewCfnIndex(stack, jsii.String("Index"), &awsqbusiness.CfnIndexProps{
+		ApplicationId: application.AttrApplicationId(),
+		DisplayName:   jsii.String("documents"),
+	})
+	// The S3 bucket of the documents, given at deploy as well:
+	// cdk deploy --parameters IdentityCenterInstanceArn=... --parameters DocumentsBucketName=...
+	bucket := awscdk.NewCfnParameter(stack, jsii.String("DocumentsBucketName"), &awscdk.CfnParameterProps{
+		Type: jsii.String("String"),
+	}).ValueAsString()
+	documentsRole := qbrolecdk.NewQBusinessRole(stack, "DocumentsRole", &qbrolecdk.QBusinessRoleProps{
+		RoleType:      qbrolecdk.DataSourceRole,
+		ApplicationId: application.AttrApplicationId(),
+		IndexId:       index.AttrIndexId(),
+		BucketName:    bucket,
+	})
+	awsqbusiness.NewCfnDataSource(stack, jsii.String("Documents"), &awsqbusiness.CfnDataSourceProps{
+		ApplicationId: application.AttrApplicationId(),
+		IndexId:       index.AttrIndexId(),
+		DisplayName:   jsii.String("documents"),
+		RoleArn:       documentsRole.RoleArn(),
+		Configuration: map[string]any{ // the Amazon S3 connector's JSON schema
+			"type":                    "S3",
+			"syncMode":                "FULL_CRAWL",
+			"connectionConfiguration": map[string]any{"repositoryEndpointMetadata": map[string]any{"BucketName": bucket}},
+			"repositoryConfigurations": map[string]any{"document": map[string]any{"fieldMappings": []any{map[string]any{
+				"indexFieldName": "s3_document_id", "indexFieldType": "STRING", "dataSourceFieldName": "s3_document_id",
+			}}}},
+		},
 	})
 	app.Synth(nil)
 }
