@@ -42,7 +42,11 @@ func (a arns) bucket(name string) string { return "arn:" + a.Partition + ":s3:::
 // permissionChecks are the requests each form's permissions policy is
 // judged on: what its page grants allowed, the same action next to it
 // (another index, application, bucket, secret, Kendra index, account)
-// denied, and the other forms' grants denied.
+// denied, and the other forms' grants denied. S3 requests carry
+// aws:ResourceAccount, the account of the bucket they name, which the S3
+// document's condition tests (IAM User Guide, "AWS global condition context
+// keys", aws:ResourceAccount,
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-resourceaccount).
 func permissionChecks(stack roles.Stack, bucket string) map[string][]authzCheck {
 	a := arns{stack}
 	app, otherApp := a.application(roles.FormApplicationID), a.application(otherApplicationID)
@@ -159,7 +163,13 @@ func verdict(allowed bool) string {
 
 // trustCheck is a principal's request to assume the role (sts:AssumeRole on
 // it), with the request context Amazon Q Business gives it, and whether the
-// trust policy must allow it.
+// trust policy must allow it. A service that assumes a role on behalf of a
+// resource puts the resource's ARN and account in aws:SourceArn and
+// aws:SourceAccount (IAM User Guide, "The confused deputy problem",
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html); a
+// condition on a key the request lacks is false (IAM User Guide, "IAM JSON
+// policy elements: Condition operators",
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html).
 type trustCheck struct {
 	what      string
 	principal string

@@ -251,7 +251,10 @@ func TestRoleTypeSwitchInPlace(t *testing.T) {
 
 // Changing RoleType to or from ServiceLinkedRole makes a new role, as
 // CloudFormation replaces a resource: the old one stays until the cleanup
-// Delete of its id, which removes it.
+// Delete of its id, which removes it (CloudFormation User Guide, "Understand
+// update behaviors of stack resources", Replacement: the replacement is
+// created first, the old resource deleted after,
+// https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-updating-stacks-update-behaviors.html).
 func TestRoleTypeSwitchWithServiceLinkedRole(t *testing.T) {
 	ds := with(roles.RoleTypeForms(demoStack(t))[0].Props, map[string]any{"RoleName": "qb-owned"})
 	cases := []struct {
