@@ -256,7 +256,12 @@ func TestRoleTypeSwitchInPlace(t *testing.T) {
 // created first, the old resource deleted after,
 // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-updating-stacks-update-behaviors.html).
 func TestRoleTypeSwitchWithServiceLinkedRole(t *testing.T) {
-	ds := with(roles.RoleTypeForms(demoStack(t))[0].Props, map[string]any{"RoleName": "qb-owned"})
+	var ds map[string]any
+	for _, f := range roles.RoleTypeForms(demoStack(t)) {
+		if f.Props["RoleType"] == string(schema.DataSourceRole) && ds == nil {
+			ds = with(f.Props, map[string]any{"RoleName": "qb-owned"})
+		}
+	}
 	cases := []struct {
 		name     string
 		from, to map[string]any
