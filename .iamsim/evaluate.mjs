@@ -1,6 +1,7 @@
 // IAM policy evaluator for the tests (never shipped): reads one JSON request
 // per line on stdin, answers one JSON line on stdout, in order.
-//   request: {principal, action, resource, account, context, policies: [{name, policy}]}
+//   request: {principal, action, resource, account, context, policies: [{name, policy}], resourcePolicy?}
+//   (resourcePolicy: the policy of the resource, e.g. a role's trust policy for sts:AssumeRole)
 //   answer:  {result: "Allowed" | "ImplicitlyDenied" | "ExplicitlyDenied"} or {error}
 // @cloud-copilot/iam-simulate (AGPL-3.0) is installed next to this file by
 // `make iamsim`, pinned; ESM resolves it from this file's folder.
@@ -23,6 +24,7 @@ for await (const line of lines) {
         identityPolicies: q.policies,
         serviceControlPolicies: [],
         resourceControlPolicies: [],
+        ...(q.resourcePolicy ? { resourcePolicy: q.resourcePolicy } : {}),
       },
       {},
     )

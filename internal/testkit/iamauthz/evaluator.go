@@ -115,19 +115,41 @@ func (e *Evaluator) Asked() int {
 // or ExplicitlyDenied. An error means the evaluator refused the check (an
 // invalid policy or context key): a test must not read that as a denial.
 func (e *Evaluator) Evaluate(c Check, policies []Policy) (string, error) {
-	q, err := json.Marshal(struct {
-		Check
-		Policies []Policy `json:"policies"`
-	}{c, policies})
+	return e.evaluate(query{Check: c, Policies: policies})
+}
+
+// EvaluateWithResourcePolicy judges c as Evaluate does, with resource, the
+// policy of the resource c names, beside the identity policies: a role's
+// trust policy for sts:AssumeRole. For a service principal (c.Principal such
+// as qbusiness.amazonaws.com, policies nil) the resource policy alone decides.
+// The evaluator refuses an invalid resource policy as it does an invalid
+// identity policy.
+func (e *Evaluator) EvaluateWithResourcePolicy(c Check, policies []Policy, resource map[string]any) (string, error) {
+	if policies == nil {
+		policies = []Policy{}
+	}
+	return e.evaluate(query{Check: c, Policies: policies, ResourcePolicy: resource})
+}
+
+// query is one line the evaluator process reads.
+type query struct {
+	Check
+	Policies       []Policy       `json:"policies"`
+	ResourcePolicy map[string]any `json:"resourcePolicy,omitempty"`
+}
+
+func (e *Evaluator) evaluate(q query) (string, error) {
+	line, err := json.Marshal(q)
 	if err != nil {
 		return "", err
 	}
+	c := q.Check
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if r, ok := e.cache[string(q)]; ok {
+	if r, ok := e.cache[string(line)]; ok {
 		return r, nil
 	}
-	if _, err := e.in.Write(append(q, '\n')); err != nil {
+	if _, err := e.in.Write(append(line, '\n')); err != nil {
 		return "", fmt.Errorf("IAM policy evaluator: %w", err)
 	}
 	if !e.out.Scan() {
@@ -141,6 +163,6 @@ func (e *Evaluator) Evaluate(c Check, policies []Policy) (string, error) {
 		return "", fmt.Errorf("IAM policy evaluator refused %s on %s: %s", c.Action, c.Resource, a.Error)
 	}
 	e.asked++
-	e.cache[string(q)] = a.Result
+	e.cache[string(line)] = a.Result
 	return a.Result, nil
 }

@@ -27,6 +27,14 @@ var (
 		"ApplicationId": "a1b2c3d4-e5f6-7890-abcd-ef1234567890", "Tags": []any{map[string]any{"Key": "team", "Value": "b"}}}
 	appNew = map[string]any{"RoleName": "fm-app-v2", "Tags": []any{map[string]any{"Key": "team", "Value": "a"}}}
 	slr    = map[string]any{"RoleType": "ServiceLinkedRole"}
+	// A data-source role (one of the role types that trust one application),
+	// then updated in place to another application and the S3 form: its trust
+	// and its permissions policy rewritten, the writes of the documents that
+	// are the type's own (the application role lifecycles fail the others).
+	dsProps = map[string]any{"RoleType": "DataSourceRole", "RoleName": "fm-ds", "ApplicationId": lpApplication, "IndexId": lpIndex,
+		"Tags": []any{map[string]any{"Key": "team", "Value": "a"}}}
+	dsIn = map[string]any{"RoleType": "DataSourceRole", "RoleName": "fm-ds", "ApplicationId": "b2c3d4e5-f6a7-8901-bcde-f23456789012",
+		"IndexId": lpIndex, "BucketName": "qbrole-docs", "Tags": []any{map[string]any{"Key": "team", "Value": "a"}}}
 )
 
 // lifecycle is what CloudFormation does to one resource over a stack's life;
@@ -61,6 +69,8 @@ var lifecycles = []lifecycle{
 		always: []string{foreignRole}, steps: []func(*cfnsim.Driver) (bool, error){create(appProps), update(appNew)}},
 	{name: "application role → service-linked role (RoleType change), delete", server: func() *motoserver.Server { return moto }, reset: true,
 		always: []string{foreignRole}, steps: []func(*cfnsim.Driver) (bool, error){create(appProps), update(slr)}},
+	{name: "data-source role: create, update in place, delete", server: func() *motoserver.Server { return moto }, reset: true,
+		always: []string{foreignRole}, steps: []func(*cfnsim.Driver) (bool, error){create(dsProps), update(dsIn)}},
 	{name: "service-linked role: create new, delete", server: func() *motoserver.Server { return moto }, reset: true,
 		always: []string{foreignRole}, steps: []func(*cfnsim.Driver) (bool, error){create(slr)}},
 	{name: "service-linked role: adopt, delete", server: func() *motoserver.Server { return motoAdopt },

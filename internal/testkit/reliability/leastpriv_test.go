@@ -64,6 +64,8 @@ func fullLifecycles(ctx context.Context, s *motoserver.Server, admin *iam.Client
 		}
 	}
 
+	roleTypeLifecycle(ctx, s, admin, rs, via, tag, note)
+
 	r1 := newRig(s, rs, "LPSLR"+strings.ReplaceAll(tag, "-", ""), nil, 10*time.Second, via)
 	defer r1.close()
 	r2 := newRig(s, rs, "LPSLRTWO"+strings.ReplaceAll(tag, "-", ""), nil, 10*time.Second, via)
@@ -80,6 +82,67 @@ func fullLifecycles(ctx context.Context, s *motoserver.Server, admin *iam.Client
 		}
 	}
 	return failures
+}
+
+// The ids of the roles that trust one application, in the reliability
+// stack's account and region (SecretArn must be there).
+const (
+	lpApplication = "a1b2c3d4-e5f6-7890-abcd-ef1234567890"
+	lpIndex       = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
+	lpSecret      = "arn:aws:secretsmanager:us-east-1:123456789012:secret:qbrole/creds-AbCdEf"
+	lpKendra      = "kkkkkkkk-1111-2222-3333-444444444444"
+)
+
+// roleTypeLifecycle takes one resource through the role types that trust one
+// application (DataSourceRole, PluginRole, RetrieverRole), so that every IAM
+// call a role of these types needs goes through the authorizing proxy: a
+// generic data-source role created; updated in place to the S3 form with a
+// boundary, tags and a Description; drift (a managed policy) repaired while
+// it becomes the generic form with a secret, without boundary or tags; its
+// RoleType switched to PluginRole, then RetrieverRole, in place; replaced
+// under a new RoleName (the old role's cleanup Delete); deleted. note runs
+// each step and keeps its failure.
+func roleTypeLifecycle(ctx context.Context, s *motoserver.Server, admin *iam.Client, rs *cfntest.ResponseServer, via *iamauthz.Proxy, tag string,
+	note func(what string, step func() (bool, error)) bool) {
+	name := "lpt-" + tag
+	r := newRig(s, rs, "LPT"+strings.ReplaceAll(tag, "-", ""), nil, 10*time.Second, via)
+	defer r.close()
+	d := r.driver
+	ds := map[string]any{"RoleType": "DataSourceRole", "RoleName": name, "ApplicationId": lpApplication, "IndexId": lpIndex}
+	steps := []struct {
+		what  string
+		props map[string]any
+		drift bool // a managed policy attached by hand before the step
+	}{
+		{"update in place to the S3 form", with(ds, map[string]any{"BucketName": "qbrole-docs", "Description": "changed",
+			"PermissionsBoundary": "arn:aws:iam::aws:policy/PowerUserAccess", "Tags": []any{map[string]any{"Key": "a", "Value": "1"}}}), false},
+		{"update to the secret form, repairing drift", with(ds, map[string]any{"SecretArn": lpSecret}), true},
+		{"RoleType to PluginRole", map[string]any{"RoleType": "PluginRole", "RoleName": name, "ApplicationId": lpApplication, "SecretArn": lpSecret}, false},
+		{"RoleType to RetrieverRole", map[string]any{"RoleType": "RetrieverRole", "RoleName": name, "ApplicationId": lpApplication, "KendraIndexId": lpKendra}, false},
+		{"replace (the old role's cleanup Delete)", map[string]any{"RoleType": "RetrieverRole", "RoleName": name + "-v2",
+			"ApplicationId": lpApplication, "KendraIndexId": lpKendra}, false},
+	}
+	if !note("create data-source role", func() (bool, error) { return d.Create(ds) }) {
+		return
+	}
+	for _, st := range steps {
+		if st.drift {
+			managed, _ := admin.CreatePolicy(ctx, &iam.CreatePolicyInput{PolicyName: aws.String("drift-t-" + tag),
+				PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:ListBucket","Resource":"*"}]}`)})
+			if managed != nil {
+				_, _ = admin.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String(name), PolicyArn: managed.Policy.Arn})
+			}
+		}
+		note(st.what, func() (bool, error) { return d.Update(st.props) })
+	}
+	note("delete retriever role", func() (bool, error) { return true, d.Delete() })
+}
+
+// with is props with changes applied.
+func with(props, changes map[string]any) map[string]any {
+	out := maps.Clone(props)
+	maps.Copy(out, changes)
+	return out
 }
 
 // cleanup removes every role, so the next principal starts from nothing.
