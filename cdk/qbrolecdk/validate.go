@@ -72,7 +72,7 @@ func standIns(stack roles.Stack) map[string]any {
 		schema.PropSourceAccount:       stack.AccountID,
 		schema.PropIndexID:             id,
 		schema.PropBucketName:          "qbrole-synth-stand-in",
-		schema.PropSecretArn: fmt.Sprintf("arn:%s:secretsmanager:%s:%s:secret:qbrole-synth-stand-in",
+		schema.PropSecretArn: fmt.Sprintf("arn:%s:secretsmanager:%s:%s:secret:qbrole-synth-stand-in-AbCdEf",
 			stack.Partition, stack.Region, stack.AccountID),
 		schema.PropKendraIndexID: id,
 	}

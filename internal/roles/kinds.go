@@ -168,8 +168,11 @@ func (p *propReader) secret(s *Spec, stack Stack) {
 	arn := p.str(schema.PropSecretArn, "")
 	m := secretARNPattern.FindStringSubmatch(arn)
 	switch {
+	case m == nil && partialSecretARNPattern.MatchString(arn):
+		p.fail(schema.PropSecretArn, fmt.Sprintf("%q is a partial ARN: it lacks the hyphen and six characters Secrets Manager appends to the secret's name, "+
+			"so a policy naming it grants nothing; give the complete ARN (Ref of an AWS::SecretsManager::Secret, CDK's secretFullArn)", arn))
 	case m == nil:
-		p.fail(schema.PropSecretArn, fmt.Sprintf("%q is not a Secrets Manager secret ARN (arn:<partition>:secretsmanager:<region>:<account>:secret:<name>)", arn))
+		p.fail(schema.PropSecretArn, fmt.Sprintf("%q is not a Secrets Manager secret ARN (arn:<partition>:secretsmanager:<region>:<account>:secret:<name>-<6 characters>)", arn))
 	case m[1] != stack.Partition || m[2] != stack.Region || m[3] != stack.AccountID:
 		p.fail(schema.PropSecretArn, fmt.Sprintf("%q is not a secret of the stack's partition, region and account (%s, %s, %s), the only ones AWS's policy names",
 			arn, stack.Partition, stack.Region, stack.AccountID))

@@ -182,6 +182,8 @@ func TestRoleTypePropertyRefusals(t *testing.T) {
 		{"secret in another account", ds(map[string]any{"SecretArn": "arn:aws:secretsmanager:us-east-1:444455556666:secret:x-AbCdEf"}), "SecretArn", "stack's partition, region and account"},
 		{"secret in another region", ds(map[string]any{"SecretArn": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:x-AbCdEf"}), "SecretArn", "stack's partition, region and account"},
 		{"secret in another partition", ds(map[string]any{"SecretArn": "arn:aws-cn:secretsmanager:us-east-1:123456789012:secret:x-AbCdEf"}), "SecretArn", "stack's partition, region and account"},
+		{"partial secret ARN (no six-character suffix)", ds(map[string]any{"SecretArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:qbrole/jira-creds"}), "SecretArn", "partial ARN"},
+		{"secret suffix too short", ds(map[string]any{"SecretArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:x-AbCdE"}), "SecretArn", "partial ARN"},
 		{"secret with a space", ds(map[string]any{"SecretArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:a b"}), "SecretArn", "not a Secrets Manager secret ARN"},
 		{"data source with SubscriptionId", ds(map[string]any{"SubscriptionId": "s"}), "SubscriptionId", "only ApplicationRole takes it"},
 		{"data source with Region", ds(map[string]any{"Region": "us-east-1"}), "Region", "is not supported when RoleType is DataSourceRole"},

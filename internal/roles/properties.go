@@ -37,15 +37,20 @@ var (
 	// each "Fixed length of 36", pattern [a-zA-Z0-9][a-zA-Z0-9-]{35}).
 	resourceIDPattern = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9-]{35}$`)
 	subscriptionPat   = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9-]*$`)
-	// secretARNPattern is a Secrets Manager secret's ARN: partition, region,
-	// account and the secret's id, its name (ASCII letters, digits and
-	// /_+=.@-, at most 512) and the suffix Secrets Manager adds (AWS Secrets
-	// Manager API Reference, "CreateSecret", Name,
-	// https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html).
-	secretARNPattern = regexp.MustCompile(`^arn:(aws[a-z-]*):secretsmanager:([a-z]{2}(?:-[a-z]+)+-\d+):(\d{12}):secret:([A-Za-z0-9/_+=.@-]{1,519})$`)
-	boundaryPattern  = regexp.MustCompile(`^arn:aws[a-z-]*:iam::(\d{12}|aws):policy/[\x21-\x7E]+$`)
-	tagKeyPattern    = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$`)
-	tagValuePattern  = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
+	// secretARNPattern is a Secrets Manager secret's complete ARN: partition,
+	// region, account and the secret's id, its name (ASCII letters, digits and
+	// /_+=.@-, at most 512) and the hyphen and six random characters Secrets
+	// Manager appends (AWS Secrets Manager API Reference, "CreateSecret", Name
+	// and ARN, https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html).
+	// A partial ARN, without those six, names no secret in a policy's
+	// Resource (AWS Secrets Manager User Guide, "Limiting access to specific
+	// secrets", https://docs.aws.amazon.com/secretsmanager/latest/userguide/permissions_grant-limited-resources.html).
+	secretARNPattern = regexp.MustCompile(`^arn:(aws[a-z-]*):secretsmanager:([a-z]{2}(?:-[a-z]+)+-\d+):(\d{12}):secret:([A-Za-z0-9/_+=.@-]{1,512}-[A-Za-z0-9]{6})$`)
+	// partialSecretARNPattern is such an ARN without the six characters.
+	partialSecretARNPattern = regexp.MustCompile(`^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]{1,512}$`)
+	boundaryPattern         = regexp.MustCompile(`^arn:aws[a-z-]*:iam::(\d{12}|aws):policy/[\x21-\x7E]+$`)
+	tagKeyPattern           = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$`)
+	tagValuePattern         = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
 )
 
 // Limits IAM puts on a role's settings (IAM API Reference, "CreateRole",
