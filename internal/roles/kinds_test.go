@@ -2,6 +2,7 @@ package roles
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -163,6 +164,7 @@ func TestRoleTypePropertyRefusals(t *testing.T) {
 		want  string
 	}{
 		{"unknown RoleType", map[string]any{"RoleType": "WebExperienceRole"}, "RoleType", "must be ApplicationRole, ServiceLinkedRole, DataSourceRole, PluginRole or RetrieverRole"},
+		{"RoleType in the wrong case", map[string]any{"RoleType": "datasourcerole", "ApplicationId": kindApp, "IndexId": kindIndex}, "RoleType", "did you mean DataSourceRole?"},
 		{"data source without ApplicationId", map[string]any{"RoleType": "DataSourceRole", "IndexId": kindIndex}, "ApplicationId", "is required when RoleType is DataSourceRole"},
 		{"data source for any application", ds(map[string]any{"ApplicationId": "*"}), "ApplicationId", "not *"},
 		{"data source without IndexId", map[string]any{"RoleType": "DataSourceRole", "ApplicationId": kindApp}, "IndexId", "is required"},
@@ -211,6 +213,18 @@ func TestRoleTypePropertyRefusals(t *testing.T) {
 				t.Errorf("error %v; want %s: ...%s...", err, c.prop, c.want)
 			}
 		})
+	}
+}
+
+// A RoleType that is none of the values is the one error: the other
+// properties, of the type meant, are not refused as another type's.
+func TestUnknownRoleTypeIsTheOneError(t *testing.T) {
+	for _, rt := range []string{"DataSourceRol", "datasourcerole", "WebExperienceRole"} {
+		_, err := ParseSpec(map[string]any{"RoleType": rt, "ApplicationId": kindApp, "IndexId": kindIndex, "BucketName": "docs"}, testStack, "R")
+		var inv *InvalidPropertiesError
+		if !errors.As(err, &inv) || len(inv.Errors) != 1 || !strings.HasPrefix(inv.Errors[0].Error(), "RoleType: ") {
+			t.Errorf("%s: %v; want one error, naming RoleType", rt, err)
+		}
 	}
 }
 

@@ -34,14 +34,37 @@ func Render(ev cfn.Event) (Rendering, error) {
 	if !spec.Owned() {
 		return Rendering{RoleType: spec.Type, AWSServiceName: schema.ServicePrincipal, Page: page}, nil
 	}
-	name := spec.Name
-	if name == "" && ev.RequestType != cfn.RequestCreate && ev.PhysicalResourceID != "" {
-		name = ev.PhysicalResourceID
-	}
-	if name == "" {
-		name = GeneratedRoleName(stack, ev.LogicalResourceID, ev.RequestID)
-	}
+	name := renderedName(ev, spec, stack)
 	trust, perms := spec.TrustPolicy(), spec.PermissionsPolicy()
 	return Rendering{RoleType: spec.Type, RoleName: name, Path: spec.Path, PolicyName: spec.PolicyName,
 		TrustPolicy: &trust, PermissionsPolicy: &perms, Page: page}, nil
+}
+
+// renderedName is the name of the role the event is about, as the request
+// would choose it without reading IAM: a Create's RoleName or generated name;
+// for an Update, the name under the PhysicalResourceId when the Update keeps
+// it (updatedRoleName, with no role read), else the new one (a replacement
+// from the service-linked role, a RoleName removed or changed); for a
+// Delete, the role under the PhysicalResourceId.
+func renderedName(ev cfn.Event, spec Spec, stack Stack) string {
+	generated := GeneratedRoleName(stack, ev.LogicalResourceID, ev.RequestID)
+	id := ParsePhysicalID(ev.PhysicalResourceID)
+	switch ev.RequestType {
+	case cfn.RequestCreate:
+		return orDefault(spec.Name, generated)
+	case cfn.RequestUpdate:
+		old, _ := ParseSpec(ev.OldResourceProperties, stack, ev.LogicalResourceID)
+		if id.Kind != IDRole || NamesServiceLinkedRole(ev.PhysicalResourceID) || old.Type == schema.ServiceLinkedRole {
+			return orDefault(spec.Name, generated)
+		}
+		if name, err := updatedRoleName(spec, old, id.RoleName, nil, generated); err == nil {
+			return name
+		}
+		return id.RoleName
+	default:
+		if id.Kind == IDRole {
+			return id.RoleName
+		}
+		return orDefault(spec.Name, ev.PhysicalResourceID)
+	}
 }

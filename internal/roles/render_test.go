@@ -16,21 +16,32 @@ func TestRender(t *testing.T) {
 		rt       cfn.RequestType
 		physical string
 		props    map[string]any
+		old      map[string]any
 		wantName string
 		wantErr  string
 	}{
-		{"custom name", cfn.RequestCreate, "", map[string]any{"RoleName": "r"}, "r", ""},
-		{"Create generates a name", cfn.RequestCreate, "", map[string]any{}, generated, ""},
-		{"Update keeps the physical name", cfn.RequestUpdate, "existing", map[string]any{}, "existing", ""},
-		{"Update without a physical id generates", cfn.RequestUpdate, "", map[string]any{}, generated, ""},
-		{"custom name wins over the physical one", cfn.RequestUpdate, "existing", map[string]any{"RoleName": "r"}, "r", ""},
-		{"service-linked role", cfn.RequestCreate, "", map[string]any{"RoleType": "ServiceLinkedRole"}, "", ""},
-		{"bad properties", cfn.RequestCreate, "", map[string]any{"Path": "x"}, "", "Path: "},
+		{"custom name", cfn.RequestCreate, "", map[string]any{"RoleName": "r"}, nil, "r", ""},
+		{"Create generates a name", cfn.RequestCreate, "", map[string]any{}, nil, generated, ""},
+		{"Update keeps the physical name", cfn.RequestUpdate, "existing", map[string]any{}, map[string]any{}, "existing", ""},
+		{"Update without a physical id generates", cfn.RequestUpdate, "", map[string]any{}, nil, generated, ""},
+		{"custom name wins over the physical one", cfn.RequestUpdate, "existing", map[string]any{"RoleName": "r"}, nil, "r", ""},
+		{"RoleName changed only in case keeps IAM's spelling", cfn.RequestUpdate, "Role-A", map[string]any{"RoleName": "role-a"},
+			map[string]any{"RoleName": "Role-A"}, "Role-A", ""},
+		{"RoleName removed generates a name", cfn.RequestUpdate, "custom", map[string]any{}, map[string]any{"RoleName": "custom"}, generated, ""},
+		{"from an adopted service-linked role generates a name", cfn.RequestUpdate, "qbrole:adopted:AWSServiceRoleForQBusiness",
+			map[string]any{}, map[string]any{"RoleType": "ServiceLinkedRole"}, generated, ""},
+		{"from a service-linked role this resource made generates a name", cfn.RequestUpdate, "AWSServiceRoleForQBusiness",
+			map[string]any{}, map[string]any{"RoleType": "ServiceLinkedRole"}, generated, ""},
+		{"from a failed Create's marker generates a name", cfn.RequestUpdate, "qbrole:create-failed:1700000000000",
+			map[string]any{}, map[string]any{}, generated, ""},
+		{"Delete names the physical role", cfn.RequestDelete, "existing", map[string]any{"RoleName": "other"}, nil, "existing", ""},
+		{"service-linked role", cfn.RequestCreate, "", map[string]any{"RoleType": "ServiceLinkedRole"}, nil, "", ""},
+		{"bad properties", cfn.RequestCreate, "", map[string]any{"Path": "x"}, nil, "", "Path: "},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			ev := newEvent(c.rt, c.props)
-			ev.PhysicalResourceID = c.physical
+			ev.PhysicalResourceID, ev.OldResourceProperties = c.physical, c.old
 			r, err := Render(ev)
 			if c.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), c.wantErr) {

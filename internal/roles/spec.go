@@ -118,7 +118,9 @@ func (p *propReader) common(s *Spec) roleKind {
 	s.Type = schema.RoleType(p.str(schema.PropRoleType, string(schema.ApplicationRole)))
 	kind, ok := roleKinds[s.Type]
 	if !ok {
-		p.fail(schema.PropRoleType, fmt.Sprintf("must be %s, not %q", roleTypeList(), s.Type))
+		p.fail(schema.PropRoleType, unknownRoleType(s.Type))
+		// The other properties are judged by no type: the one meant is
+		// not known.
 		s.Type, kind = schema.ApplicationRole, applicationRoleKind
 	}
 	known := knownProperties()
@@ -129,7 +131,7 @@ func (p *propReader) common(s *Spec) roleKind {
 	sort.Strings(keys)
 	for _, k := range keys {
 		switch {
-		case kind.takes(k):
+		case kind.takes(k), !ok && slices.Contains(known, k):
 		case slices.Contains(known, k):
 			p.fail(k, notTaken(s.Type, k))
 		default:
@@ -148,6 +150,17 @@ func (p *propReader) common(s *Spec) roleKind {
 		p.fail(schema.PropDescription, "may contain only printable Latin-1 characters, tabs and line breaks")
 	}
 	return kind
+}
+
+// unknownRoleType is the refusal of a RoleType that is none of the values:
+// the value it differs from only in letter case, or the list.
+func unknownRoleType(t schema.RoleType) string {
+	for _, known := range schema.RoleTypes() {
+		if strings.EqualFold(string(known), string(t)) {
+			return fmt.Sprintf("%q: did you mean %s?", t, known)
+		}
+	}
+	return fmt.Sprintf("must be %s, not %q", roleTypeList(), t)
 }
 
 // notTaken is the refusal of a property that RoleType t does not take but
