@@ -146,7 +146,11 @@ func (p *propReader) requiredID(t schema.RoleType, name, what string) string {
 		p.fail(name, fmt.Sprintf("is required when RoleType is %s: %s", t, what))
 		return ""
 	}
+	before := len(p.errs)
 	id := p.str(name, "")
+	if len(p.errs) > before {
+		return "" // not a string: that is the one error
+	}
 	if !resourceIDPattern.MatchString(id) {
 		p.fail(name, fmt.Sprintf("%q must be %s: 36 letters, digits and hyphens", id, what))
 		return ""

@@ -217,8 +217,16 @@ func TestRoleTypePropertyRefusals(t *testing.T) {
 }
 
 // A RoleType that is none of the values is the one error: the other
-// properties, of the type meant, are not refused as another type's.
+// properties, of the type meant, are not refused as another type's. An id
+// that is no string is one error too, not also an empty id.
 func TestUnknownRoleTypeIsTheOneError(t *testing.T) {
+	for _, id := range []any{7.0, true} {
+		_, err := ParseSpec(map[string]any{"RoleType": "RetrieverRole", "ApplicationId": kindApp, "KendraIndexId": id}, testStack, "R")
+		var inv *InvalidPropertiesError
+		if !errors.As(err, &inv) || len(inv.Errors) != 1 || !strings.Contains(err.Error(), "KendraIndexId: must be a string") {
+			t.Errorf("KendraIndexId %v: %v; want one error, that it must be a string", id, err)
+		}
+	}
 	for _, rt := range []string{"DataSourceRol", "datasourcerole", "WebExperienceRole"} {
 		_, err := ParseSpec(map[string]any{"RoleType": rt, "ApplicationId": kindApp, "IndexId": kindIndex, "BucketName": "docs"}, testStack, "R")
 		var inv *InvalidPropertiesError
