@@ -173,3 +173,24 @@ func TestBreakApplicationArnAsApplicationIdPassesSynth(t *testing.T) {
 		}
 	}
 }
+
+// Tags are counted at synth without the entries that hold a token: 48 tags
+// (the most the function takes, IAM's 50 less the two ownership tags) plus
+// one whose value is a parameter pass synth, and the function refuses the
+// 49 at deploy ("at most 48 tags"). The entry's presence is known at synth
+// even when its value is not, as for the scalar properties the stand-ins
+// judge.
+func TestBreakTokenTagIsNotCountedAtSynth(t *testing.T) {
+	s, _, _ := breakStack(nil)
+	tags := map[string]string{}
+	for i := range 48 {
+		tags[fmt.Sprintf("k%02d", i)] = "v"
+	}
+	tags["owner"] = *awscdk.NewCfnParameter(s, jsii.String("Owner"), &awscdk.CfnParameterProps{Type: jsii.String("String")}).ValueAsString()
+	p := breakPanic(func() {
+		qbrolecdk.NewQBusinessRole(s, "Role", &qbrolecdk.QBusinessRoleProps{Tags: tags, ProviderExportName: sharedProvider})
+	})
+	if !strings.Contains(p, "Tags: ") {
+		t.Errorf("49 tags, one of them a token, passed synth; the function refuses more than 48 (panic: %q)", p)
+	}
+}
