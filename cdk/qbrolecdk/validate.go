@@ -1,21 +1,15 @@
 package qbrolecdk
 
 import (
-	"encoding/json"
+	"errors"
 	"fmt"
-	"strings"
+	"maps"
 
-	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/constructs-go/constructs/v10"
 
 	"github.com/qbrole/qbrole/internal/roles"
 	"github.com/qbrole/qbrole/internal/schema"
 )
-
-// placeholderStack stands in for what only CloudFormation knows at deploy
-// time (the stack's partition, region and account) where neither the stack's
-// environment nor a SecretArn tells it (see synthStack).
-var placeholderStack = roles.Stack{Partition: "aws", Region: "us-east-1", AccountID: "123456789012"}
 
 // validate refuses, at synth, properties the function would refuse at deploy:
 // it gives the function's own validation (roles.ParseSpec, which answers the
@@ -36,27 +30,124 @@ var placeholderStack = roles.Stack{Partition: "aws", Region: "us-east-1", Accoun
 // stand-in the function accepts is judged in its place (standIns), so that a
 // required property given as a token is there (a data-source role's
 // ApplicationId from awsqbusiness.CfnApplication's AttrApplicationId()) and
-// one the RoleType does not take is refused by name.
+// one the RoleType does not take is refused by name. What the token's own
+// form tells is used too (readProperties): a token that may be absent at
+// deploy, one that reads an ARN attribute where an id is wanted, one CDK
+// built from what the stack's environment knows.
 func validate(c constructs.Construct, props map[string]any) {
-	resolved, tokens := resolvedProperties(props)
-	stack := synthStack(c, resolved)
-	substitutes := standIns(stack)
-	for _, name := range tokens {
-		if v, ok := substitutes[name]; ok {
-			resolved[name] = v
+	env := stackEnv(c)
+	sp := readProperties(c, props, env)
+	err := judge(sp, synthStack(env, sp.known), *c.Node().Id())
+	if len(sp.refused) > 0 {
+		err = &roles.InvalidPropertiesError{Errors: append(sp.refused, propertyErrors(err)...)}
+	}
+	if err != nil {
+		panic(fmt.Sprintf("qbrole: %s: %v", *c.Node().Path(), err))
+	}
+}
+
+// maxCandidates bounds the property sets judged for one resource (each
+// token's choices multiplied: its stand-ins, and absent when it may be). Past
+// it, the properties are left to the function: a template with that many
+// conditional properties is not refused on a guess.
+const maxCandidates = 1024
+
+// absent is the choice of leaving out a property whose token may resolve to
+// AWS::NoValue.
+type absentChoice struct{}
+
+var absent = absentChoice{}
+
+// judge runs the function's validation on every property set the tokens in
+// sp may come to (see choices), and refuses only when it refuses every one:
+// a value the function accepts in some deployment is not refused at synth.
+// The refusal reported is that of a set with every property present (a
+// conditional property judged as given), the one with the fewest property
+// errors when the choice of a RoleType (or another enumerated property) given
+// as a token leaves several: with a RoleType literal and no such token it is
+// the one set with all present, so the message is the function's own.
+func judge(sp synthProps, stack roles.Stack, logicalID string) error {
+	names, options := choices(sp, standIns(stack))
+	total := 1
+	for _, o := range options {
+		if total *= len(o); total > maxCandidates {
+			return nil
 		}
 	}
-	if _, err := roles.ParseSpec(resolved, stack, *c.Node().Id()); err != nil {
-		panic(fmt.Sprintf("qbrole: %s: %v", *c.Node().Path(), err))
+	var reported error
+	fewest := 0
+	for i := range total {
+		props, allPresent := maps.Clone(sp.known), true
+		digits := i // i in the mixed radix of the options' counts
+		for j, name := range names {
+			pick := options[j][digits%len(options[j])]
+			digits /= len(options[j])
+			if pick == absent {
+				allPresent = false
+				continue
+			}
+			props[name] = pick
+		}
+		_, err := roles.ParseSpec(props, stack, logicalID)
+		if err == nil {
+			return nil
+		}
+		if n := len(propertyErrors(err)); allPresent && (reported == nil || n < fewest) {
+			reported, fewest = err, n
+		}
+	}
+	return reported
+}
+
+// choices are, for each token in sp (names, in order), the values it is
+// judged as: a property whose values the library names (RoleType, OnDelete,
+// SubscriptionPermissions) with each of them; any other with its stand-in;
+// and, when the token may be absent, without it. A RoleType chosen at deploy
+// (a parameter) is so judged with every RoleType, and the props refused only
+// when no RoleType takes them, rather than left unjudged: what no RoleType
+// takes (a malformed RoleName, a tag too many) is still refused at synth. A
+// token in a property without a stand-in is left out, its default judged.
+func choices(sp synthProps, substitutes map[string]any) (names []string, options [][]any) {
+	enumerated := map[string][]any{
+		schema.PropOnDelete:                {string(schema.DeleteRole), string(schema.RetainRole)},
+		schema.PropSubscriptionPermissions: {string(schema.IncludeSubscriptionPermissions), string(schema.ExcludeSubscriptionPermissions)},
+	}
+	for _, t := range schema.RoleTypes() {
+		enumerated[schema.PropRoleType] = append(enumerated[schema.PropRoleType], string(t))
+	}
+	for _, name := range sp.tokens {
+		values, ok := enumerated[name]
+		if v, has := substitutes[name]; has && !ok {
+			values, ok = []any{v}, true
+		}
+		if !ok {
+			continue
+		}
+		if sp.optional[name] {
+			values = append(values[:len(values):len(values)], absent)
+		}
+		names, options = append(names, name), append(options, values)
+	}
+	return names, options
+}
+
+// propertyErrors are the property errors err lists (err itself when it
+// lists none; none when nil).
+func propertyErrors(err error) []error {
+	var invalid *roles.InvalidPropertiesError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &invalid):
+		return invalid.Errors
+	default:
+		return []error{err}
 	}
 }
 
 // standIns are the values judged in place of a token, one per property that
 // takes a string or a number, each one the function accepts in stack (the
-// SecretArn is a secret of stack's partition, region and account). A token
-// in a property without one (RoleType, OnDelete, SubscriptionPermissions,
-// whose Go types hold the values the library names) is left out, and its
-// default judged.
+// SecretArn is a secret of stack's partition, region and account).
 func standIns(stack roles.Stack) map[string]any {
 	const id = "00000000-0000-0000-0000-000000000000" // 36 characters, as Q Business and Kendra ids
 	return map[string]any{
@@ -76,86 +167,4 @@ func standIns(stack roles.Stack) map[string]any {
 			stack.Partition, stack.Region, stack.AccountID),
 		schema.PropKendraIndexID: id,
 	}
-}
-
-// synthStack is the stack the properties are judged in. The function judges
-// a SecretArn against the stack it runs for (the secret must be of its
-// partition, region and account), which synth knows only when the stack has
-// an environment: there each of the three is the stack's own; where CDK has
-// not resolved it (an environment-agnostic stack), a literal SecretArn's
-// stands in for it, so that only the ARN's form is judged; else
-// placeholderStack's, used by ParseSpec as defaults only.
-func synthStack(c constructs.Construct, resolved map[string]any) roles.Stack {
-	s := placeholderStack
-	if arn, ok := resolved[schema.PropSecretArn].(string); ok {
-		if f := strings.SplitN(arn, ":", 6); len(f) == 6 {
-			s = within(s, f[1], f[3], f[4])
-		}
-	}
-	st := awscdk.Stack_Of(c)
-	known := func(v *string, otherwise string) string {
-		if v == nil || *awscdk.Token_IsUnresolved(v) {
-			return otherwise
-		}
-		return *v
-	}
-	return within(s, known(st.Partition(), s.Partition), known(st.Region(), s.Region), known(st.Account(), s.AccountID))
-}
-
-// within is s moved to partition, region and account, when they are those of
-// a stack (as ParseStackID reads a stack's ARN); else s.
-func within(s roles.Stack, partition, region, account string) roles.Stack {
-	moved, err := roles.ParseStackID(fmt.Sprintf("arn:%s:cloudformation:%s:%s:stack/synth/0", partition, region, account))
-	if err != nil {
-		return s
-	}
-	return roles.Stack{Partition: moved.Partition, Region: moved.Region, AccountID: moved.AccountID}
-}
-
-// resolvedProperties is props as JSON would carry them (strings, numbers,
-// lists, objects), without the values CDK has not resolved: a list entry (a
-// tag) with a token in it is left out, and a property whose value is a token
-// is left out and named in tokens.
-func resolvedProperties(props map[string]any) (resolved map[string]any, tokens []string) {
-	raw, err := json.Marshal(props)
-	if err != nil {
-		panic(fmt.Sprintf("qbrole: rendering the properties: %v", err))
-	}
-	var generic map[string]any
-	if err := json.Unmarshal(raw, &generic); err != nil {
-		panic(fmt.Sprintf("qbrole: rendering the properties: %v", err))
-	}
-	resolved = make(map[string]any, len(generic))
-	for k, v := range generic {
-		list, isList := v.([]any)
-		switch {
-		case isList:
-			kept := make([]any, 0, len(list))
-			for _, e := range list {
-				if !holdsToken(e) {
-					kept = append(kept, e)
-				}
-			}
-			resolved[k] = kept
-		case holdsToken(v):
-			tokens = append(tokens, k)
-		default:
-			resolved[k] = v
-		}
-	}
-	return resolved, tokens
-}
-
-// holdsToken tells whether v, or a value in it (one level of object), is an
-// unresolved CDK token.
-func holdsToken(v any) bool {
-	if m, ok := v.(map[string]any); ok {
-		for _, e := range m {
-			if *awscdk.Token_IsUnresolved(e) {
-				return true
-			}
-		}
-		return false
-	}
-	return *awscdk.Token_IsUnresolved(v)
 }

@@ -4,6 +4,7 @@ package qbrolecdk
 
 import (
 	"fmt"
+	"math/bits"
 	"strings"
 	"testing"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/qbrole/qbrole/internal/roles"
+	"github.com/qbrole/qbrole/internal/schema"
 )
 
 // panicOf runs f and returns what it panicked with ("" when it did not).
@@ -72,6 +74,13 @@ func TestPropsTheFunctionRefusesAreRefusedAtSynth(t *testing.T) {
 				SecretArn: jsii.String(strings.Replace(secret, "123456789012", "444455556666", 1))},
 			map[string]any{"RoleType": "DataSourceRole", "ApplicationId": appID, "IndexId": indexID,
 				"SecretArn": strings.Replace(secret, "123456789012", "444455556666", 1)},
+			[]string{"SecretArn"}, inStack},
+		// CDK joins the stack's partition into an ARN (Secret.fromSecretNameV2);
+		// the stack's environment knows the rest, so synth evaluates the join.
+		{"plugin role whose SecretArn, joined with the stack's partition, is of another region than the stack's environment",
+			QBusinessRoleProps{RoleType: PluginRole, ApplicationId: jsii.String(appID), SecretArn: awscdk.Fn_Join(jsii.String(""),
+				&[]*string{jsii.String("arn:"), awscdk.Aws_PARTITION(), jsii.String(strings.TrimPrefix(strings.Replace(secret, "eu-west-1", "us-east-1", 1), "arn:aws"))})},
+			map[string]any{"RoleType": "PluginRole", "ApplicationId": appID, "SecretArn": strings.Replace(secret, "eu-west-1", "us-east-1", 1)},
 			[]string{"SecretArn"}, inStack},
 		{"plugin role without SecretArn, with the application role's SubscriptionId",
 			QBusinessRoleProps{RoleType: PluginRole, ApplicationId: jsii.String(appID), SubscriptionId: jsii.String("s")},
@@ -199,6 +208,37 @@ func TestPropsTheFunctionRefusesAreRefusedAtSynth(t *testing.T) {
 			}
 			template(s).ResourceCountIs(jsii.String(ResourceType), jsii.Number(1))
 		})
+	}
+}
+
+// Synth judges every combination of present and absent for the properties
+// that may be absent at deploy, up to maxCandidates combinations; past it,
+// it leaves the props to the function rather than refuse them on a partial
+// judgement. The props carry a tag the function refuses whatever the rest:
+// with as many optional properties as maxCandidates allows, it is refused;
+// with one more, left to the function.
+func TestJudgeLeavesTooManyCombinationsToTheFunction(t *testing.T) {
+	optional := []string{schema.PropRoleName, schema.PropPath, schema.PropDescription, schema.PropApplicationID,
+		schema.PropSubscriptionID, schema.PropRegion, schema.PropSourceAccount, schema.PropPolicyName,
+		schema.PropPermissionsBoundary, schema.PropMaxSessionDuration, schema.PropIndexID, schema.PropBucketName}
+	within := bits.Len(maxCandidates) - 1 // 2^within combinations
+	if within+1 > len(optional) {
+		t.Fatalf("premise: %d optional properties for a cap of %d", len(optional), maxCandidates)
+	}
+	props := func(n int) synthProps {
+		sp := synthProps{known: map[string]any{schema.PropTags: []any{map[string]any{"Key": "aws:team", "Value": "v"}}},
+			tokens: optional[:n], optional: map[string]bool{}}
+		for _, name := range sp.tokens {
+			sp.optional[name] = true
+		}
+		return sp
+	}
+	if err := judge(props(within), placeholderStack, "Role"); err == nil || !strings.Contains(err.Error(), "Tags[0].Key: ") {
+		t.Errorf("%d optional properties (%d combinations): want the tag refused, got %v", within, 1<<within, err)
+	}
+	if err := judge(props(within+1), placeholderStack, "Role"); err != nil {
+		t.Errorf("%d optional properties (%d combinations, over %d): want them left to the function, got %v",
+			within+1, 1<<(within+1), maxCandidates, err)
 	}
 }
 
