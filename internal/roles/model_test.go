@@ -536,10 +536,14 @@ func (m *model) updateWith(rt *rapid.T, s *stackRes, props map[string]any) {
 	oldPhysical, oldProps := s.physical, s.props
 	before := m.iamState(rt)
 	refusal := m.expectedRefusal(rt, s, props, before)
+	inPlace := m.keepsRole(rt, s, props)
 	resp := m.request(rt, s, cfn.RequestUpdate, oldPhysical, props, oldProps)
 	m.requireRefused(rt, cfn.RequestUpdate, resp, refusal)
 	if resp.Status == cfn.StatusSuccess {
 		m.requireDesired(rt, s, resp, props)
+		if inPlace && resp.PhysicalResourceID != oldPhysical {
+			rt.Fatalf("an Update from %v to %v, which keeps the role's name and Path, replaced %s by %s", oldProps, props, oldPhysical, resp.PhysicalResourceID)
+		}
 		m.countSuccess(rt, s, oldProps, props)
 		s.physical, s.props, s.drifted = resp.PhysicalResourceID, props, false
 		m.cleanup(rt, s, oldPhysical, oldProps, props)
@@ -613,6 +617,25 @@ func (m *model) siblingsRole(s *stackRes) string {
 		}
 	}
 	return ""
+}
+
+// keepsRole reports whether an Update of s to props is to keep the role under
+// s's id: both RoleTypes are owned ones, since only RoleName, Path and a
+// switch to or from ServiceLinkedRole replace such a role (between owned
+// types RoleType changes in place); the name stays (RoleName the id in any
+// letter case, or no RoleName before and after); and IAM holds s's role
+// under the id at the new Path.
+func (m *model) keepsRole(rt *rapid.T, s *stackRes, props map[string]any) bool {
+	was, err1 := specOf(rt, s, s.props)
+	now, err2 := specOf(rt, s, props)
+	if err1 != nil || err2 != nil || !was.Owned() || !now.Owned() {
+		return false
+	}
+	if now.Name == "" && was.Name != "" || now.Name != "" && !strings.EqualFold(now.Name, s.physical) {
+		return false
+	}
+	r, ok := m.role(s.physical)
+	return ok && aws.ToString(r.Path) == now.Path && m.ownsRole(s)
 }
 
 // changedOnlyOwn reports whether only roles carrying s's tags differ.
