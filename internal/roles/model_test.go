@@ -37,10 +37,14 @@ import (
 )
 
 // The model-based lifecycle test: rapid generates sequences of
-// CloudFormation's requests for two stacks' resources — Create, in-place and
-// replacing Updates (name, name's letter case, path, type), the rollback
-// Update after a failed one, cleanup Deletes carrying the old or the new
-// properties, Delete, second deliveries, ServiceTimeout values — interleaved
+// CloudFormation's requests for three resources, two of one stack and one of
+// another — Create, in-place and replacing Updates (name, name's letter case,
+// path, every RoleType and its own properties, RoleType switched between
+// owned types and to or from ServiceLinkedRole), the rollback Update after a
+// failed one, cleanup Deletes carrying the old or the new properties, Delete
+// (the stack's deletion, or the resource taken out of the template while the
+// stack's other resource stays), second deliveries, ServiceTimeout values,
+// a resource given the RoleName of its stack's other resource — interleaved
 // with what people and other stacks do to IAM: a role deleted, its policy
 // edited or its tags removed by hand, a foreign role under a name the stacks
 // use (in any letter case), the service-linked role created or deleted by
@@ -52,13 +56,20 @@ import (
 // (internal/testkit/cfnsim). After every step the invariants are checked:
 //
 //   - a request of one resource changes no role that does not carry its
-//     ownership tags (roles of the other stack, foreign ones), and deletes
+//     ownership tags (roles of the other resources, foreign ones), and deletes
 //     the service-linked role only when its id says it made it;
-//   - SUCCESS: IAM holds exactly the desired role; FAILED: a reason, the
-//     README's PhysicalResourceId rules, and no IAM change when it reports
-//     none; a failed Create's rollback Delete leaves IAM as it was;
-//   - the rollback Update after a failed one succeeds, unless a foreign role
-//     has taken the old role's name;
+//   - a Create or Update to a RoleName that a role not the resource's holds
+//     (in any letter case) fails: naming the other resource when that role
+//     is another resource's of the same stack (the two logical ids of one
+//     stack contend for the name), else as not managed by this stack; and by
+//     the first invariant, nothing of the role that holds the name changes;
+//   - SUCCESS: IAM holds exactly the desired role, its documents and policy
+//     name those of its RoleType (roles.ParseSpec, the Spec's methods);
+//     FAILED: a reason, the README's PhysicalResourceId rules, and no IAM
+//     change when it reports none; a failed Create's rollback Delete leaves
+//     IAM as it was;
+//   - the rollback Update after a failed one succeeds, unless a role not the
+//     resource's has taken the old role's name;
 //   - a cleanup Delete never removes the role the stack now uses;
 //   - every answer comes within the request's time budget (the function's
 //     timeout, or ServiceTimeout when shorter);
@@ -79,10 +90,18 @@ const modelTimeout = 8 * time.Second
 var modelCounts struct {
 	sequences, steps, requests, invariants, reads, refused atomic.Int64
 	byAction                                               [16]atomic.Int64
+	// switchedOwned and switchedServiceLinked count the Updates that
+	// succeeded switching RoleType between owned types, and to or from
+	// ServiceLinkedRole; sameStack the refusals of a RoleName another
+	// resource of the same stack holds, notManaged of one anyone else holds.
+	switchedOwned, switchedServiceLinked, sameStack, notManaged atomic.Int64
+	// succeeded counts the Creates and Updates that succeeded, by RoleType
+	// (in schema.RoleTypes' order).
+	succeeded [8]atomic.Int64
 }
 
 var modelActions = []string{"Create", "Update", "Delete", "Redeliver", "RedeliverAtRest", "DeleteRoleByHand", "EditRoleByHand",
-	"ForeignRole", "ServiceLinkedRoleByOthers"}
+	"ForeignRole", "ServiceLinkedRoleByOthers", "ContendForName"}
 
 // defaultModelChecks is the number of sequences when -rapid.checks is not
 // given (a plain go test, the mutation tool); make model gives it.
@@ -118,13 +137,21 @@ func TestLifecycleModel(t *testing.T) {
 	for i, name := range modelActions {
 		per = append(per, fmt.Sprintf("%s %d", name, modelCounts.byAction[i].Load()))
 	}
+	var types []string
+	for i, t := range schema.RoleTypes() {
+		types = append(types, fmt.Sprintf("%s %d", t, modelCounts.succeeded[i].Load()))
+	}
 	fmt.Printf("lifecycle model: %d sequences, %d steps, %d requests (%d CloudFormation reads, %d second deliveries after rest refused), "+
-		"%d invariant checks, 0 failed, in %.0f s (%s)\n",
+		"%d invariant checks, 0 failed, in %.0f s (%s); succeeded by RoleType: %s; RoleType switched by %d Updates between owned types, "+
+		"%d to or from %s; RoleName held elsewhere refused: %d by another resource of the same stack, %d by anyone else\n",
 		modelCounts.sequences.Load(), modelCounts.steps.Load(), modelCounts.requests.Load(), modelCounts.reads.Load(), modelCounts.refused.Load(),
-		modelCounts.invariants.Load(), time.Since(start).Seconds(), strings.Join(per, ", "))
+		modelCounts.invariants.Load(), time.Since(start).Seconds(), strings.Join(per, ", "), strings.Join(types, ", "),
+		modelCounts.switchedOwned.Load(), modelCounts.switchedServiceLinked.Load(), schema.ServiceLinkedRole,
+		modelCounts.sameStack.Load(), modelCounts.notManaged.Load())
 }
 
-// stackRes is one stack's Custom::QBusinessRole as CloudFormation believes it.
+// stackRes is one stack's Custom::QBusinessRole as CloudFormation believes it
+// (stack model-a has two, model-b one).
 type stackRes struct {
 	stackID, logical string
 	physical         string // "" while the resource does not exist
@@ -147,9 +174,11 @@ type delivery struct {
 }
 
 type model struct {
-	mgr    *roles.Manager
-	admin  *iam.Client
-	stacks []*stackRes
+	mgr   *roles.Manager
+	admin *iam.Client
+	// resources are the stacks' resources: two logical ids of stack
+	// model-a, which may contend for one RoleName, and one of model-b.
+	resources []*stackRes
 	// foreign holds the roles made by hand, with their snapshots.
 	foreign map[string]string
 	// last is the last request delivered, while nothing happened since.
@@ -189,10 +218,10 @@ func newModel(rt *rapid.T) *model {
 			})},
 		FunctionARN: cfnsim.ServiceToken, Settle: 20 * time.Millisecond,
 	}
-	for _, name := range []string{"model-a", "model-b"} {
-		m.stacks = append(m.stacks, &stackRes{
-			stackID: "arn:aws:cloudformation:us-east-1:123456789012:stack/" + name + "/5b9c1e40-8e6e-11ef-9f2a-0affc1a2b3c4",
-			logical: "QBusinessRole"})
+	for _, r := range []struct{ stack, logical string }{{"model-a", "QBusinessRole"}, {"model-a", "OtherRole"}, {"model-b", "QBusinessRole"}} {
+		m.resources = append(m.resources, &stackRes{
+			stackID: "arn:aws:cloudformation:us-east-1:123456789012:stack/" + r.stack + "/5b9c1e40-8e6e-11ef-9f2a-0affc1a2b3c4",
+			logical: r.logical})
 	}
 	return m
 }
@@ -217,11 +246,21 @@ func (m *model) action(name string) func(*rapid.T) {
 		return m.foreignRole
 	case "ServiceLinkedRoleByOthers":
 		return m.serviceLinkedRoleByOthers
+	case "ContendForName":
+		return m.contendForName
 	}
 	panic(name)
 }
 
-func isServiceLinked(props map[string]any) bool { return props["RoleType"] == "ServiceLinkedRole" }
+func isServiceLinked(props map[string]any) bool {
+	return props[schema.PropRoleType] == string(schema.ServiceLinkedRole)
+}
+
+// specOf is what roles.ParseSpec makes of props for resource s: the model
+// takes the expected documents, policy name and settings from it.
+func specOf(rt *rapid.T, s *stackRes, props map[string]any) (roles.Spec, error) {
+	return roles.ParseSpec(props, mustStack(rt, s.stackID), s.logical)
+}
 
 // send delivers one request through the runner and checks it was answered
 // within its time budget.
@@ -407,7 +446,7 @@ func (m *model) requireDesired(rt *rapid.T, s *stackRes, resp cfn.Response, prop
 		}
 		return
 	}
-	spec, err := roles.ParseSpec(props, mustStack(rt, s.stackID), s.logical)
+	spec, err := specOf(rt, s, props)
 	if err != nil {
 		rt.Fatalf("SUCCESS for properties that do not parse: %v", err)
 	}
@@ -423,37 +462,47 @@ func (m *model) requireDesired(rt *rapid.T, s *stackRes, resp cfn.Response, prop
 	}
 }
 
-// pickStack draws one of the stacks for which ok holds, and skips the step
-// when there is none.
-func (m *model) pickStack(rt *rapid.T, ok func(*stackRes) bool) *stackRes {
+// pickResource draws one of the resources for which ok holds, and skips the
+// step when there is none.
+func (m *model) pickResource(rt *rapid.T, ok func(*stackRes) bool) *stackRes {
 	var eligible []*stackRes
-	for _, s := range m.stacks {
+	for _, s := range m.resources {
 		if ok(s) {
 			eligible = append(eligible, s)
 		}
 	}
 	if len(eligible) == 0 {
-		rt.Skip("no stack fits")
+		rt.Skip("no resource fits")
 	}
-	return rapid.SampledFrom(eligible).Draw(rt, "stack")
+	return rapid.SampledFrom(eligible).Draw(rt, "resource")
 }
 
 func absent(s *stackRes) bool { return s.physical == "" }
 
 func present(s *stackRes) bool { return s.physical != "" }
 
-func applicationRole(s *stackRes) bool { return s.physical != "" && !isServiceLinked(s.props) }
+// ownedRole: the resource's role is one qbrole owns (any RoleType but
+// ServiceLinkedRole).
+func ownedRole(s *stackRes) bool { return s.physical != "" && !isServiceLinked(s.props) }
 
 // create: CloudFormation's Create; on FAILED, the rollback's Delete of the
 // answered id, after which IAM must be as it was.
 func (m *model) create(rt *rapid.T) {
-	s := m.pickStack(rt, absent)
+	s := m.pickResource(rt, absent)
+	props, _ := propsGen(rt, "create")
+	m.createWith(rt, s, props)
+}
+
+// createWith is create of s with props.
+func (m *model) createWith(rt *rapid.T, s *stackRes, props map[string]any) {
 	defer m.rest(s)
-	props := propsGen(rt, "create")
 	before := m.iamState(rt)
+	refusal := m.expectedRefusal(rt, s, props, before)
 	resp := m.request(rt, s, cfn.RequestCreate, "", props, nil)
+	m.requireRefused(rt, cfn.RequestCreate, resp, refusal)
 	if resp.Status == cfn.StatusSuccess {
 		m.requireDesired(rt, s, resp, props)
+		m.countSuccess(rt, s, nil, props)
 		s.physical, s.props, s.drifted = resp.PhysicalResourceID, props, false
 		return
 	}
@@ -476,14 +525,26 @@ func keys(m map[string]string) []string { return slices.Sorted(maps.Keys(m)) }
 // one (with the old or the new properties, up to three attempts); on FAILED,
 // the rollback Update.
 func (m *model) update(rt *rapid.T) {
-	s := m.pickStack(rt, present)
+	s := m.pickResource(rt, present)
+	props, _ := propsGen(rt, "update")
+	m.updateWith(rt, s, props)
+}
+
+// updateWith is update of s to props.
+func (m *model) updateWith(rt *rapid.T, s *stackRes, props map[string]any) {
 	defer m.rest(s)
-	props := propsGen(rt, "update")
 	oldPhysical, oldProps := s.physical, s.props
 	before := m.iamState(rt)
+	refusal := m.expectedRefusal(rt, s, props, before)
+	inPlace := m.keepsRole(rt, s, props)
 	resp := m.request(rt, s, cfn.RequestUpdate, oldPhysical, props, oldProps)
+	m.requireRefused(rt, cfn.RequestUpdate, resp, refusal)
 	if resp.Status == cfn.StatusSuccess {
 		m.requireDesired(rt, s, resp, props)
+		if inPlace && resp.PhysicalResourceID != oldPhysical {
+			rt.Fatalf("an Update from %v to %v, which keeps the role's name and Path, replaced %s by %s", oldProps, props, oldPhysical, resp.PhysicalResourceID)
+		}
+		m.countSuccess(rt, s, oldProps, props)
 		s.physical, s.props, s.drifted = resp.PhysicalResourceID, props, false
 		m.cleanup(rt, s, oldPhysical, oldProps, props)
 		return
@@ -499,11 +560,14 @@ func (m *model) update(rt *rapid.T) {
 	} else if !m.changedOnlyOwn(before, after, s) {
 		rt.Fatalf("failed Update (%s) changed IAM beyond the resource's own role (reported %v)", resp.Reason, changes)
 	}
-	taken := m.takenByOthers(rt, oldPhysical, s)
+	state := m.iamState(rt)
+	taken := takenByOthers(state, oldPhysical, s)
+	refusal = m.expectedRefusal(rt, s, oldProps, state)
 	rb := m.request(rt, s, cfn.RequestUpdate, oldPhysical, oldProps, props)
+	m.requireRefused(rt, cfn.RequestUpdate, rb, refusal)
 	if rb.Status != cfn.StatusSuccess {
 		if taken {
-			// IAM does not allow the old state: another stack's or a
+			// IAM does not allow the old state: another resource's or a
 			// person's role holds the name (UPDATE_ROLLBACK_FAILED).
 			m.last = nil
 			return
@@ -517,6 +581,61 @@ func (m *model) update(rt *rapid.T) {
 	s.physical, s.drifted = rb.PhysicalResourceID, false
 	m.cleanup(rt, s, oldPhysical, props, oldProps)
 	m.last = nil
+}
+
+// contendForName: one resource of a stack is created or updated to the
+// RoleName (in either letter case) of the role its stack's other resource
+// holds: two logical ids of one stack contend for one name. It is refused,
+// naming the other resource (expectedRefusal), and the other resource's role
+// does not change (request). create and update draw the same by chance; this
+// action makes it happen in every run.
+func (m *model) contendForName(rt *rapid.T) {
+	s := m.pickResource(rt, func(s *stackRes) bool { return m.siblingsRole(s) != "" })
+	name := m.siblingsRole(s)
+	if rapid.Bool().Draw(rt, "other letter case") {
+		name = strings.ToUpper(name)
+	}
+	props, _ := propsGen(rt, "contend")
+	if isServiceLinked(props) {
+		// Its properties bar RoleName: those of an application role.
+		delete(props, schema.PropRoleType)
+	}
+	props[schema.PropRoleName] = name
+	if present(s) {
+		m.updateWith(rt, s, props)
+	} else {
+		m.createWith(rt, s, props)
+	}
+}
+
+// siblingsRole is the name of the role that IAM holds for the other
+// resource of s's stack, "" when there is none: the name s may contend for.
+func (m *model) siblingsRole(s *stackRes) string {
+	for _, other := range m.resources {
+		if other != s && other.stackID == s.stackID && ownedRole(other) && m.ownsRole(other) {
+			return other.physical
+		}
+	}
+	return ""
+}
+
+// keepsRole reports whether an Update of s to props is to keep the role under
+// s's id: both RoleTypes are owned ones, since only RoleName, Path and a
+// switch to or from ServiceLinkedRole replace such a role (between owned
+// types RoleType changes in place); the name stays (RoleName the id in any
+// letter case, or no RoleName before and after); and IAM holds s's role
+// under the id at the new Path.
+func (m *model) keepsRole(rt *rapid.T, s *stackRes, props map[string]any) bool {
+	was, err1 := specOf(rt, s, s.props)
+	now, err2 := specOf(rt, s, props)
+	if err1 != nil || err2 != nil || !was.Owned() || !now.Owned() {
+		return false
+	}
+	if now.Name == "" && was.Name != "" || now.Name != "" && !strings.EqualFold(now.Name, s.physical) {
+		return false
+	}
+	r, ok := m.role(s.physical)
+	return ok && aws.ToString(r.Path) == now.Path && m.ownsRole(s)
 }
 
 // changedOnlyOwn reports whether only roles carrying s's tags differ.
@@ -534,10 +653,78 @@ func (m *model) changedOnlyOwn(before, after map[string]string, s *stackRes) boo
 	return true
 }
 
-// takenByOthers reports whether IAM holds a role under name, in any letter
-// case, that is not s's.
-func (m *model) takenByOthers(rt *rapid.T, name string, s *stackRes) bool {
-	for existing, snap := range m.iamState(rt) {
+// expectedRefusal is the reason a Create or an Update of s to props must fail
+// with, given IAM's state before it; "" when none. The RoleName props give
+// is held, in any letter case, by a role that is not s's: a role of another
+// resource of s's own stack is refused naming that resource, any other
+// (another stack's, a person's) as not managed by this stack (roles'
+// notOwnedError; IAM does not distinguish role names by case: IAM API
+// Reference, "CreateRole", RoleName,
+// https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html).
+// Invalid properties fail before IAM is asked, for their own reason.
+func (m *model) expectedRefusal(rt *rapid.T, s *stackRes, props map[string]any, state map[string]string) string {
+	spec, err := specOf(rt, s, props)
+	if err != nil || !spec.Owned() || spec.Name == "" {
+		return ""
+	}
+	for name, snap := range state {
+		if !strings.EqualFold(name, spec.Name) || owned(snap, s) {
+			continue
+		}
+		for _, other := range m.resources {
+			if other.stackID == s.stackID && other.logical != s.logical && owned(snap, other) {
+				return fmt.Sprintf("it belongs to %s, another resource of this same stack, not to %s", other.logical, s.logical)
+			}
+		}
+		return "it exists and is not managed by this stack"
+	}
+	return ""
+}
+
+// requireRefused checks that a request for which expectedRefusal gave a
+// reason failed with it.
+func (m *model) requireRefused(rt *rapid.T, rtype cfn.RequestType, resp cfn.Response, reason string) {
+	if reason == "" {
+		return
+	}
+	if resp.Status != cfn.StatusFailed || !strings.Contains(resp.Reason, reason) {
+		rt.Fatalf("%s to a RoleName another role holds answered %s (%s), want FAILED: ... %s ...", rtype, resp.Status, resp.Reason, reason)
+	}
+	if strings.Contains(reason, "another resource of this same stack") {
+		modelCounts.sameStack.Add(1)
+	} else {
+		modelCounts.notManaged.Add(1)
+	}
+}
+
+// countSuccess counts a Create (old nil) or an Update of s from old to props
+// that succeeded: its RoleType, and whether it switched RoleType.
+func (m *model) countSuccess(rt *rapid.T, s *stackRes, old, props map[string]any) {
+	now, err := specOf(rt, s, props)
+	if err != nil {
+		rt.Fatalf("SUCCESS for properties that do not parse: %v", err)
+	}
+	modelCounts.succeeded[slices.Index(schema.RoleTypes(), now.Type)].Add(1)
+	if old == nil {
+		return
+	}
+	was, err := specOf(rt, s, old)
+	if err != nil {
+		rt.Fatalf("an Update that succeeded, from properties that do not parse: %v", err)
+	}
+	switch {
+	case was.Type == now.Type:
+	case was.Owned() && now.Owned():
+		modelCounts.switchedOwned.Add(1)
+	default:
+		modelCounts.switchedServiceLinked.Add(1)
+	}
+}
+
+// takenByOthers reports whether IAM (its state) holds a role under name, in
+// any letter case, that is not s's.
+func takenByOthers(state map[string]string, name string, s *stackRes) bool {
+	for existing, snap := range state {
 		if strings.EqualFold(existing, name) && !owned(snap, s) && !strings.Contains(snap, "|"+schema.ServiceLinkedRolePath+"|") {
 			return true
 		}
@@ -573,11 +760,17 @@ func (m *model) data(id string) map[string]any {
 	return map[string]any{"RoleName": aws.ToString(r.RoleName), "Arn": aws.ToString(r.Arn)}
 }
 
-// deleteResource: the stack's deletion. It must succeed; an owned
-// application role is gone unless OnDelete says Retain.
+// deleteResource: the stack's deletion, or, while the stack's other resource
+// exists, the resource taken out of the template. It must succeed; an owned
+// role is gone unless OnDelete says Retain.
 func (m *model) deleteResource(rt *rapid.T) {
-	s := m.pickStack(rt, present)
+	s := m.pickResource(rt, present)
 	defer m.rest(s)
+	if m.siblingPresent(s) {
+		// The stack stays: the resource is taken out of the template, and
+		// deleted after the update (cfnsim.Driver.Remove).
+		m.view.Put(s.stackID, cfnsim.UpdateCompleteCleanupInProgress)
+	}
 	resp := m.request(rt, s, cfn.RequestDelete, s.physical, s.props, nil)
 	if resp.Status != cfn.StatusSuccess {
 		rt.Fatalf("Delete of %s failed: %s", s.physical, resp.Reason)
@@ -585,11 +778,25 @@ func (m *model) deleteResource(rt *rapid.T) {
 	if resp.PhysicalResourceID != s.physical {
 		rt.Fatalf("Delete answered id %q, want %q", resp.PhysicalResourceID, s.physical)
 	}
-	if r, ok := m.role(s.physical); ok && !isServiceLinked(s.props) && s.props["OnDelete"] != "Retain" &&
+	spec, err := specOf(rt, s, s.props)
+	if err != nil {
+		rt.Fatalf("the resource's properties do not parse: %v", err)
+	}
+	if r, ok := m.role(s.physical); ok && spec.Owned() && spec.OnDelete != schema.RetainRole &&
 		owned(rolestest.Snapshot(context.Background(), m.admin, aws.ToString(r.RoleName)), s) {
 		rt.Fatalf("Delete left the resource's role %s", s.physical)
 	}
 	s.physical, s.props, s.drifted = "", nil, false
+}
+
+// siblingPresent reports whether another resource of s's stack exists.
+func (m *model) siblingPresent(s *stackRes) bool {
+	for _, other := range m.resources {
+		if other != s && other.stackID == s.stackID && present(other) {
+			return true
+		}
+	}
+	return false
 }
 
 // redeliver: CloudFormation (or Lambda) delivers the last request again
@@ -670,9 +877,9 @@ func (m *model) redeliverAtRest(rt *rapid.T) {
 	m.last = nil
 }
 
-// deleteRoleByHand: someone deletes a stack's application role.
+// deleteRoleByHand: someone deletes a resource's role (one qbrole owns).
 func (m *model) deleteRoleByHand(rt *rapid.T) {
-	s := m.pickStack(rt, applicationRole)
+	s := m.pickResource(rt, ownedRole)
 	if !m.ownsRole(s) {
 		rt.Skip("no role of the stack's under its id")
 	}
@@ -683,20 +890,24 @@ func (m *model) deleteRoleByHand(rt *rapid.T) {
 	m.last = nil
 }
 
-// editRoleByHand: someone edits a stack's role: the permissions policy
-// widened, another inline policy added, or the user's tags removed.
+// editRoleByHand: someone edits a resource's role: the permissions policy
+// (under the RoleType's policy name) widened, another inline policy added, or
+// the user's tags removed.
 func (m *model) editRoleByHand(rt *rapid.T) {
-	s := m.pickStack(rt, applicationRole)
+	s := m.pickResource(rt, ownedRole)
 	if !m.ownsRole(s) {
 		rt.Skip("no role of the stack's under its id")
 	}
+	spec, err := specOf(rt, s, s.props)
+	if err != nil {
+		rt.Fatalf("the resource's properties do not parse: %v", err)
+	}
 	ctx := context.Background()
 	name := aws.String(s.physical)
-	var err error
 	switch rapid.IntRange(0, 2).Draw(rt, "edit") {
 	case 0:
 		policy := wideOpenPolicy
-		_, err = m.admin.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: name, PolicyName: aws.String(specPolicyName(s.props)), PolicyDocument: &policy})
+		_, err = m.admin.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: name, PolicyName: aws.String(spec.PolicyName), PolicyDocument: &policy})
 	case 1:
 		policy := wideOpenPolicy
 		_, err = m.admin.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: name, PolicyName: aws.String("added-by-hand"), PolicyDocument: &policy})
@@ -711,13 +922,6 @@ func (m *model) editRoleByHand(rt *rapid.T) {
 }
 
 const wideOpenPolicy = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`
-
-func specPolicyName(props map[string]any) string {
-	if n, ok := props["PolicyName"].(string); ok {
-		return n
-	}
-	return roles.DefaultPolicyName
-}
 
 // foreignRole: someone makes a role of their own under a name the stacks use,
 // in some letter case, where IAM has none of that name.
@@ -743,7 +947,7 @@ func (m *model) serviceLinkedRoleByOthers(rt *rapid.T) {
 		if err := rolestest.DeleteServiceLinkedRoleByHand(ctx, m.admin, name); err != nil {
 			rt.Fatal(err)
 		}
-		for _, s := range m.stacks {
+		for _, s := range m.resources {
 			if isServiceLinked(s.props) {
 				s.drifted = true
 			}
@@ -766,13 +970,13 @@ func (m *model) checkInvariants(rt *rapid.T) {
 	// The service-linked role is shared: one stack's Delete of the role it
 	// made also takes it from a stack that adopted it.
 	if _, ok := m.serviceLinkedRole(); !ok {
-		for _, s := range m.stacks {
+		for _, s := range m.resources {
 			if isServiceLinked(s.props) {
 				s.drifted = true
 			}
 		}
 	}
-	for _, s := range m.stacks {
+	for _, s := range m.resources {
 		if s.physical == "" || s.drifted {
 			continue
 		}
