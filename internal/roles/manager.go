@@ -66,8 +66,8 @@ func (m *Manager) Handle(ctx context.Context, ev cfn.Event) (Result, error) {
 }
 
 // create makes the role the properties ask for: the service-linked role
-// (created, or adopted when it exists), or a role qbrole owns (every other type) under
-// RoleName or a generated name.
+// (created, or adopted when it exists), or a role qbrole owns (every other
+// type) under RoleName or a generated name.
 func (m *Manager) create(ctx context.Context, ev cfn.Event, stack Stack) (Result, error) {
 	spec, err := ParseSpec(ev.ResourceProperties, stack, ev.LogicalResourceID)
 	if err != nil {

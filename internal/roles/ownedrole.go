@@ -1,8 +1,8 @@
-// The roles qbrole owns (every RoleType but ServiceLinkedRole: kinds.go), under
-// RoleName or a generated name, each owned by one stack's resource (its
-// ownership tags say which). Created with its inline policy, reconciled in place
-// (reconcile.go) or replaced under a new name, and deleted with whatever IAM
-// requires to go first (attachments.go).
+// The roles qbrole owns (every RoleType but ServiceLinkedRole: kinds.go),
+// under RoleName or a generated name, each owned by one stack's resource (its
+// ownership tags say which). Created with its inline policy, reconciled in
+// place (reconcile.go) or replaced under a new name, and deleted with
+// whatever IAM requires to go first (attachments.go).
 
 package roles
 
@@ -38,11 +38,11 @@ func (m *Manager) createOwnedRole(ctx context.Context, spec Spec, name string) (
 	return res, err
 }
 
-// updateOwnedRole is an Update of a role qbrole owns from old to spec,
-// where the resource's role was one qbrole owns (any type but the service-linked role): id is the resource's
-// PhysicalResourceId, current the role under it (nil: none) and generated the
-// name to generate. The role is reconciled in place when it keeps its name,
-// else replaced.
+// updateOwnedRole is an Update from old to spec of a role qbrole owns (any
+// type but the service-linked role), where the resource's role was one too:
+// id is the resource's PhysicalResourceId, current the role under it (nil:
+// none) and generated the name to generate. The role is reconciled in place
+// when it keeps its name, RoleType changes included, else replaced.
 func (m *Manager) updateOwnedRole(ctx context.Context, spec, old Spec, id PhysicalID, current *types.Role, generated string) (Result, error) {
 	if id.Kind != IDRole {
 		// Not a role's name (an id CloudFormation made up, an earlier
