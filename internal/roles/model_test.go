@@ -423,7 +423,7 @@ func (m *model) request(rt *rapid.T, s *stackRes, rtype cfn.RequestType, physica
 	for name, snap := range before {
 		if strings.Contains(snap, "|"+schema.ServiceLinkedRolePath+"|") {
 			if _, still := after[name]; !still && !(rtype == cfn.RequestDelete && roles.ParsePhysicalID(physical).Kind == roles.IDRole && strings.EqualFold(physical, name)) {
-				rt.Fatalf("%s of %s deleted the service-linked role, whose id it does not hold (%s)", rtype, s.stackID, physical)
+				rt.Fatalf("%s of %s %s deleted the service-linked role, whose id it does not hold (%s)", rtype, s.stackID, s.logical, physical)
 			}
 			continue
 		}
@@ -431,7 +431,7 @@ func (m *model) request(rt *rapid.T, s *stackRes, rtype cfn.RequestType, physica
 			continue
 		}
 		if after[name] != snap {
-			rt.Fatalf("%s of %s changed role %s, which is not its own:\nbefore %s\nafter  %s", rtype, s.stackID, name, snap, after[name])
+			rt.Fatalf("%s of %s %s changed role %s, which is not its own:\nbefore %s\nafter  %s", rtype, s.stackID, s.logical, name, snap, after[name])
 		}
 	}
 	return resp, after
