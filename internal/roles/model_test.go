@@ -408,17 +408,22 @@ func owned(snapshot string, s *stackRes) bool {
 		strings.Contains(snapshot, schema.TagLogicalID+"="+s.logical+",")
 }
 
-// request sends one request of stack s and checks that it touched no role
+// request sends one request of resource s and checks that it touched no role
 // that is not s's: every role without s's tags is unchanged, and the
 // service-linked role is deleted only by a resource whose id names it.
-func (m *model) request(rt *rapid.T, s *stackRes, rtype cfn.RequestType, physical string, props, old map[string]any) cfn.Response {
-	before := m.iamState(rt)
+// before is IAM's state before it, when the caller has just read it (nil:
+// read here); request returns the answer and IAM's state after it.
+func (m *model) request(rt *rapid.T, s *stackRes, rtype cfn.RequestType, physical string, props, old map[string]any,
+	before map[string]string) (cfn.Response, map[string]string) {
+	if before == nil {
+		before = m.iamState(rt)
+	}
 	resp := m.send(rt, s, rtype, physical, props, old)
 	after := m.iamState(rt)
 	for name, snap := range before {
 		if strings.Contains(snap, "|"+schema.ServiceLinkedRolePath+"|") {
 			if _, still := after[name]; !still && !(rtype == cfn.RequestDelete && roles.ParsePhysicalID(physical).Kind == roles.IDRole && strings.EqualFold(physical, name)) {
-				rt.Fatalf("%s of %s deleted the service-linked role, whose id it does not hold (%s)", rtype, s.stackID, physical)
+				rt.Fatalf("%s of %s %s deleted the service-linked role, whose id it does not hold (%s)", rtype, s.stackID, s.logical, physical)
 			}
 			continue
 		}
@@ -426,10 +431,10 @@ func (m *model) request(rt *rapid.T, s *stackRes, rtype cfn.RequestType, physica
 			continue
 		}
 		if after[name] != snap {
-			rt.Fatalf("%s of %s changed role %s, which is not its own:\nbefore %s\nafter  %s", rtype, s.stackID, name, snap, after[name])
+			rt.Fatalf("%s of %s %s changed role %s, which is not its own:\nbefore %s\nafter  %s", rtype, s.stackID, s.logical, name, snap, after[name])
 		}
 	}
-	return resp
+	return resp, after
 }
 
 // requireDesired checks that IAM holds exactly the role props describe under
@@ -498,7 +503,7 @@ func (m *model) createWith(rt *rapid.T, s *stackRes, props map[string]any) {
 	defer m.rest(s)
 	before := m.iamState(rt)
 	refusal := m.expectedRefusal(rt, s, props, before)
-	resp := m.request(rt, s, cfn.RequestCreate, "", props, nil)
+	resp, after := m.request(rt, s, cfn.RequestCreate, "", props, nil, before)
 	m.requireRefused(rt, cfn.RequestCreate, resp, refusal)
 	if resp.Status == cfn.StatusSuccess {
 		m.requireDesired(rt, s, resp, props)
@@ -509,11 +514,11 @@ func (m *model) createWith(rt *rapid.T, s *stackRes, props map[string]any) {
 	if k := roles.ParsePhysicalID(resp.PhysicalResourceID).Kind; k != roles.IDFailedCreate && k != roles.IDFailedCreateRole {
 		rt.Fatalf("failed Create answered id %q, want a failed-Create marker", resp.PhysicalResourceID)
 	}
-	rb := m.request(rt, s, cfn.RequestDelete, resp.PhysicalResourceID, props, nil)
+	rb, after := m.request(rt, s, cfn.RequestDelete, resp.PhysicalResourceID, props, nil, after)
 	if rb.Status != cfn.StatusSuccess {
 		rt.Fatalf("rollback Delete after a failed Create: %s", rb.Reason)
 	}
-	if after := m.iamState(rt); !maps.Equal(before, after) {
+	if !maps.Equal(before, after) {
 		rt.Fatalf("failed Create (%s) and its rollback changed IAM:\nbefore %v\nafter  %v", resp.Reason, keys(before), keys(after))
 	}
 	m.last = nil
@@ -536,8 +541,8 @@ func (m *model) updateWith(rt *rapid.T, s *stackRes, props map[string]any) {
 	oldPhysical, oldProps := s.physical, s.props
 	before := m.iamState(rt)
 	refusal := m.expectedRefusal(rt, s, props, before)
-	inPlace := m.keepsRole(rt, s, props)
-	resp := m.request(rt, s, cfn.RequestUpdate, oldPhysical, props, oldProps)
+	inPlace := keepsRole(rt, s, props, before)
+	resp, after := m.request(rt, s, cfn.RequestUpdate, oldPhysical, props, oldProps, before)
 	m.requireRefused(rt, cfn.RequestUpdate, resp, refusal)
 	if resp.Status == cfn.StatusSuccess {
 		m.requireDesired(rt, s, resp, props)
@@ -554,16 +559,14 @@ func (m *model) updateWith(rt *rapid.T, s *stackRes, props map[string]any) {
 	}
 	// A failure that reports no writes changed nothing; one that reports
 	// writes changed the resource's own role only.
-	after := m.iamState(rt)
 	if changes := m.result.Changes; len(changes) == 0 && !maps.Equal(before, after) {
 		rt.Fatalf("failed Update (%s) reports no change, and IAM changed:\nbefore %v\nafter  %v", resp.Reason, before, after)
 	} else if !m.changedOnlyOwn(before, after, s) {
 		rt.Fatalf("failed Update (%s) changed IAM beyond the resource's own role (reported %v)", resp.Reason, changes)
 	}
-	state := m.iamState(rt)
-	taken := takenByOthers(state, oldPhysical, s)
-	refusal = m.expectedRefusal(rt, s, oldProps, state)
-	rb := m.request(rt, s, cfn.RequestUpdate, oldPhysical, oldProps, props)
+	taken := takenByOthers(after, oldPhysical, s)
+	refusal = m.expectedRefusal(rt, s, oldProps, after)
+	rb, _ := m.request(rt, s, cfn.RequestUpdate, oldPhysical, oldProps, props, after)
 	m.requireRefused(rt, cfn.RequestUpdate, rb, refusal)
 	if rb.Status != cfn.StatusSuccess {
 		if taken {
@@ -623,9 +626,9 @@ func (m *model) siblingsRole(s *stackRes) string {
 // s's id: both RoleTypes are owned ones, since only RoleName, Path and a
 // switch to or from ServiceLinkedRole replace such a role (between owned
 // types RoleType changes in place); the name stays (RoleName the id in any
-// letter case, or no RoleName before and after); and IAM holds s's role
-// under the id at the new Path.
-func (m *model) keepsRole(rt *rapid.T, s *stackRes, props map[string]any) bool {
+// letter case, or no RoleName before and after); and IAM (its state) holds
+// s's role under the id at the new Path.
+func keepsRole(rt *rapid.T, s *stackRes, props map[string]any, state map[string]string) bool {
 	was, err1 := specOf(rt, s, s.props)
 	now, err2 := specOf(rt, s, props)
 	if err1 != nil || err2 != nil || !was.Owned() || !now.Owned() {
@@ -634,8 +637,8 @@ func (m *model) keepsRole(rt *rapid.T, s *stackRes, props map[string]any) bool {
 	if now.Name == "" && was.Name != "" || now.Name != "" && !strings.EqualFold(now.Name, s.physical) {
 		return false
 	}
-	r, ok := m.role(s.physical)
-	return ok && aws.ToString(r.Path) == now.Path && m.ownsRole(s)
+	snap, ok := state[s.physical]
+	return ok && owned(snap, s) && strings.Contains(snap, "|"+now.Path+"|")
 }
 
 // changedOnlyOwn reports whether only roles carrying s's tags differ.
@@ -743,7 +746,7 @@ func (m *model) cleanup(rt *rapid.T, s *stackRes, oldPhysical string, oldProps, 
 		props = newProps
 	}
 	for range 3 {
-		if r := m.request(rt, s, cfn.RequestDelete, oldPhysical, props, nil); r.Status == cfn.StatusSuccess {
+		if r, _ := m.request(rt, s, cfn.RequestDelete, oldPhysical, props, nil, nil); r.Status == cfn.StatusSuccess {
 			break
 		}
 	}
@@ -771,7 +774,7 @@ func (m *model) deleteResource(rt *rapid.T) {
 		// deleted after the update (cfnsim.Driver.Remove).
 		m.view.Put(s.stackID, cfnsim.UpdateCompleteCleanupInProgress)
 	}
-	resp := m.request(rt, s, cfn.RequestDelete, s.physical, s.props, nil)
+	resp, _ := m.request(rt, s, cfn.RequestDelete, s.physical, s.props, nil, nil)
 	if resp.Status != cfn.StatusSuccess {
 		rt.Fatalf("Delete of %s failed: %s", s.physical, resp.Reason)
 	}

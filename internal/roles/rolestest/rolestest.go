@@ -21,9 +21,10 @@ import (
 	"github.com/qbrole/qbrole/internal/schema"
 )
 
-// Mismatches lists every way the application role name differs from spec:
-// trust and permissions policies (by meaning), path, description, session
-// duration, boundary, tags, and any other inline or managed policy.
+// Mismatches lists every way the role name, of a RoleType qbrole owns,
+// differs from spec: trust and permissions policies (by meaning, as the
+// spec's RoleType builds them), path, description, session duration,
+// boundary, tags, and any other inline or managed policy.
 func Mismatches(ctx context.Context, c *iam.Client, name string, spec roles.Spec) []string {
 	var bad []string
 	add := func(format string, a ...any) { bad = append(bad, fmt.Sprintf(format, a...)) }
