@@ -149,7 +149,10 @@ func (e *Evaluator) Validate(doc map[string]any, trust bool) ([]string, error) {
 		Problems []string
 		Error    string
 	}
-	if err := e.ask(line, &a); err != nil {
+	e.mu.Lock()
+	err = e.ask(line, &a)
+	e.mu.Unlock()
+	if err != nil {
 		return nil, err
 	}
 	if a.Error != "" || a.Problems == nil {
@@ -158,10 +161,9 @@ func (e *Evaluator) Validate(doc map[string]any, trust bool) ([]string, error) {
 	return a.Problems, nil
 }
 
-// ask writes one line to the evaluator process and decodes its answer.
+// ask writes one line to the evaluator process and decodes its answer; the
+// caller holds e.mu.
 func (e *Evaluator) ask(line []byte, answer any) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
 	if _, err := e.in.Write(append(line, '\n')); err != nil {
 		return fmt.Errorf("IAM policy evaluator: %w", err)
 	}
@@ -192,15 +194,9 @@ func (e *Evaluator) evaluate(q query) (string, error) {
 	if r, ok := e.cache[string(line)]; ok {
 		return r, nil
 	}
-	if _, err := e.in.Write(append(line, '\n')); err != nil {
-		return "", fmt.Errorf("IAM policy evaluator: %w", err)
-	}
-	if !e.out.Scan() {
-		return "", fmt.Errorf("IAM policy evaluator stopped: %v", e.out.Err())
-	}
 	var a struct{ Result, Error string }
-	if err := json.Unmarshal(e.out.Bytes(), &a); err != nil {
-		return "", fmt.Errorf("IAM policy evaluator answered %q: %w", e.out.Bytes(), err)
+	if err := e.ask(line, &a); err != nil {
+		return "", err
 	}
 	if a.Error != "" || a.Result == "" {
 		return "", fmt.Errorf("IAM policy evaluator refused %s on %s: %s", c.Action, c.Resource, a.Error)
