@@ -54,7 +54,9 @@ func renderedName(ev cfn.Event, spec Spec, stack Stack) string {
 		return orDefault(spec.Name, generated)
 	case cfn.RequestUpdate:
 		old, _ := ParseSpec(ev.OldResourceProperties, stack, ev.LogicalResourceID)
-		if id.Kind != IDRole || NamesServiceLinkedRole(ev.PhysicalResourceID) || old.Type == schema.ServiceLinkedRole {
+		// As update decides, with no role read: the service-linked role by
+		// its id, its name, or the old properties.
+		if id.Kind != IDRole || wasServiceLinked(id, nil, old) || NamesServiceLinkedRole(ev.PhysicalResourceID) {
 			return orDefault(spec.Name, generated)
 		}
 		if name, err := updatedRoleName(spec, old, id.RoleName, nil, generated); err == nil {
